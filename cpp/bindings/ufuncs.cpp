@@ -1,0 +1,120 @@
+// Registers the batch loops of cpp/src/loops.inc as real numpy ufuncs / gufuncs.
+//
+// Real ufuncs give numpy semantics for free: broadcasting, dtype resolution and casting, out=,
+// where=, np.errstate, and __array_ufunc__ dispatch (dask, xarray, ...).  Each ufunc has a float32
+// and a float64 loop.  The registered function is a trampoline that picks the baseline or the AVX2
+// build of the loop at call time (set_simd_level), so tests can compare the two builds.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <numpy/arrayobject.h>
+#include <numpy/ufuncobject.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "beds/cpu_features.hpp"
+#include "beds/loop_registry.hpp"
+#include "ufuncs.hpp"
+
+static_assert(sizeof(npy_intp) == sizeof(std::ptrdiff_t), "npy_intp and ptrdiff_t differ");
+
+namespace beds_bindings {
+namespace {
+
+struct LoopPair {
+  beds::LoopFn base = nullptr, fast = nullptr;
+};
+struct UfuncLoops {
+  LoopPair f32, f64;
+};
+
+std::atomic<int> g_level{0};  // 0 = baseline, 1 = avx2
+
+template <LoopPair UfuncLoops::*Member>
+void trampoline(char** args, const npy_intp* dims, const npy_intp* steps, void* data) {
+  const LoopPair& p = static_cast<const UfuncLoops*>(data)->*Member;
+  const beds::LoopFn fn = (g_level.load(std::memory_order_relaxed) == 1 && p.fast) ? p.fast : p.base;
+  fn(args, reinterpret_cast<const std::ptrdiff_t*>(dims), reinterpret_cast<const std::ptrdiff_t*>(steps));
+}
+
+bool avx2_built() { return BEDS_HAVE_AVX2_LOOPS != 0; }
+
+std::vector<char> type_list(beds::LoopTypes kind, int nin, int nout, char T) {
+  std::vector<char> t;
+  switch (kind) {
+    case beds::LoopTypes::all_same:
+      t.assign(static_cast<std::size_t>(nin + nout), T);
+      break;
+    case beds::LoopTypes::normal_mean:
+      t = {T, T, T, NPY_DOUBLE, NPY_INT64, T, T, NPY_INT64};
+      break;
+    case beds::LoopTypes::categorical_mean:
+      t = {T, T, NPY_DOUBLE, NPY_INT64, T, NPY_INT64};
+      break;
+  }
+  if (t.size() != static_cast<std::size_t>(nin + nout)) throw std::logic_error("beds: inconsistent loop types");
+  return t;
+}
+
+}  // namespace
+
+bool simd_available(int level) {
+  if (level == 0) return true;
+  return level == 1 && avx2_built() && beds::cpu_has_avx2_fma();
+}
+int simd_level() { return g_level.load(); }
+void set_simd_level(int level) {
+  if (!simd_available(level)) throw std::invalid_argument("beds: this SIMD level is not available on this CPU/build");
+  g_level.store(level);
+}
+
+int register_ufuncs(PyObject* module) {
+  if (_import_array() < 0) return -1;
+  if (_import_umath() < 0) return -1;
+
+  std::size_t nbase = 0, nfast = 0;
+  const beds::LoopEntry* base = beds::loops_baseline(nbase);
+  const beds::LoopEntry* fast = nullptr;
+#if BEDS_HAVE_AVX2_LOOPS
+  fast = beds::loops_avx2(nfast);
+#endif
+  for (std::size_t i = 0; i < nbase; ++i) {
+    const beds::LoopEntry& e = base[i];
+    // These live as long as the ufuncs, i.e. for the life of the process.
+    auto* loops = new UfuncLoops();
+    loops->f32.base = e.f32;
+    loops->f64.base = e.f64;
+    for (std::size_t j = 0; j < nfast; ++j) {
+      if (std::strcmp(fast[j].name, e.name) == 0) {
+        loops->f32.fast = fast[j].f32;
+        loops->f64.fast = fast[j].f64;
+      }
+    }
+    auto* funcs = new PyUFuncGenericFunction[2]{&trampoline<&UfuncLoops::f32>, &trampoline<&UfuncLoops::f64>};
+    auto* data = new void*[2]{loops, loops};
+    const std::vector<char> t32 = type_list(e.types, e.nin, e.nout, NPY_FLOAT);
+    const std::vector<char> t64 = type_list(e.types, e.nin, e.nout, NPY_DOUBLE);
+    auto* types = new char[t32.size() + t64.size()];
+    std::memcpy(types, t32.data(), t32.size());
+    std::memcpy(types + t32.size(), t64.data(), t64.size());
+    PyObject* uf = e.signature
+                       ? PyUFunc_FromFuncAndDataAndSignature(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None,
+                                                             e.name, e.doc, 0, e.signature)
+                       : PyUFunc_FromFuncAndData(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None, e.name,
+                                                 e.doc, 0);
+    if (!uf) return -1;
+    if (PyModule_AddObject(module, e.name, uf) < 0) {
+      Py_DECREF(uf);
+      return -1;
+    }
+  }
+  if (simd_available(1)) g_level.store(1);
+  return 0;
+}
+
+}  // namespace beds_bindings

@@ -1,0 +1,323 @@
+// Batch drivers: run scalar kernels over numpy-style strided arrays, vectorized and multithreaded.
+//
+// The calling convention is numpy's ufunc/gufunc inner loop (args, dimensions, steps), expressed
+// with plain C++ types so that this header needs neither numpy nor pybind11.  A kernel K is a
+// struct with
+//   static constexpr int nin, nout;
+//   BEDS_HD static bool eval(const double* in, double* out);     // element-wise kernels
+// and returns false for parameters outside its domain (its outputs are then NaN).  Inputs of type T
+// (float or double) are widened to double, so float32 results are correctly rounded double results.
+//
+// Contract with the caller: outputs never partially overlap inputs (numpy copies overlapping
+// operands before calling a loop), so the contiguous path may vectorize without alias checks.
+// Out-of-domain elements raise FE_INVALID once per call, which numpy reports through np.errstate.
+#pragma once
+
+#include <atomic>
+#include <cfenv>
+#include <cstddef>
+#include <type_traits>
+
+#include "beds/config.hpp"
+#include "beds/math.hpp"
+#include "beds/parallel.hpp"
+
+#if defined(__clang__)
+#define BEDS_IVDEP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BEDS_IVDEP _Pragma("GCC ivdep")
+#elif defined(_MSC_VER)
+#define BEDS_IVDEP __pragma(loop(ivdep))
+#else
+#define BEDS_IVDEP
+#endif
+
+namespace beds {
+using LoopFn = void (*)(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps);
+}  // namespace beds
+
+BEDS_NAMESPACE_BEGIN
+
+// Elements per parallel chunk (a chunk of the cheapest kernels takes about 30 microseconds).
+constexpr std::ptrdiff_t kChunkElements = 16384;
+
+inline void raise_invalid_if(bool any_bad) {
+  if (any_bad) std::feraiseexcept(FE_INVALID);
+}
+
+template <class T>
+BEDS_HD const T& at(const char* p, std::ptrdiff_t step, std::ptrdiff_t i) {
+  return *reinterpret_cast<const T*>(p + i * step);
+}
+template <class T>
+BEDS_HD T& at_mut(char* p, std::ptrdiff_t step, std::ptrdiff_t i) {
+  return *reinterpret_cast<T*>(p + i * step);
+}
+
+// ------------------------------------------------------------------------------ element-wise
+// Kernels may also be split in two stages (K::nmid intermediate values):
+//   BEDS_HD static bool stage1(const double* in, double* mid);   // cheap part, sets the domain flag
+//   BEDS_HD static void stage2(const double* mid, double* out);  // transcendental part
+// The loop then runs stage 1 over a block of elements, then stage 2 over the block: two short
+// dependency chains keep the out-of-order core busy where one long chain stalls it (measured: the
+// normal distance goes from 6.1 to 3.8 ns per element with AVX2).
+template <class K, class = void>
+struct has_stages : std::false_type {};
+template <class K>
+struct has_stages<K, decltype(void(K::nmid))> : std::true_type {};
+
+// eval() for a staged kernel: used by strided row loops and by CUDA.
+template <class K>
+struct Staged {
+  BEDS_HD static bool eval(const double* x, double* y) {
+    double mid[K::nmid];
+    const bool ok = K::stage1(x, mid);
+    K::stage2(mid, y);
+    for (int j = 0; j < K::nout; ++j) y[j] = ok ? y[j] : math::kNaN;
+    return ok;
+  }
+};
+
+constexpr std::ptrdiff_t kBlock = 256;
+
+// One block of at most kBlock elements, every operand contiguous.  Returns the number of
+// out-of-domain elements.
+template <class K, class TI, class TO>
+std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
+  std::ptrdiff_t bad = 0;
+  if constexpr (has_stages<K>::value) {
+    double mid[K::nmid][kBlock];
+    unsigned char okb[kBlock];
+    BEDS_IVDEP
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      double a[K::nin], m[K::nmid];
+      for (int j = 0; j < K::nin; ++j) a[j] = static_cast<double>(x[j][i]);
+      const bool ok = K::stage1(a, m);
+      for (int j = 0; j < K::nmid; ++j) mid[j][i] = m[j];
+      okb[i] = ok ? 1 : 0;
+      bad += ok ? 0 : 1;
+    }
+    BEDS_IVDEP
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      double m[K::nmid], b[K::nout];
+      for (int j = 0; j < K::nmid; ++j) m[j] = mid[j][i];
+      K::stage2(m, b);
+      const bool ok = okb[i] != 0;
+      for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(ok ? b[j] : math::kNaN);
+    }
+  } else {
+    BEDS_IVDEP
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      double a[K::nin], b[K::nout];
+      for (int j = 0; j < K::nin; ++j) a[j] = static_cast<double>(x[j][i]);
+      const bool ok = K::eval(a, b);
+      for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(b[j]);
+      bad += ok ? 0 : 1;
+    }
+  }
+  return bad;
+}
+
+template <class K, class T>
+struct Elementwise {
+  static constexpr int nargs = K::nin + K::nout;
+
+  // [begin, end) of a 1-d loop; returns the number of out-of-domain elements.  Operands that are
+  // not contiguous (broadcast scalars have stride 0) are gathered into block buffers, so every
+  // layout runs the vectorized block code.
+  static std::ptrdiff_t range(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t begin,
+                              std::ptrdiff_t end) {
+    T inbuf[K::nin][kBlock];
+    T outbuf[K::nout][kBlock];
+    std::ptrdiff_t bad = 0;
+    for (std::ptrdiff_t b = begin; b < end; b += kBlock) {
+      const std::ptrdiff_t n = b + kBlock < end ? kBlock : end - b;
+      const T* x[K::nin];
+      T* y[K::nout];
+      for (int j = 0; j < K::nin; ++j) {
+        if (steps[j] == static_cast<std::ptrdiff_t>(sizeof(T))) {
+          x[j] = reinterpret_cast<const T*>(args[j]) + b;
+        } else {
+          for (std::ptrdiff_t i = 0; i < n; ++i) inbuf[j][i] = at<T>(args[j], steps[j], b + i);
+          x[j] = inbuf[j];
+        }
+      }
+      for (int j = 0; j < K::nout; ++j) {
+        const bool direct = steps[K::nin + j] == static_cast<std::ptrdiff_t>(sizeof(T));
+        y[j] = direct ? reinterpret_cast<T*>(args[K::nin + j]) + b : outbuf[j];
+      }
+      bad += block<K, T, T>(x, y, n);
+      for (int j = 0; j < K::nout; ++j) {
+        if (steps[K::nin + j] != static_cast<std::ptrdiff_t>(sizeof(T)))
+          for (std::ptrdiff_t i = 0; i < n; ++i) at_mut<T>(args[K::nin + j], steps[K::nin + j], b + i) = outbuf[j][i];
+      }
+    }
+    return bad;
+  }
+
+  struct Ctx {
+    char* const* args;
+    const std::ptrdiff_t* steps;
+    std::ptrdiff_t n;
+    std::atomic<std::ptrdiff_t> bad{0};
+  };
+  static void chunk(void* vctx, std::ptrdiff_t c) {
+    Ctx& ctx = *static_cast<Ctx*>(vctx);
+    const std::ptrdiff_t b = c * kChunkElements;
+    const std::ptrdiff_t e = b + kChunkElements < ctx.n ? b + kChunkElements : ctx.n;
+    const std::ptrdiff_t bad = range(ctx.args, ctx.steps, b, e);
+    if (bad) ctx.bad.fetch_add(bad);
+  }
+
+  static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
+    const std::ptrdiff_t n = dims[0];
+    if (n < 2 * kChunkElements) {
+      raise_invalid_if(range(args, steps, 0, n) != 0);
+      return;
+    }
+    Ctx ctx;
+    ctx.args = args;
+    ctx.steps = steps;
+    ctx.n = n;
+    parallel_for((n + kChunkElements - 1) / kChunkElements, &chunk, &ctx);
+    raise_invalid_if(ctx.bad.load() != 0);
+  }
+};
+
+// ------------------------------------------------------------------ sums over a core dimension
+// gufunc "(d),(d),...->()": out = K::finish(sum_j term_j), term_j = K::eval(inputs[j]).
+// When every operand is one contiguous block (the usual (..., d) C-order array) the terms are
+// computed by the vectorized element-wise loop over many rows at once, then summed per row in order,
+// so results do not depend on the SIMD width.
+template <class K, class T>
+struct RowSum {
+  static constexpr int nin = K::nin;
+  static constexpr std::ptrdiff_t kBuffer = 2048;
+
+  // rows [r0, r1); returns the number of invalid rows
+  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d,
+                             std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    const std::ptrdiff_t* core = steps + nin + 1;
+    bool flat = d > 0 && d <= kBuffer;
+    for (int j = 0; j < nin; ++j)
+      flat = flat && core[j] == sizeof(T) && steps[j] == d * static_cast<std::ptrdiff_t>(sizeof(T));
+    std::ptrdiff_t bad = 0;
+    if (flat) {
+      double terms[kBuffer];
+      const std::ptrdiff_t rows_per_block = kBuffer / d;
+      for (std::ptrdiff_t r = r0; r < r1; r += rows_per_block) {
+        const std::ptrdiff_t nr = r + rows_per_block < r1 ? rows_per_block : r1 - r;
+        const std::ptrdiff_t n = nr * d;
+        const T* p[nin];
+        for (int j = 0; j < nin; ++j) p[j] = reinterpret_cast<const T*>(args[j] + r * steps[j]);
+        std::ptrdiff_t nbad = 0;
+        for (std::ptrdiff_t i = 0; i < n; i += kBlock) {
+          const T* q[nin];
+          for (int j = 0; j < nin; ++j) q[j] = p[j] + i;
+          double* t[1] = {terms + i};
+          nbad += block<K, T, double>(q, t, n - i < kBlock ? n - i : kBlock);
+        }
+        const int okmask = nbad == 0;
+        for (std::ptrdiff_t k = 0; k < nr; ++k) {
+          double acc = 0.0;
+          for (std::ptrdiff_t j = 0; j < d; ++j) acc += terms[k * d + j];
+          at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(acc));
+        }
+        bad += okmask ? 0 : 1;
+      }
+      return bad;
+    }
+    for (std::ptrdiff_t r = r0; r < r1; ++r) {
+      double acc = 0.0;
+      bool row_ok = true;
+      for (std::ptrdiff_t j = 0; j < d; ++j) {
+        double x[nin], y[1];
+        for (int k = 0; k < nin; ++k) x[k] = static_cast<double>(at<T>(args[k] + r * steps[k], core[k], j));
+        row_ok = K::eval(x, y) && row_ok;
+        acc += y[0];
+      }
+      at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(K::finish(acc));
+      bad += row_ok ? 0 : 1;
+    }
+    return bad;
+  }
+
+  struct Ctx {
+    char* const* args;
+    const std::ptrdiff_t* steps;
+    std::ptrdiff_t n, d, per_chunk;
+    std::atomic<std::ptrdiff_t> bad{0};
+  };
+  static void chunk(void* vctx, std::ptrdiff_t c) {
+    Ctx& ctx = *static_cast<Ctx*>(vctx);
+    const std::ptrdiff_t b = c * ctx.per_chunk;
+    const std::ptrdiff_t e = b + ctx.per_chunk < ctx.n ? b + ctx.per_chunk : ctx.n;
+    const std::ptrdiff_t bad = rows(ctx.args, ctx.steps, ctx.d, b, e);
+    if (bad) ctx.bad.fetch_add(bad);
+  }
+  static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
+    const std::ptrdiff_t n = dims[0], d = dims[1];
+    const std::ptrdiff_t per_chunk = d > 0 && d < kChunkElements ? kChunkElements / d : 1;
+    if (n < 2 * per_chunk) {
+      raise_invalid_if(rows(args, steps, d, 0, n) != 0);
+      return;
+    }
+    Ctx ctx;
+    ctx.args = args;
+    ctx.steps = steps;
+    ctx.n = n;
+    ctx.d = d;
+    ctx.per_chunk = per_chunk;
+    parallel_for((n + per_chunk - 1) / per_chunk, &chunk, &ctx);
+    raise_invalid_if(ctx.bad.load() != 0);
+  }
+};
+
+// ------------------------------------------------------------------------ general gufunc rows
+// For kernels with core dimensions that need whole rows (categorical, Karcher means):
+//   static bool row(char* const* p, const std::ptrdiff_t* core_dims, const std::ptrdiff_t* core_steps);
+//   static constexpr int nargs, ncore_dims;  static std::ptrdiff_t cost(const std::ptrdiff_t* core_dims);
+// p[j] points at the current outer element of argument j.
+template <class K>
+struct Rows {
+  struct Ctx {
+    char* const* args;
+    const std::ptrdiff_t* dims;
+    const std::ptrdiff_t* steps;
+    std::ptrdiff_t n, per_chunk;
+    std::atomic<std::ptrdiff_t> bad{0};
+  };
+  static std::ptrdiff_t rows(const Ctx& ctx, std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    std::ptrdiff_t bad = 0;
+    for (std::ptrdiff_t r = r0; r < r1; ++r) {
+      char* p[K::nargs];
+      for (int j = 0; j < K::nargs; ++j) p[j] = ctx.args[j] + r * ctx.steps[j];
+      bad += K::row(p, ctx.dims + 1, ctx.steps + K::nargs) ? 0 : 1;
+    }
+    return bad;
+  }
+  static void chunk(void* vctx, std::ptrdiff_t c) {
+    Ctx& ctx = *static_cast<Ctx*>(vctx);
+    const std::ptrdiff_t b = c * ctx.per_chunk;
+    const std::ptrdiff_t e = b + ctx.per_chunk < ctx.n ? b + ctx.per_chunk : ctx.n;
+    const std::ptrdiff_t bad = rows(ctx, b, e);
+    if (bad) ctx.bad.fetch_add(bad);
+  }
+  static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
+    Ctx ctx;
+    ctx.args = args;
+    ctx.dims = dims;
+    ctx.steps = steps;
+    ctx.n = dims[0];
+    const std::ptrdiff_t cost = K::cost(dims + 1);
+    ctx.per_chunk = cost > 0 && cost < kChunkElements ? kChunkElements / cost : 1;
+    if (ctx.n < 2 * ctx.per_chunk) {
+      raise_invalid_if(rows(ctx, 0, ctx.n) != 0);
+      return;
+    }
+    parallel_for((ctx.n + ctx.per_chunk - 1) / ctx.per_chunk, &chunk, &ctx);
+    raise_invalid_if(ctx.bad.load() != 0);
+  }
+};
+
+BEDS_NAMESPACE_END

@@ -1,0 +1,473 @@
+"""Belief batches and tangent vectors: the objects that every family shares.
+
+A belief batch is a light, immutable view over numpy arrays of parameters (no copy of float
+arrays), with a batch shape that follows numpy broadcasting.  A :class:`Tangent` is a batch of
+tangent vectors at a belief batch, with one component per parameter.  Every operation calls the
+compiled ufuncs of the family (``beds.ufuncs``), so broadcasting and dtypes follow numpy rules.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _core
+from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype
+
+__all__ = ["Belief", "ConvergenceWarning", "Tangent", "array_function"]
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """An iterative method (a Karcher mean) stopped at ``max_iter`` before reaching ``tol``."""
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def _index_param(a: np.ndarray, idx: Any, event_ndim: int) -> np.ndarray:
+    t = idx if isinstance(idx, tuple) else (idx,)
+    if event_ndim and any(i is Ellipsis for i in t):
+        t = t + (slice(None),) * event_ndim
+    return a[t]
+
+
+class Belief:
+    """Base class of the belief families (a batch of distributions of one family).
+
+    Subclasses declare ``params`` (parameter names, in the order of the ufunc arguments),
+    ``domains`` (the domain of each parameter, see ``beds._validation.check_domain``),
+    ``event_ndim`` (0 for scalar parameters, 1 for vector parameters such as ``DiagNormal``) and
+    ``family`` (the ufunc prefix).
+    """
+
+    params: ClassVar[tuple[str, ...]] = ()
+    domains: ClassVar[tuple[str, ...]] = ()
+    tangent_domains: ClassVar[tuple[str, ...]] = ()
+    event_ndim: ClassVar[int] = 0
+    family: ClassVar[str] = ""
+    #: parameters passed to the ufuncs that take only part of the point (entropy, inner)
+    entropy_params: ClassVar[tuple[str, ...]] = ()
+    inner_params: ClassVar[tuple[str, ...]] = ()
+    #: message when an exp map / geodesic leaves the manifold (families with a boundary)
+    leaves_domain: ClassVar[str | None] = None
+
+    __slots__ = ("_p", "_batch_shape")
+
+    def __init__(self, *args: Any, _validate: bool = True, **kwargs: Any) -> None:
+        values = self._bind(args, kwargs)
+        arrays = [as_real_array(v, n) for v, n in zip(values, self.params)]
+        dtype = common_float_dtype(*arrays)
+        arrays = [a.astype(dtype, copy=False) for a in arrays]
+        e = self.event_ndim
+        try:
+            arrays = list(np.broadcast_arrays(*arrays))
+        except ValueError:
+            desc = ", ".join(f"{n} {a.shape}" for n, a in zip(self.params, arrays))
+            raise ValueError(f"parameter shapes do not broadcast: {desc}") from None
+        if arrays[0].ndim < e:
+            raise ValueError(f"{' and '.join(self.params)} need a last axis over coordinates/classes, got scalars")
+        if _validate:
+            for a, n, d in zip(arrays, self.params, self.domains):
+                check_domain(n, a, d)
+        self._p = tuple(_readonly(a) for a in arrays)
+        shape = arrays[0].shape
+        self._batch_shape = shape[: len(shape) - e]
+
+    @classmethod
+    def _bind(cls, args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+        if len(args) > len(cls.params):
+            raise TypeError(f"{cls.__name__} takes {len(cls.params)} parameters ({', '.join(cls.params)})")
+        values = dict(zip(cls.params, args))
+        for k, v in kwargs.items():
+            if k not in cls.params:
+                raise TypeError(f"{cls.__name__} got an unexpected parameter {k!r}; expected {', '.join(cls.params)}")
+            if k in values:
+                raise TypeError(f"{cls.__name__} got parameter {k!r} twice")
+            values[k] = v
+        missing = [n for n in cls.params if n not in values]
+        if missing:
+            raise TypeError(f"{cls.__name__} is missing parameter(s) {', '.join(missing)}")
+        return [values[n] for n in cls.params]
+
+    @classmethod
+    def _trusted(cls, *arrays: np.ndarray) -> Belief:
+        """A belief from ufunc outputs (already in the domain): no validation."""
+        obj = cls.__new__(cls)
+        Belief.__init__(obj, *arrays, _validate=False)
+        return obj
+
+    # ------------------------------------------------------------------ array-like behaviour
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Shape of the batch of beliefs (parameter shape without the event axes)."""
+        return self._batch_shape
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Alias of :attr:`batch_shape`."""
+        return self._batch_shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._batch_shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._batch_shape, dtype=np.int64))
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._p[0].dtype
+
+    @property
+    def param_arrays(self) -> dict[str, np.ndarray]:
+        """The parameters as read-only arrays, by name."""
+        return dict(zip(self.params, self._p))
+
+    def __len__(self) -> int:
+        if not self._batch_shape:
+            raise TypeError(f"len() of a single {type(self).__name__} belief (batch shape ())")
+        return self._batch_shape[0]
+
+    def __getitem__(self, idx: Any) -> Belief:
+        return type(self)._trusted(*(_index_param(a, idx, self.event_ndim) for a in self._p))
+
+    def astype(self, dtype: Any) -> Belief:
+        """The same beliefs with parameters of another float dtype."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"dtype must be a float dtype, got {dt}")
+        return type(self)._trusted(*(a.astype(dt) for a in self._p))
+
+    def reshape(self, *shape: Any) -> Belief:
+        """The same beliefs with another batch shape."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        e = self.event_ndim
+        return type(self)._trusted(*(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a in self._p))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.params, self._p))
+        return f"{type(self).__name__}({inner}, batch_shape={self._batch_shape})"
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # parameters by name: p.mean, p.std, p.probs, p.rate ...
+        params = type(self).params
+        if name in params:
+            return self._p[params.index(name)]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # ---------------------------------------------------------------------- operations
+    def _uf(self, op: str) -> np.ufunc:
+        return getattr(_core, f"{self.family}_{op}")
+
+    def _check_same(self, other: Any, what: str = "other") -> None:
+        if type(other) is not type(self):
+            raise TypeError(f"{what} must be a {type(self).__name__} belief, got {type(other).__name__}")
+
+    #: operations computed by element-wise ufuncs even when event_ndim > 0 (DiagNormal)
+    elementwise_ops: ClassVar[frozenset[str]] = frozenset()
+
+    def _call(self, op: str, args: Sequence[Any], names: Sequence[str], domains: Sequence[str],
+              scalar_args: int = 0, message: str | None = None) -> tuple:
+        """Calls the family's ufunc for ``op``; the last ``scalar_args`` arguments have no event axes."""
+        e = 0 if op in self.elementwise_ops else self.event_ndim
+        core = [e] * (len(args) - scalar_args) + [0] * scalar_args
+        return as_tuple(call_checked(self._uf(op), args, names, domains, core_ndims=core, on_domain_error=message))
+
+    def distance(self, other: Belief) -> np.ndarray:
+        """Fisher-Rao distance to ``other`` (batch shapes broadcast)."""
+        self._check_same(other)
+        return self._pair("distance", other)[0]
+
+    def kl(self, other: Belief) -> np.ndarray:
+        """Kullback-Leibler divergence KL(self || other) in nats."""
+        self._check_same(other)
+        return self._pair("kl", other)[0]
+
+    def jeffreys(self, other: Belief) -> np.ndarray:
+        """Jeffreys divergence KL(self || other) + KL(other || self) in nats."""
+        self._check_same(other)
+        return self._pair("jeffreys", other)[0]
+
+    def _pair(self, op: str, other: Belief) -> tuple:
+        return self._call(op, self._p + other._p, self._names(2), self.domains * 2)
+
+    def _names(self, count: int) -> list[str]:
+        return [f"{p}{i + 1}" for i in range(count) for p in self.params]
+
+    def entropy(self) -> np.ndarray:
+        """Entropy in nats (differential entropy for continuous families)."""
+        args = [self._p[self.params.index(n)] for n in self.entropy_params]
+        return self._call("entropy", args, list(self.entropy_params), ["real"] * len(args))[0]
+
+    def tangent(self, *args: Any, **kwargs: Any) -> Tangent:
+        """A tangent vector at these beliefs, with one component per parameter."""
+        return Tangent(self, *args, **kwargs)
+
+    def exp(self, v: Tangent) -> Belief:
+        """Riemannian exponential map: the point at t = 1 on the geodesic with initial velocity v."""
+        self._check_tangent(v)
+        out = self._call("exp", self._p + v._c, list(self.params) + v._names(), self.domains + self.tangent_domains,
+                         message=self.leaves_domain)
+        return type(self)._trusted(*out)
+
+    def log(self, other: Belief) -> Tangent:
+        """Riemannian logarithm: the tangent vector at self that exp maps to ``other``."""
+        self._check_same(other)
+        comps = self._pair("log", other)
+        base = self if comps[0].shape == self._p[0].shape else self._broadcast_to(comps[0].shape)
+        return Tangent._trusted(base, comps)
+
+    def geodesic(self, other: Belief, t: Any) -> Belief:
+        """Point at parameter t on the minimizing geodesic from self (t = 0) to other (t = 1)."""
+        self._check_same(other)
+        # a Python scalar stays "weak" (a float32 batch gives float32 points)
+        ta = t if isinstance(t, (int, float)) and not isinstance(t, bool) else as_real_array(t, "t")
+        if "geodesic" in self.elementwise_ops and self.event_ndim:
+            ta = np.asarray(ta)[(...,) + (None,) * self.event_ndim]
+            out = self._call("geodesic", self._p + other._p + (ta,), self._names(2) + ["t"],
+                             self.domains * 2 + ("real",), message=self.leaves_domain)
+        else:
+            out = self._call("geodesic", self._p + other._p + (ta,), self._names(2) + ["t"],
+                             self.domains * 2 + ("real",), scalar_args=1, message=self.leaves_domain)
+        return type(self)._trusted(*out)
+
+    def transport(self, v: Tangent, other: Belief) -> Tangent:
+        """Parallel transport of v (tangent at self) along the geodesic from self to other."""
+        self._check_tangent(v)
+        self._check_same(other)
+        comps = self._call("transport", self._p + other._p + v._c, self._names(2) + v._names(),
+                           self.domains * 2 + self.tangent_domains)
+        shape = comps[0].shape
+        base = other if other._p[0].shape == shape else other._broadcast_to(shape)
+        return Tangent._trusted(base, comps)
+
+    def inner(self, u: Tangent, v: Tangent) -> np.ndarray:
+        """Fisher-Rao inner product <u, v> of two tangent vectors at self."""
+        self._check_tangent(u, "u")
+        self._check_tangent(v, "v")
+        args = tuple(self._p[self.params.index(n)] for n in self.inner_params)
+        return self._call("inner", args + u._c + v._c, list(self.inner_params) + u._names("u_") + v._names("v_"),
+                          ("real",) * len(args) + self.tangent_domains * 2)[0]
+
+    def norm(self, v: Tangent) -> np.ndarray:
+        """Fisher-Rao norm of a tangent vector at self."""
+        return np.sqrt(self.inner(v, v))
+
+    def metric(self) -> np.ndarray:
+        """Fisher information matrix in the family's coordinates, shape batch_shape + (n, n)."""
+        diag = self._metric_diagonal()
+        out = np.zeros(diag.shape + (diag.shape[-1],), dtype=diag.dtype)
+        idx = np.arange(diag.shape[-1])
+        out[..., idx, idx] = diag
+        return out
+
+    def _metric_diagonal(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _broadcast_to(self, shape: tuple[int, ...]) -> Belief:
+        return type(self)._trusted(*(np.broadcast_to(a, shape) for a in self._p))
+
+    def _check_tangent(self, v: Any, what: str = "v") -> None:
+        if not isinstance(v, Tangent):
+            raise TypeError(f"{what} must be a beds.Tangent, got {type(v).__name__}")
+        if type(v.base) is not type(self):
+            raise TypeError(f"{what} is tangent to a {type(v.base).__name__}, not a {type(self).__name__}")
+
+    def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
+        """Weighted Frechet (Karcher) mean over batch axes (all of them when axis is None)."""
+        raise NotImplementedError
+
+    # helpers for Karcher means -------------------------------------------------------
+    def _reduction_layout(self, weights: Any, axis: Any) -> tuple[list[np.ndarray], np.ndarray, tuple[int, ...]]:
+        """Moves the reduced batch axes last (before the event axes) and flattens them into one.
+
+        Returns the parameter arrays of shape kept + (n,) + event, the weights of shape kept + (n,)
+        and the kept batch shape.
+        """
+        nb = self.ndim
+        if nb == 0:
+            raise ValueError("karcher_mean needs a batch of beliefs (batch shape is ())")
+        if axis is None:
+            axes = tuple(range(nb))
+        else:
+            raw = axis if isinstance(axis, tuple) else (axis,)
+            axes = []
+            for a in raw:
+                if not isinstance(a, (int, np.integer)) or not -nb <= a < nb:
+                    raise ValueError(f"axis {a!r} is out of range for batch shape {self._batch_shape}")
+                axes.append(int(a) % nb)
+            if len(set(axes)) != len(axes):
+                raise ValueError(f"repeated axis in {axis!r}")
+            axes = tuple(axes)
+        kept = [i for i in range(nb) if i not in axes]
+        order = kept + list(axes)
+        kept_shape = tuple(self._batch_shape[i] for i in kept)
+        n = int(np.prod([self._batch_shape[i] for i in axes], dtype=np.int64))
+        if n == 0:
+            raise ValueError("karcher_mean of an empty batch")
+        e = self.event_ndim
+        arrays = []
+        for a in self._p:
+            t = np.transpose(a, order + list(range(nb, nb + e)))
+            arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
+        if weights is None:
+            w = np.broadcast_to(np.ones((), dtype=self.dtype), kept_shape + (n,))
+        else:
+            w = as_real_array(weights, "weights").astype(self.dtype, copy=False)
+            try:
+                w = np.broadcast_to(w, self._batch_shape)
+            except ValueError:
+                raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}") from None
+            check_domain("weights", w, "nonnegative")
+            if not (w.sum(axis=axes) > 0).all():
+                raise ValueError("weights must have a positive sum over the reduced axes")
+            w = np.transpose(w, order).reshape(kept_shape + (n,))
+        return arrays, w, kept_shape
+
+
+def _warn_not_converged(iterations: np.ndarray, max_iter: int) -> None:
+    bad = int(np.count_nonzero(np.asarray(iterations) < 0))
+    if bad:
+        warnings.warn(f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
+                      ConvergenceWarning, stacklevel=3)
+
+
+class Tangent:
+    """A batch of tangent vectors at a belief batch ``base``.
+
+    Components have the names and shapes of the base's parameters (``v.mean``, ``v.std`` for a
+    :class:`~beds.Normal`; ``v.probs`` for a :class:`~beds.Categorical`, summing to 0).  Tangent
+    vectors add, subtract and scale like arrays (scalars or arrays broadcasting over the batch).
+    """
+
+    __slots__ = ("base", "_c")
+
+    def __init__(self, base: Belief, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(base, Belief):
+            raise TypeError(f"base must be a belief (beds.Normal, ...), got {type(base).__name__}")
+        values = type(base)._bind(args, kwargs)
+        arrays = [as_real_array(v, n).astype(base.dtype, copy=False) for v, n in zip(values, base.params)]
+        shape = base._p[0].shape
+        try:
+            arrays = [np.broadcast_to(a, shape) for a in arrays]
+        except ValueError:
+            desc = ", ".join(f"{n} {np.shape(v)}" for n, v in zip(base.params, values))
+            raise ValueError(f"tangent components {desc} do not broadcast to the base's parameter shape {shape}") from None
+        for a, n, d in zip(arrays, base.params, base.tangent_domains):
+            check_domain(n, a, d)
+        self.base = base
+        self._c = tuple(_readonly(a) for a in arrays)
+
+    @classmethod
+    def _trusted(cls, base: Belief, comps: Sequence[np.ndarray]) -> Tangent:
+        obj = cls.__new__(cls)
+        obj.base = base
+        obj._c = tuple(comps)
+        return obj
+
+    @property
+    def components(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.base.params, self._c))
+
+    def _names(self, prefix: str = "v_") -> list[str]:
+        return [prefix + n for n in self.base.params]
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.base.batch_shape
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in ("base", "_c"):
+            raise AttributeError(name)
+        params = type(self.base).params
+        if name in params:
+            return self._c[params.index(name)]
+        raise AttributeError(f"'Tangent' object has no attribute {name!r}")
+
+    def _scale(self, s: Any) -> Tangent:
+        s = np.asarray(s)
+        if s.dtype.kind not in "iuf":
+            return NotImplemented
+        if self.base.event_ndim:
+            s = s[..., None]
+        return Tangent(self.base, *(c * s for c in self._c))
+
+    def __mul__(self, s: Any) -> Tangent:
+        return self._scale(s)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, s: Any) -> Tangent:
+        return self._scale(1.0 / np.asarray(s, dtype=np.float64))
+
+    def __neg__(self) -> Tangent:
+        return Tangent._trusted(self.base, tuple(-c for c in self._c))
+
+    def __add__(self, other: Any) -> Tangent:
+        if not isinstance(other, Tangent):
+            return NotImplemented
+        return Tangent(self.base, *(a + b for a, b in zip(self._c, other._c)))
+
+    def __sub__(self, other: Any) -> Tangent:
+        if not isinstance(other, Tangent):
+            return NotImplemented
+        return Tangent(self.base, *(a - b for a, b in zip(self._c, other._c)))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c))
+        return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
+
+
+def array_function(
+    name: str,
+    ufunc_name: str,
+    arg_names: Sequence[str],
+    domains: Sequence[str],
+    doc: str,
+    core_ndims: Sequence[int] | None = None,
+    on_domain_error: str | None = None,
+    module: str = "beds",
+) -> Any:
+    """Builds a validated array-level function around one compiled ufunc.
+
+    The function takes the ufunc's arguments by position or name, plus ``out=``; real numpy
+    arrays are validated (errors name the argument), other array types (dask, xarray, ...) go
+    straight to the ufunc, which dispatches through ``__array_ufunc__``.
+    """
+    uf = getattr(_core, ufunc_name)
+    names = list(arg_names)
+
+    def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        if len(args) > len(names):
+            raise TypeError(f"{ufunc_name} takes {len(names)} arguments ({', '.join(names)})")
+        values = dict(zip(names, args))
+        for k, v in kwargs.items():
+            if k not in names or k in values:
+                raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
+            values[k] = v
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise TypeError(f"missing argument(s): {', '.join(missing)}")
+        vals = [values[n] for n in names]
+        if any(hasattr(v, "__array_ufunc__") and not isinstance(v, np.ndarray) and not np.isscalar(v)
+               and type(v).__module__.split(".")[0] != "numpy" for v in vals):
+            return uf(*vals, **({"out": out} if out is not None else {}))
+        arrays = [as_real_array(v, n) for v, n in zip(vals, names)]
+        return call_checked(uf, arrays, names, domains, out=out, core_ndims=core_ndims, on_domain_error=on_domain_error)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    fn.__module__ = module
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return fn

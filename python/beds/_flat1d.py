@@ -1,0 +1,64 @@
+"""Shared machinery of the one-parameter families that are flat in a coordinate u(rate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._belief import Belief, array_function
+from ._validation import as_real_array, call_checked, check_domain
+
+
+def make_functions(family: str, module: str, docs: dict[str, str], leaves: str | None = None) -> dict[str, Any]:
+    """The validated array-level functions of a one-parameter family."""
+    p2 = ("positive", "positive")
+    spec = {
+        "distance": (("rate1", "rate2"), p2, None),
+        "kl": (("rate1", "rate2"), p2, None),
+        "jeffreys": (("rate1", "rate2"), p2, None),
+        "entropy": (("rate",), ("positive",), None),
+        "inner": (("rate", "u", "v"), ("positive", "real", "real"), None),
+        "exp": (("rate", "v"), ("positive", "real"), leaves),
+        "log": (("rate1", "rate2"), p2, None),
+        "geodesic": (("rate1", "rate2", "t"), p2 + ("real",), leaves),
+        "transport": (("rate1", "rate2", "v"), p2 + ("real",), None),
+    }
+    return {op: array_function(op, f"{family}_{op}", names, doms, docs[op], on_domain_error=msg, module=module)
+            for op, (names, doms, msg) in spec.items()}
+
+
+def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
+    r = as_real_array(rate, "rate")
+    if r.ndim == 0:
+        raise ValueError("karcher_mean reduces over the last axis: rate needs at least one dimension")
+    if r.shape[-1] == 0:
+        raise ValueError("karcher_mean of an empty set of beliefs")
+    w = np.ones((), dtype=np.result_type(r, np.float32)) if weights is None else as_real_array(weights, "weights")
+    w = np.broadcast_to(w, r.shape)
+    if weights is not None:
+        check_domain("weights", w, "nonnegative")
+        if not (w.sum(axis=-1) > 0).all():
+            raise ValueError("weights must have a positive sum")
+    return call_checked(getattr(_core, f"{family}_karcher_mean"), [r, w], ["rate", "weights"],
+                        ["positive", "nonnegative"], core_ndims=[1, 1])
+
+
+class RateBelief(Belief):
+    """Base of the one-parameter families with a positive rate."""
+
+    __slots__ = ()
+    params = ("rate",)
+    domains = ("positive",)
+    tangent_domains = ("real",)
+    entropy_params = ("rate",)
+    inner_params = ("rate",)
+
+    def __init__(self, rate: Any) -> None:
+        super().__init__(rate)
+
+    def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
+        """Frechet mean over batch axes (closed form: the family is flat in its coordinate u)."""
+        (r,), w, _ = self._reduction_layout(weights, axis)
+        return type(self)._trusted(np.asarray(karcher_mean_1d(self.family, r, w)))

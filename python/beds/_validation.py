@@ -1,0 +1,158 @@
+"""Argument checking shared by every family.
+
+The compiled ufuncs check their domain themselves, element by element, inside the vectorized
+loops (an out-of-domain element gives NaN and raises the floating-point "invalid" flag, exactly like
+``np.log(-1)``).  The Python layer calls them under ``np.errstate(..., invalid="raise")``: valid
+input therefore costs nothing extra, and on an error we look at the arguments once more to raise a
+``ValueError`` that names the offending argument and element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "PROB_SUM_TOL",
+    "TANGENT_SUM_TOL",
+    "as_real_array",
+    "as_tuple",
+    "call_checked",
+    "check_domain",
+    "common_float_dtype",
+]
+
+#: Tolerance on ``|sum(p) - 1|`` for probability vectors, per input dtype.
+PROB_SUM_TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-9}
+#: Tolerance on ``|sum(v)| / sum(|v|)`` for categorical tangent vectors.
+TANGENT_SUM_TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-9}
+
+
+def as_real_array(x: Any, name: str) -> np.ndarray:
+    """``np.asarray(x)`` (no copy), refusing dtypes that are not real numbers."""
+    if x is None:
+        raise TypeError(f"{name} is required, got None")
+    a = np.asarray(x)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {a.dtype}")
+    return a
+
+
+def common_float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 if every array is float32 or narrower, float64 otherwise (numpy's promotion)."""
+    return np.result_type(*[a.dtype for a in arrays], np.float32)
+
+
+def _first_bad(mask: np.ndarray) -> str:
+    idx = np.argwhere(mask)[0]
+    return str(tuple(int(i) for i in idx)) if idx.size else "()"
+
+
+def _prob_tol(a: np.ndarray) -> float:
+    return PROB_SUM_TOL.get(a.dtype, 1e-9)
+
+
+def check_domain(name: str, a: np.ndarray, domain: str) -> None:
+    """Raises ValueError naming ``name`` when ``a`` is outside ``domain``.
+
+    Domains: ``real`` (finite), ``positive`` (finite and > 0), ``nonnegative`` (finite and >= 0),
+    ``probs`` (finite, >= 0, sums to 1 along the last axis), ``probs_interior`` (the same with
+    every entry > 0), ``tangent_probs`` (finite, sums to 0 along the last axis).
+    """
+    a = np.asarray(a)
+    if a.size == 0:
+        return
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(a)
+        if not finite.all():
+            bad = ~finite
+            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+        if domain in ("positive", "probs_interior"):
+            bad = ~(a > 0)
+            if bad.any():
+                raise ValueError(f"{name} must be > 0; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+        if domain in ("nonnegative", "probs"):
+            bad = ~(a >= 0)
+            if bad.any():
+                raise ValueError(f"{name} must be >= 0; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+        if domain in ("probs", "probs_interior"):
+            if a.ndim == 0:
+                raise ValueError(f"{name} must have a last axis of classes, got a scalar")
+            s = a.sum(axis=-1, dtype=np.float64)
+            tol = _prob_tol(a)
+            bad = ~(np.abs(s - 1.0) <= tol)
+            if bad.any():
+                raise ValueError(
+                    f"{name} must sum to 1 along the last axis (tolerance {tol:g}); "
+                    f"found sum {s[bad].flat[0].item()!r} at batch index {_first_bad(bad)}"
+                )
+        if domain == "tangent_probs":
+            if a.ndim == 0:
+                raise ValueError(f"{name} must have a last axis of classes, got a scalar")
+            s = a.sum(axis=-1, dtype=np.float64)
+            scale = np.abs(a).sum(axis=-1, dtype=np.float64)
+            tol = TANGENT_SUM_TOL.get(a.dtype, 1e-9)
+            bad = ~(np.abs(s) <= tol * np.maximum(scale, np.finfo(np.float64).tiny))
+            if bad.any():
+                raise ValueError(
+                    f"{name} must sum to 0 along the last axis (a tangent vector of the simplex, "
+                    f"relative tolerance {tol:g}); found sum {s[bad].flat[0].item()!r} at batch index {_first_bad(bad)}"
+                )
+
+
+def call_checked(
+    ufunc: np.ufunc,
+    args: Sequence[np.ndarray],
+    names: Sequence[str],
+    domains: Sequence[str],
+    out: Any = None,
+    core_ndims: Sequence[int] | None = None,
+    on_domain_error: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Any:
+    """Calls a beds ufunc and turns a domain error into a ValueError naming the argument.
+
+    ``core_ndims`` gives the number of core (trailing) axes of each argument, for the broadcast
+    check of gufunc arguments.  ``on_domain_error`` is the message used when every argument is in
+    its domain but the operation itself leaves the manifold (e.g. an exp map that crosses the
+    boundary of the simplex).
+    """
+    if core_ndims is None:
+        core_ndims = [0] * len(args)
+    shapes = []
+    for a, n, c in zip(args, names, core_ndims):
+        shape = np.shape(a)
+        if len(shape) < c:
+            raise ValueError(f"{n} must have at least {c} dimension(s), got shape {shape}")
+        shapes.append(shape[: len(shape) - c])
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        desc = ", ".join(f"{n} {s}" for n, s in zip(names, shapes))
+        raise ValueError(f"shapes do not broadcast: {desc}") from None
+    kwargs = dict(extra or {})
+    if out is not None:
+        kwargs["out"] = out
+    try:
+        with np.errstate(invalid="raise", divide="raise", over="raise", under="ignore"):
+            return ufunc(*args, **kwargs)
+    except FloatingPointError:
+        pass
+    for a, n, d in zip(args, names, domains):
+        check_domain(n, a, d)
+    if on_domain_error is not None:
+        with np.errstate(invalid="ignore"):
+            result = ufunc(*args, **kwargs)
+        if any(np.isnan(r).any() for r in as_tuple(result) if np.asarray(r).dtype.kind == "f"):
+            raise ValueError(on_domain_error)
+        return result
+    # Every input is valid: a genuine overflow for extreme inputs.  Recompute under the caller's
+    # floating-point error state, so it is reported as numpy reports it.
+    return ufunc(*args, **kwargs)
+
+
+def as_tuple(result: Any) -> tuple:
+    return result if isinstance(result, tuple) else (result,)
+
