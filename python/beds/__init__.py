@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, diag_normal, exponential, normal, poisson, ufuncs
+from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, ufuncs
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
@@ -38,6 +38,7 @@ __all__ = [
     "Tangent",
     "__version__",
     "categorical",
+    "cuda",
     "cuda_device_count",
     "diag_normal",
     "distance",

@@ -32,8 +32,11 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 def _index_param(a: np.ndarray, idx: Any, event_ndim: int) -> np.ndarray:
+    """Indexes the batch axes of a parameter only (too many indices raise IndexError)."""
     t = idx if isinstance(idx, tuple) else (idx,)
-    if event_ndim and any(i is Ellipsis for i in t):
+    if event_ndim:
+        if not any(i is Ellipsis for i in t):
+            t = t + (Ellipsis,)
         t = t + (slice(None),) * event_ndim
     return a[t]
 
@@ -63,7 +66,9 @@ class Belief:
     def __init__(self, *args: Any, _validate: bool = True, **kwargs: Any) -> None:
         values = self._bind(args, kwargs)
         arrays = [as_real_array(v, n) for v, n in zip(values, self.params)]
-        dtype = common_float_dtype(*arrays)
+        # Python scalars are "weak" (numpy's rule): Normal(float32 array, 1.0) stays float32
+        strong = [a for a, v in zip(arrays, values) if not isinstance(v, (int, float)) or isinstance(v, bool)]
+        dtype = common_float_dtype(*(strong or arrays))
         arrays = [a.astype(dtype, copy=False) for a in arrays]
         e = self.event_ndim
         try:
@@ -232,7 +237,8 @@ class Belief:
         # a Python scalar stays "weak" (a float32 batch gives float32 points)
         ta = t if isinstance(t, (int, float)) and not isinstance(t, bool) else as_real_array(t, "t")
         if "geodesic" in self.elementwise_ops and self.event_ndim:
-            ta = np.asarray(ta)[(...,) + (None,) * self.event_ndim]
+            if isinstance(ta, np.ndarray):  # a scalar broadcasts as it is (and stays weak)
+                ta = ta[(...,) + (None,) * self.event_ndim]
             out = self._call("geodesic", self._p + other._p + (ta,), self._names(2) + ["t"],
                              self.domains * 2 + ("real",), message=self.leaves_domain)
         else:
@@ -412,19 +418,34 @@ class Tangent:
     def __neg__(self) -> Tangent:
         return Tangent._trusted(self.base, tuple(-c for c in self._c))
 
+    def _check_same_base(self, other: Tangent) -> None:
+        if self.base is other.base:
+            return
+        if type(self.base) is not type(other.base) or not all(
+            a.shape == b.shape and bool((a == b).all()) for a, b in zip(self.base._p, other.base._p)
+        ):
+            raise ValueError("tangent vectors at different beliefs cannot be added (transport one first)")
+
     def __add__(self, other: Any) -> Tangent:
         if not isinstance(other, Tangent):
             return NotImplemented
+        self._check_same_base(other)
         return Tangent(self.base, *(a + b for a, b in zip(self._c, other._c)))
 
     def __sub__(self, other: Any) -> Tangent:
         if not isinstance(other, Tangent):
             return NotImplemented
+        self._check_same_base(other)
         return Tangent(self.base, *(a - b for a, b in zip(self._c, other._c)))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c))
         return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
+
+
+def _is_duck_array(v: Any) -> bool:
+    return (hasattr(v, "__array_ufunc__") and not isinstance(v, (np.ndarray, np.generic))
+            and type(v).__module__.split(".")[0] != "numpy")
 
 
 def array_function(
@@ -458,9 +479,10 @@ def array_function(
         if missing:
             raise TypeError(f"missing argument(s): {', '.join(missing)}")
         vals = [values[n] for n in names]
-        if any(hasattr(v, "__array_ufunc__") and not isinstance(v, np.ndarray) and not np.isscalar(v)
-               and type(v).__module__.split(".")[0] != "numpy" for v in vals):
-            return uf(*vals, **({"out": out} if out is not None else {}))
+        for v in vals:
+            if type(v) is not np.ndarray and _is_duck_array(v):
+                # dask, xarray, ...: let the ufunc dispatch through __array_ufunc__
+                return uf(*vals, **({"out": out} if out is not None else {}))
         arrays = [as_real_array(v, n) for v, n in zip(vals, names)]
         return call_checked(uf, arrays, names, domains, out=out, core_ndims=core_ndims, on_domain_error=on_domain_error)
 

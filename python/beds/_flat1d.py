@@ -59,6 +59,11 @@ class RateBelief(Belief):
         super().__init__(rate)
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
-        """Frechet mean over batch axes (closed form: the family is flat in its coordinate u)."""
+        """Frechet mean over batch axes (closed form: the family is flat in its coordinate u).
+
+        ``tol`` and ``max_iter`` are accepted for a uniform API and checked, but unused."""
+        from .normal import _check_iter
+
+        _check_iter(tol, max_iter)
         (r,), w, _ = self._reduction_layout(weights, axis)
         return type(self)._trusted(np.asarray(karcher_mean_1d(self.family, r, w)))

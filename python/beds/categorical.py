@@ -7,9 +7,9 @@ Geodesics are great circles; they reach the boundary of the simplex in finite ti
 map or an extrapolated geodesic that leaves the closed simplex raises ValueError.
 
 Probabilities live on the last axis and must be >= 0 and sum to 1 within ``PROB_SUM_TOL``
-(1e-9 for float64, 1e-5 for float32; the kernels renormalise exactly).  Tangent vectors are in
+(1e-6 for float64, 1e-4 for float32 computations; the kernels renormalise exactly).  Tangent vectors are in
 probability coordinates and sum to 0.  exp, log, transport, inner and metric need the base point
-inside the simplex (every p_i > 0).  Reference: Amari, "Information Geometry and Its
+inside the simplex (every p_i > 0); distances, divergences and geodesics accept boundary points.  Reference: Amari, "Information Geometry and Its
 Applications" (2016), section 2.3.
 """
 
@@ -49,19 +49,22 @@ inner = array_function(
     core_ndims=(1, 1, 1), module=_M)
 exp = array_function(
     "exp", "categorical_exp", ("p", "v"), ("probs_interior", "tangent_probs"),
-    """Riemannian exponential map along the great circle; ValueError if it leaves the simplex.""",
+    """Riemannian exponential map along the great circle: with a = sqrt(p), w = v / (2a),
+    ``sqrt(q) = cos|w| a + sin|w| w / |w|``; ValueError if it leaves the simplex.""",
     core_ndims=(1, 1), on_domain_error=_LEAVES, module=_M)
 log = array_function(
     "log", "categorical_log", ("p", "q"), ("probs_interior", "probs"),
     """Riemannian logarithm at p (interior) towards q, in probability coordinates (sums to 0).""",
     core_ndims=(1, 1), module=_M)
 geodesic = array_function(
-    "geodesic", "categorical_geodesic", ("p", "q", "t"), ("probs_interior", "probs", "real"),
+    "geodesic", "categorical_geodesic", ("p", "q", "t"), ("probs", "probs", "real"),
     """Point at parameter t of the great-circle geodesic from p (t = 0) to q (t = 1).""",
     core_ndims=(1, 1, 0), on_domain_error=_LEAVES, module=_M)
 transport = array_function(
     "transport", "categorical_transport", ("p", "q", "v"), ("probs_interior", "probs_interior", "tangent_probs"),
-    """Parallel transport of v (tangent at p) along the geodesic from p to q.""",
+    """Parallel transport of v (tangent at p) along the geodesic from p to q: on the unit sphere,
+    ``w' = w + <w, e> ((cos theta - 1) e - sin theta sqrt(p))`` with e the unit direction of the
+    great circle at sqrt(p), theta = d(p, q) / 2.""",
     core_ndims=(1, 1, 1), module=_M)
 
 
@@ -129,6 +132,8 @@ class Categorical(Belief):
             lg = as_real_array(logits, "logits")
             if lg.ndim == 0:
                 raise ValueError("logits must have a last axis of classes, got a scalar")
+            if lg.shape[-1] == 0:
+                raise ValueError(f"logits must have at least one class along its last axis, got shape {lg.shape}")
             check_domain("logits", lg, "real")
             probs = _softmax(lg.astype(np.result_type(lg, np.float32), copy=False))
         super().__init__(probs)
@@ -157,6 +162,24 @@ class Categorical(Belief):
     def log(self, other: Belief) -> Any:
         self._require_interior("log")
         return super().log(other)
+
+    def transport(self, v: Any, other: Belief) -> Any:
+        self._require_interior("transport")
+        if isinstance(other, Categorical):
+            other._require_interior("transport")
+        return super().transport(v, other)
+
+    def inner(self, u: Any, v: Any) -> Any:
+        self._require_interior("inner")
+        return super().inner(u, v)
+
+    def astype(self, dtype: Any) -> Categorical:
+        """The same distributions in another float dtype (renormalised in that dtype)."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"dtype must be a float dtype, got {dt}")
+        p = self.probs.astype(dt)
+        return Categorical._trusted(p / p.sum(axis=-1, keepdims=True))
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 200) -> Categorical:
         """Weighted Frechet mean over batch axes; see :func:`beds.categorical.karcher_mean`."""

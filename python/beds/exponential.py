@@ -17,6 +17,7 @@ from ._flat1d import RateBelief, karcher_mean_1d, make_functions
 __all__ = ["Exponential", "distance", "entropy", "exp", "geodesic", "inner", "jeffreys", "karcher_mean", "kl",
            "log", "transport"]
 
+_RANGE = "the resulting rate overflows or underflows the floating-point range"
 _F = make_functions("exponential", "beds.exponential", {
     "distance": "Fisher-Rao distance ``|log(rate2 / rate1)|``.",
     "kl": "KL(Exp(rate1) || Exp(rate2)) = log(rate1/rate2) + rate2/rate1 - 1, accurate for near pairs.",
@@ -27,13 +28,13 @@ _F = make_functions("exponential", "beds.exponential", {
     "log": "Logarithm map ``rate1 log(rate2 / rate1)``.",
     "geodesic": "Geodesic point ``rate1 (rate2 / rate1)^t``.",
     "transport": "Parallel transport ``v rate2 / rate1``.",
-})
+}, leaves=_RANGE)
 distance, kl, jeffreys, entropy, inner, exp, log, geodesic, transport = (
     _F[k] for k in ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport"))
 
 
 def karcher_mean(rate: Any, weights: Any = None) -> np.ndarray:
-    """Frechet mean over the last axis: the weighted geometric mean of the rates."""
+    """Frechet mean over the last axis: the weighted geometric mean ``exp(sum w log rate / sum w)``."""
     return karcher_mean_1d("exponential", rate, weights)
 
 
@@ -42,6 +43,7 @@ class Exponential(RateBelief):
 
     __slots__ = ()
     family = "exponential"
+    leaves_domain = _RANGE
 
     def _metric_diagonal(self) -> np.ndarray:
         return (1.0 / self.rate**2)[..., None]

@@ -99,7 +99,10 @@ transport = array_function(
     "transport", "normal_transport", ("mean1", "std1", "mean2", "std2", "v_mean", "v_std"),
     _P2 + ("real", "real"),
     """Parallel transport of the tangent vector (v_mean, v_std) at point 1 along the geodesic to
-    point 2 (Levi-Civita connection of the Fisher metric); preserves inner products.""", module=_M)
+    point 2 (Levi-Civita connection of the Fisher metric); preserves inner products.
+
+    In half-plane components (x = mean / sqrt 2): ``v' = (std2 / std1) * v * u2 * conj(u1)`` as
+    complex numbers, with u1, u2 the unit tangents of the geodesic at both ends.""", module=_M)
 
 
 def karcher_mean(mean: Any, std: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: int = 100,

@@ -51,8 +51,14 @@ class Scratch {
   double* ptr_;
 };
 
+// Tolerances of the simplex checks, per input type (the Python layer states the same values).
+template <class T>
+constexpr double sum_tolerance() {
+  return sizeof(T) == 4 ? 1e-4 : 1e-6;
+}
+
 // Sum of a probability row; returns false unless all entries are finite and >= 0 (> 0 when
-// `interior`) and the sum is positive.
+// `interior`) and the sum is 1 within sum_tolerance<T>().
 template <class T>
 bool row_sum(const Row<T>& p, std::ptrdiff_t k, bool interior, double& sum) {
   bool ok = k > 0;
@@ -63,7 +69,7 @@ bool row_sum(const Row<T>& p, std::ptrdiff_t k, bool interior, double& sum) {
     s += x;
   }
   sum = s;
-  return ok && s > 0.0 && math::isfinite(s);
+  return ok && std::fabs(s - 1.0) <= sum_tolerance<T>();
 }
 
 // sin(x) / x with the removable singularity filled in.
@@ -116,9 +122,9 @@ bool kl(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, double& out) {
     const double ys = zero ? 1.0 : y, xs = zero ? 1.0 : x;  // no 0/0, even if speculated
     const double delta = (xs - ys) / ys;
     const bool near = delta > -1.0 && delta < 1.0;
-    const double dn = near ? delta : 0.0, df = near ? 0.0 : delta;
+    const double dn = near ? delta : 0.0;
     const double t_near = ys * (dn * dn + (1.0 + dn) * math::log1pmx(dn));
-    const double t_far = xs * math::log1p(df) - (xs - ys);
+    const double t_far = xs * math::log(near ? 1.0 : xs / ys) - (xs - ys);  // x log(x/y), not log1p(delta)
     const double term = x == 0.0 ? y : (y == 0.0 ? math::kInf : (near ? t_near : t_far));
     s += term;
   }
@@ -165,18 +171,24 @@ bool entropy(const Row<T>& p, std::ptrdiff_t k, double& out) {
 }
 
 // ------------------------------------------------------------------------- tangent vectors
+// A tangent row: finite entries summing to 0 (relative to sum |v|, within sum_tolerance<T>()).
 template <class T>
-bool row_finite(const Row<T>& v, std::ptrdiff_t k) {
-  for (std::ptrdiff_t j = 0; j < k; ++j)
+bool tangent_ok(const Row<T>& v, std::ptrdiff_t k) {
+  double s = 0.0, a = 0.0;
+  for (std::ptrdiff_t j = 0; j < k; ++j) {
     if (!math::isfinite(v[j])) return false;
-  return true;
+    s += v[j];
+    a += std::fabs(v[j]);
+  }
+  // relative to sum |v|, with a floor for vectors that are zero up to rounding (e.g. log(p, p))
+  return std::fabs(s) <= sum_tolerance<T>() * a + 1e-14;
 }
 
 // <u, v>_p = sum_i u_i v_i / p_i  (p interior).
 template <class T>
 bool inner(const Row<T>& p, const Row<T>& u, const Row<T>& v, std::ptrdiff_t k, double& out) {
   double sp;
-  if (!row_sum(p, k, true, sp) || !row_finite(u, k) || !row_finite(v, k)) {
+  if (!row_sum(p, k, true, sp) || !tangent_ok(u, k) || !tangent_ok(v, k)) {
     out = math::kNaN;
     return false;
   }
@@ -215,10 +227,10 @@ struct Arc {
   double theta, chord;
 };
 template <class T>
-bool arc_setup(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, bool q_interior, double* a,
-               double* b, double* e, Arc& arc) {
+bool arc_setup(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, bool p_interior, bool q_interior,
+               double* a, double* b, double* e, Arc& arc) {
   double sp, sq;
-  if (!(row_sum(p, k, true, sp) & row_sum(q, k, q_interior, sq))) return false;
+  if (!(row_sum(p, k, p_interior, sp) & row_sum(q, k, q_interior, sq))) return false;
   double* ph = e;  // reuse e as scratch for the normalized rows
   normalized(p, k, sp, ph);
   for (std::ptrdiff_t j = 0; j < k; ++j) b[j] = q[j] / sq;  // temporarily q-hat
@@ -226,7 +238,8 @@ bool arc_setup(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, bool q_interi
   for (std::ptrdiff_t j = 0; j < k; ++j) {
     a[j] = std::sqrt(ph[j]);
     const double bj = std::sqrt(b[j]);
-    e[j] = (b[j] - ph[j]) / (a[j] + bj);  // b - a; a > 0 so no 0/0
+    const double den = a[j] + bj;
+    e[j] = den > 0.0 ? (b[j] - ph[j]) / math::max(den, 1e-300) : 0.0;  // b - a without cancellation
     b[j] = bj;
     c2 += e[j] * e[j];
   }
@@ -250,7 +263,7 @@ template <class T>
 bool log(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, const OutRow<T>& o) {
   Scratch a(k), b(k), e(k);
   Arc arc;
-  if (!arc_setup(p, q, k, false, a.data(), b.data(), e.data(), arc)) {
+  if (!arc_setup(p, q, k, true, false, a.data(), b.data(), e.data(), arc)) {
     fill_nan(o, k);
     return false;
   }
@@ -272,7 +285,7 @@ void sphere_tangent(const double* a, const Row<T>& v, std::ptrdiff_t k, double* 
 template <class T>
 bool exp(const Row<T>& p, const Row<T>& v, std::ptrdiff_t k, const OutRow<T>& o) {
   double sp;
-  if (!row_sum(p, k, true, sp) || !row_finite(v, k)) {
+  if (!row_sum(p, k, true, sp) || !tangent_ok(v, k)) {
     fill_nan(o, k);
     return false;
   }
@@ -293,7 +306,7 @@ template <class T>
 bool geodesic(const Row<T>& p, const Row<T>& q, double t, std::ptrdiff_t k, const OutRow<T>& o) {
   Scratch a(k), b(k), e(k);
   Arc arc;
-  if (!math::isfinite(t) || !arc_setup(p, q, k, false, a.data(), b.data(), e.data(), arc)) {
+  if (!math::isfinite(t) || !arc_setup(p, q, k, false, false, a.data(), b.data(), e.data(), arc)) {
     fill_nan(o, k);
     return false;
   }
@@ -308,7 +321,7 @@ template <class T>
 bool transport(const Row<T>& p, const Row<T>& q, const Row<T>& v, std::ptrdiff_t k, const OutRow<T>& o) {
   Scratch a(k), b(k), e(k), w(k);
   Arc arc;
-  if (!row_finite(v, k) || !arc_setup(p, q, k, true, a.data(), b.data(), e.data(), arc)) {
+  if (!tangent_ok(v, k) || !arc_setup(p, q, k, true, true, a.data(), b.data(), e.data(), arc)) {
     fill_nan(o, k);
     return false;
   }

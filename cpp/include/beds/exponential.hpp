@@ -3,7 +3,7 @@
 // I(rate) = 1 / rate^2, so d = |log(rate2 / rate1)|, geodesics rate(t) = rate1 (rate2 / rate1)^t,
 // Exp_rate(v) = rate e^(v / rate), transport v -> v rate2 / rate1.
 // log(rate2 / rate1) is evaluated as sign * log1p(|rate2 - rate1| / min(rate1, rate2)), which keeps
-// a few-ulp relative accuracy for near and far pairs alike.
+// a few-ulp relative accuracy for near and far pairs alike (see abs_log_ratio).
 #pragma once
 
 #include "beds/math.hpp"
@@ -13,18 +13,27 @@ namespace exponential {
 
 BEDS_HD bool valid_rate(double r) { return math::isfinite(r) & (r > 0.0); }
 
-// log(b / a) for a, b > 0, accurate when b is close to a.
+// |log(b / a)| for a, b > 0: log1p(|b - a| / min(a, b)) keeps a few ulp for near pairs; when the
+// ratio overflows (rates 1e300 apart, or subnormal rates) it is log(max) - log(min) instead.
+BEDS_HD double abs_log_ratio(double a, double b) {
+  const double lo = math::min(a, b), hi = math::max(a, b);
+  const double ratio = (hi - lo) / lo;
+  const bool finite = ratio < math::kInf;
+  const double near = math::log1p_pos(finite ? ratio : 0.0);
+  const double far = math::log(finite ? 1.0 : hi) - math::log(finite ? 1.0 : lo);
+  return finite ? near : far;
+}
+// log(b / a), signed.
 BEDS_HD double log_ratio(double a, double b) {
-  const double diff = b - a;
-  const double l = math::log1p(math::abs(diff) / math::min(a, b));
-  return diff < 0.0 ? -l : l;
+  const double l = abs_log_ratio(a, b);
+  return b < a ? -l : l;
 }
 
 BEDS_HD bool distance(double a, double b, double& d) {
   const bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  d = ok ? math::log1p(math::abs(b - a) / math::min(a, b)) : math::kNaN;
+  d = ok ? abs_log_ratio(a, b) : math::kNaN;
   return ok;
 }
 // KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a.
@@ -32,7 +41,7 @@ BEDS_HD bool kl(double a, double b, double& out) {
   const bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  out = ok ? -math::log1pmx((b - a) / a) : math::kNaN;
+  out = ok ? -math::log1pmx_r((b - a) / a, b / a) : math::kNaN;
   return ok;
 }
 // J = (a - b)^2 / (a b).
@@ -64,19 +73,24 @@ BEDS_HD bool log(double a, double b, double& v) {
   v = ok ? a * log_ratio(a, b) : math::kNaN;
   return ok;
 }
+// exp and geodesic also fail (out of domain) when the resulting rate overflows or underflows.
 BEDS_HD bool exp(double a, double v, double& b) {
-  const bool ok = valid_rate(a) & math::isfinite(v);
+  bool ok = valid_rate(a) & math::isfinite(v);
   a = ok ? a : 1.0;
   v = ok ? v : 0.0;
-  b = ok ? a * math::exp(v / a) : math::kNaN;
+  const double r = a * math::exp(v / a);
+  ok = ok & valid_rate(r);
+  b = ok ? r : math::kNaN;
   return ok;
 }
 BEDS_HD bool geodesic(double a, double b, double t, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
+  bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   t = ok ? t : 0.0;
-  out = ok ? a * math::exp(t * log_ratio(a, b)) : math::kNaN;
+  const double r = a * math::exp(t * log_ratio(a, b));
+  ok = ok & valid_rate(r);
+  out = ok ? r : math::kNaN;
   return ok;
 }
 BEDS_HD bool transport(double a, double b, double v, double& out) {

@@ -10,7 +10,8 @@
 //
 // Contract with the caller: outputs never partially overlap inputs (numpy copies overlapping
 // operands before calling a loop), so the contiguous path may vectorize without alias checks.
-// Out-of-domain elements raise FE_INVALID once per call, which numpy reports through np.errstate.
+// Out-of-domain elements raise FE_INVALID once per call, which numpy reports through np.errstate;
+// no other floating-point flag escapes a loop (see FlagGuard).
 #pragma once
 
 #include <atomic>
@@ -44,6 +45,22 @@ constexpr std::ptrdiff_t kChunkElements = 16384;
 inline void raise_invalid_if(bool any_bad) {
   if (any_bad) std::feraiseexcept(FE_INVALID);
 }
+
+// Restores the floating-point exception flags on scope exit.  The kernels are branch-free: both
+// sides of a select are computed (and the compiler may speculate divisions guarded in the source,
+// -fno-trapping-math), so the flags raised inside a loop say nothing about the result.  The loops
+// therefore discard them and report exactly one thing, out-of-domain input, by raising FE_INVALID
+// explicitly (raise_invalid_if).
+class FlagGuard {
+ public:
+  FlagGuard() { std::fegetexceptflag(&saved_, FE_ALL_EXCEPT); }
+  ~FlagGuard() { std::fesetexceptflag(&saved_, FE_ALL_EXCEPT); }
+  FlagGuard(const FlagGuard&) = delete;
+  FlagGuard& operator=(const FlagGuard&) = delete;
+
+ private:
+  std::fexcept_t saved_;
+};
 
 template <class T>
 BEDS_HD const T& at(const char* p, std::ptrdiff_t step, std::ptrdiff_t i) {
@@ -127,6 +144,7 @@ struct Elementwise {
   // layout runs the vectorized block code.
   static std::ptrdiff_t range(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t begin,
                               std::ptrdiff_t end) {
+    const FlagGuard flags;
     T inbuf[K::nin][kBlock];
     T outbuf[K::nout][kBlock];
     std::ptrdiff_t bad = 0;
@@ -197,6 +215,7 @@ struct RowSum {
   // rows [r0, r1); returns the number of invalid rows
   static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d,
                              std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    const FlagGuard flags;
     const std::ptrdiff_t* core = steps + nin + 1;
     bool flat = d > 0 && d <= kBuffer;
     for (int j = 0; j < nin; ++j)
@@ -227,17 +246,26 @@ struct RowSum {
       }
       return bad;
     }
+    // Any other layout: gather each row into block buffers and run the same vectorized block code
+    // as the contiguous path, so the results are bitwise identical whatever the strides.
+    T inbuf[nin][kBlock];
+    double row_terms[kBlock];
     for (std::ptrdiff_t r = r0; r < r1; ++r) {
       double acc = 0.0;
-      bool row_ok = true;
-      for (std::ptrdiff_t j = 0; j < d; ++j) {
-        double x[nin], y[1];
-        for (int k = 0; k < nin; ++k) x[k] = static_cast<double>(at<T>(args[k] + r * steps[k], core[k], j));
-        row_ok = K::eval(x, y) && row_ok;
-        acc += y[0];
+      std::ptrdiff_t row_bad = 0;
+      for (std::ptrdiff_t j0 = 0; j0 < d; j0 += kBlock) {
+        const std::ptrdiff_t n = d - j0 < kBlock ? d - j0 : kBlock;
+        const T* q[nin];
+        for (int k = 0; k < nin; ++k) {
+          for (std::ptrdiff_t i = 0; i < n; ++i) inbuf[k][i] = at<T>(args[k] + r * steps[k], core[k], j0 + i);
+          q[k] = inbuf[k];
+        }
+        double* t[1] = {row_terms};
+        row_bad += block<K, T, double>(q, t, n);
+        for (std::ptrdiff_t i = 0; i < n; ++i) acc += row_terms[i];
       }
       at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(K::finish(acc));
-      bad += row_ok ? 0 : 1;
+      bad += row_bad ? 1 : 0;
     }
     return bad;
   }
@@ -288,6 +316,7 @@ struct Rows {
     std::atomic<std::ptrdiff_t> bad{0};
   };
   static std::ptrdiff_t rows(const Ctx& ctx, std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    const FlagGuard flags;
     std::ptrdiff_t bad = 0;
     for (std::ptrdiff_t r = r0; r < r1; ++r) {
       char* p[K::nargs];

@@ -5,8 +5,8 @@
 // These versions are straight-line code (selects, integer bit tricks, polynomials) that GCC, Clang
 // and MSVC vectorize inside the element-wise loops, and that nvcc compiles for the device.
 //
-// Accuracy (measured against mpmath in tests/test_math.py): log, log1p, expm1, exp within 1 ulp
-// over their domains; log1pmx within 2 ulp.  The algorithms are the classic fdlibm reductions
+// Accuracy (measured against mpmath in tests/test_math.py): log, log1p and exp within 1 ulp over
+// their domains, expm1 within 2 ulp, log1pmx within 3 ulp (2 ulp on (-0.5, 1)).  The algorithms are the classic fdlibm reductions
 // (Sun Microsystems, 1993): log via f = m - 1, s = f / (2 + f) and a degree-14 odd polynomial in s;
 // expm1/exp via x = k ln2 + r and a Taylor polynomial of degree 13 on |r| <= ln2 / 2.
 //
@@ -20,9 +20,7 @@
 
 #include "beds/config.hpp"
 
-#if !defined(__CUDACC__)
 #include <cmath>
-#endif
 
 BEDS_NAMESPACE_BEGIN
 namespace math {
@@ -120,18 +118,23 @@ BEDS_HD double log(double x) {
 // fdlibm's log1p: u = 1 + x rounded, c = (1 + x) - u exactly, log1p(x) = log(u) + c / u.  The
 // correction c / u is below half an ulp of the result, so 1/u only needs a few bits: it is formed
 // from the exponent of u and 1/m ~ 1 - f + f^2 - f^3 (error < 3%), which saves a division.
+// c is exact with 1 - (u - x) when u >= 2 and with x - (u - 1) below (chosen by u, as in fdlibm).
+BEDS_HD double log1p_correction(double x, double u, const Reduced& r) {
+  const double c1 = 1.0 - (u - x), c2 = x - (u - 1.0);
+  const double c = u >= 2.0 ? c1 : c2;
+  // 2^-k; 0 when u is so large (k >= 1023) that the correction is negligible anyway
+  const double inv_pow2 = from_bits((r.kfield < 2046ULL ? 2046ULL - r.kfield : 0ULL) << 52);
+  const double inv_m = 1.0 - r.f * (1.0 - r.f * (1.0 - r.f));
+  return c * inv_pow2 * inv_m;
+}
+
 BEDS_HD double log1p(double x) {
   const double u = 1.0 + x;
-  const bool special = !(u < 18014398509481984.0) | (u == 0.0);  // u >= 2^54, inf, or 0
+  const bool special = !(u < kInf) | !(u > 0.0);  // u = inf (or NaN), or u <= 0
   const double us = special ? 1.0 : u;
   const double xs = special ? 0.0 : x;
-  const Reduced r = reduce_log(special ? (u < kInf ? (u > 0.0 ? u : 1.0) : 1.0) : us);
-  // c = (1 + x) - u, exact in both branches (fdlibm)
-  const double c1 = 1.0 - (us - xs), c2 = xs - (us - 1.0);
-  const double c = r.kd > 0.0 ? c1 : c2;
-  const double inv_pow2 = from_bits((2046ULL - r.kfield) << 52);  // 2^-k;
-  const double inv_m = 1.0 - r.f * (1.0 - r.f * (1.0 - r.f));
-  double y = log_core(r.f, r.kd, c * inv_pow2 * inv_m);
+  const Reduced r = reduce_log(us);
+  double y = log_core(r.f, r.kd, log1p_correction(xs, us, r));
   y = u == kInf ? kInf : y;
   y = u == 0.0 ? -kInf : y;
   return y;
@@ -140,23 +143,21 @@ BEDS_HD double log1p(double x) {
 // log(1 + x) for x >= 0 (including +inf): the hot path of the distances, with fewer selects.
 BEDS_HD double log1p_pos(double x) {
   const double u = 1.0 + x;
-  const Reduced r = reduce_log(u);
-  // c = (1 + x) - u, exact (fdlibm); for huge x it is harmless (c / u ~ 2^-53 / u).
-  const double c1 = 1.0 - (u - x), c2 = x - (u - 1.0);
-  const double c = r.kd > 0.0 ? c1 : c2;
-  const double inv_pow2 = from_bits((2046ULL - r.kfield) << 52);  // 2^-k
-  const double inv_m = 1.0 - r.f * (1.0 - r.f * (1.0 - r.f));
-  const double y = log_core(r.f, r.kd, c * inv_pow2 * inv_m);
-  return x < kInf ? y : kInf;
+  const bool inf = !(u < kInf);
+  const double us = inf ? 1.0 : u, xs = inf ? 0.0 : x;
+  const Reduced r = reduce_log(us);
+  const double y = log_core(r.f, r.kd, log1p_correction(xs, us, r));
+  return inf ? kInf : y;
 }
 
-// expm1 / exp share the reduction x = k ln2 + r and a Taylor polynomial p(r) = e^r - 1.
+// expm1 / exp share the reduction x = k ln2 + r (|r| <= ln2 / 2) and a Taylor polynomial
+// p(r) = e^r - 1 of degree 13.
 struct ExpParts {
-  double p;       // e^r - 1
-  double half_k;  // 2^(k-1)
+  double p;              // e^r - 1
+  std::uint64_t kbias;   // k + 2048 (k in [-1100, 1100])
 };
 BEDS_HD ExpParts reduce_exp(double x) {
-  // caller guarantees -745 <= x <= 709.79
+  // caller guarantees -760 <= x <= 709.79
   constexpr double kShift = 6755399441055744.0;  // 0x1.8p52: adding it rounds to an integer
   const double shifted = x * kInvLn2 + kShift;
   const double kd = shifted - kShift;
@@ -169,46 +170,56 @@ BEDS_HD ExpParts reduce_exp(double x) {
       c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * (c7 + r * (c8 + r * (c9 + r * (c10 + r * (c11 + r * (c12 + r * c13))))))))));
   ExpParts e;
   e.p = r + r2 * q;
-  // 2^(k-1): the low bits of `shifted` hold k + 2^51; exponent field k - 1 + 1023.
-  const std::uint64_t sb = to_bits(shifted) + static_cast<std::uint64_t>(1022 - (1LL << 51));
-  e.half_k = from_bits(sb << 52);
+  // the low bits of `shifted` hold k + 2^51
+  e.kbias = to_bits(shifted) - (0x4338000000000000ULL - 2048ULL);
   return e;
 }
+// 2^k as the product of two normal numbers 2^k1 * 2^k2 (k1 = floor(k / 2)), valid for every k
+// whose 2^k is representable, subnormals included.
+struct Pow2Pair {
+  double a, b;
+};
+BEDS_HD Pow2Pair pow2_pair(std::uint64_t kbias) {
+  const std::uint64_t k1b = kbias >> 1;  // k1 + 1024
+  Pow2Pair s;
+  s.a = from_bits((k1b - 1ULL) << 52);           // 2^k1
+  s.b = from_bits((kbias - k1b - 1ULL) << 52);   // 2^(k - k1)
+  return s;
+}
 
-// e^x - 1.  Accurate for tiny x; -1 below -38; +inf above 709.78.
+// e^x - 1.  Accurate for tiny x; -1 below -38; +inf above 709.7827.
 BEDS_HD double expm1(double x) {
-  const double xs = x < -40.0 ? -40.0 : (x > 709.78 ? 709.78 : x);
+  const double xs = x < -40.0 ? -40.0 : (x > 709.79 ? 709.79 : x);
   const ExpParts e = reduce_exp(xs);
-  // 2^k (1 + p) - 1 = 2 (2^(k-1) p + (2^(k-1) - 1/2)); one rounding, no overflow before the end.
-  double y = 2.0 * (e.half_k * e.p + (e.half_k - 0.5));
+  // 2^k (1 + p) - 1 = 2 (2^(k-1) p + (2^(k-1) - 1/2)): one rounding, no overflow before the end
+  const double half_k = from_bits((e.kbias - 1026ULL) << 52);  // 2^(k-1), k in [-58, 1024]
+  double y = 2.0 * (half_k * e.p + (half_k - 0.5));
   y = x > 709.782712893384 ? kInf : y;
   y = x < -40.0 ? -1.0 : y;
   return y;
 }
 
-// e^x for any real x (0 below -745.2, +inf above 709.78).
+// e^x for any real x (0 below -745.14, +inf above 709.7827, subnormal results rounded once).
 BEDS_HD double exp(double x) {
-  // Shift very negative arguments up by 200 so that 2^(k-1) stays a normal number.
-  const bool low = x < -700.0;
-  const double xs = low ? (x < -746.0 ? 200.0 - 746.0 : x + 200.0 * kLn2Hi + 200.0 * kLn2Lo)
-                        : (x > 709.78 ? 709.78 : x);
+  const double xs = x < -760.0 ? -760.0 : (x > 709.79 ? 709.79 : x);
   const ExpParts e = reduce_exp(xs);
-  double y = 2.0 * (e.half_k + e.half_k * e.p);
-  y = low ? y * 6.223015277861142e-61 : y;  // 2^-200
+  const Pow2Pair s = pow2_pair(e.kbias);
+  double y = ((1.0 + e.p) * s.a) * s.b;
   y = x > 709.782712893384 ? kInf : y;
-  y = x < -745.2 ? 0.0 : y;
+  y = x < -760.0 ? 0.0 : y;
   return y;
 }
 
 // log(1 + x) - x, accurate near 0 (needed by KL divergences).  Domain: x > -1.
-// Near 0 uses log1p(x) = 2 atanh(s), s = x / (2 + x):
-//   log1p(x) - x = s^2 * (-2 / (1 - s) + 2 s * sum_k s^(2k) / (2k + 3)).
-BEDS_HD double log1pmx(double x) {
-  const bool near = x > -0.5 && x < 1.0;  // |s| < 1/3
-  const double xn = near ? x : 0.0;
-  const double s = xn / (2.0 + xn);
+// Near 0 uses log1p(x) = 2 atanh(s), s = x / (2 + x), and x - 2s = x s:
+//   log1p(x) - x = s (2 s^2 sum_k s^(2k) / (2k + 3) - x)
+// a product of two accurately known factors (no cancellation; about 2 ulp).
+// log1pmx_r(x, r) takes r = 1 + x as well, computed accurately by the caller (e.g. a ratio s1/s2):
+// far from 0 the result is then log(r) - x, which avoids forming 1 + x when x is close to -1.
+BEDS_HD double log1pmx_series(double x) {
+  const double s = x / (2.0 + x);
   const double z = s * s;
-  // sum_{k=0}^{17} z^k / (2k + 3); z <= 1/9 so 18 terms give < 1e-18 relative error.
+  // sum_{k=0}^{17} z^k / (2k + 3); |s| < 1/3 so z < 1/9 and 18 terms give < 1e-18 relative error.
   double series = 1.0 / 37;
   series = 1.0 / 35 + z * series;
   series = 1.0 / 33 + z * series;
@@ -227,10 +238,25 @@ BEDS_HD double log1pmx(double x) {
   series = 1.0 / 7 + z * series;
   series = 1.0 / 5 + z * series;
   series = 1.0 / 3 + z * series;
-  const double small = z * (-2.0 / (1.0 - s) + 2.0 * s * series);
-  const double xf = near ? 0.0 : x;
+  return s * (2.0 * z * series - x);
+}
+BEDS_HD bool log1pmx_near(double x) { return (x > -0.5) & (x < 1.0); }  // |s| < 1/3
+
+BEDS_HD double log1pmx_r(double x, double r) {
+  const bool near = log1pmx_near(x);
+  const double small = log1pmx_series(near ? x : 0.0);
+  const bool inf = !(x < kInf);
+  const double xf = (near | inf) ? 0.0 : x;
+  const double far = log((near | inf) ? 1.0 : r) - xf;
+  return near ? small : (inf ? -kInf : far);
+}
+BEDS_HD double log1pmx(double x) {
+  const bool near = log1pmx_near(x);
+  const double small = log1pmx_series(near ? x : 0.0);
+  const bool inf = !(x < kInf);
+  const double xf = (near | inf) ? 0.0 : x;
   const double far = log1p(xf) - xf;
-  return near ? small : far;
+  return near ? small : (inf ? -kInf : far);
 }
 
 // (e^x - 1) / x, with the removable singularity at 0 filled in.  Domain: x >= 0.

@@ -53,18 +53,25 @@ BEDS_HD bool distance(double m1, double s1, double m2, double s2, double& d) {
   return ok;
 }
 
-// KL(N1 || N2) = -log1pmx(delta) + delta^2/2 + dm^2 / (2 s2^2),  delta = (s1 - s2) / s2.
-// Every term is >= 0, so there is no cancellation for near pairs.
+// KL(N1 || N2) = -log(r) + (r^2 - 1)/2 + dm^2 / (2 s2^2),  r = s1 / s2 = 1 + delta.
+// -log(r) + (r^2 - 1)/2 = -log1pmx_r(delta, r) + delta^2 / 2: every term is >= 0, so there is no
+// cancellation for near pairs, and log(r) is taken from r itself when s1 << s2.
+// Stage 1: mid = (delta, r, rest); stage 2: the logarithm.
+BEDS_HD bool kl_stage1(double m1, double s1, double m2, double s2, double* mid) {
+  const bool ok = valid_pair(m1, s1, m2, s2);
+  const double is2 = 1.0 / s2;
+  const double dm = (m1 - m2) * is2;
+  const double delta = (s1 - s2) * is2;
+  mid[0] = ok ? delta : 0.0;
+  mid[1] = ok ? s1 * is2 : 1.0;
+  mid[2] = 0.5 * delta * delta + 0.5 * dm * dm;
+  return ok;
+}
+BEDS_HD double kl_stage2(const double* mid) { return mid[2] - math::log1pmx_r(mid[0], mid[1]); }
 BEDS_HD bool kl(double m1, double s1, double m2, double s2, double& out) {
-  const bool ok = valid_point(m1, s1) & valid_point(m2, s2);
-  m1 = ok ? m1 : 0.0;
-  m2 = ok ? m2 : 0.0;
-  s1 = ok ? s1 : 1.0;
-  s2 = ok ? s2 : 1.0;
-  const double dm = (m1 - m2) / s2;
-  const double delta = (s1 - s2) / s2;
-  const double r = -math::log1pmx(delta) + 0.5 * delta * delta + 0.5 * dm * dm;
-  out = ok ? r : math::kNaN;
+  double mid[3];
+  const bool ok = kl_stage1(m1, s1, m2, s2, mid);
+  out = ok ? kl_stage2(mid) : math::kNaN;
   return ok;
 }
 
@@ -123,16 +130,17 @@ BEDS_HD void move_along(double m0, double s0, double cos_phi, double tau, double
 }
 
 // tau = 1 - b / sqrt(a^2 + b^2) and cos(phi) = a / sqrt(a^2 + b^2), cancellation-free.
+// (a, b) is normalised first, so that no power of |(a, b)| can underflow or overflow.
 BEDS_HD void direction(double a, double b, double& cos_phi, double& tau) {
   const double n = math::sqrt(a * a + b * b);
   const bool zero = n == 0.0;
-  const double ns = zero ? 1.0 : n;
-  const bool up = b > 0.0;
-  const double num = up ? a * a : ns - b;
-  const double den = up ? ns * (ns + b) : ns;
-  const double inv = 1.0 / (den * ns);
-  cos_phi = zero ? 0.0 : a * den * inv;
-  tau = zero ? 0.0 : num * ns * inv;
+  const double inv = 1.0 / (zero ? 1.0 : n);
+  const double an = a * inv, bn = b * inv;
+  const bool up = bn > 0.0;
+  // up: 1 - bn = an^2 / (1 + bn) without cancellation; down: 1 - bn directly
+  const double t = up ? an * an / (up ? 1.0 + bn : 1.0) : 1.0 - bn;
+  cos_phi = zero ? 0.0 : an;
+  tau = zero ? 0.0 : t;
 }
 
 // Exp_p(v): the point reached at t = 1 by the geodesic leaving p = (m0, s0) with velocity

@@ -100,18 +100,28 @@ long long karcher_mean(const char* mu, std::ptrdiff_t smu, const char* sigma, st
     m_out = s_out = math::kNaN;
     return -1;
   }
+  // Start: weighted mean of mu; sigma^2 = (geometric mean of sigma)^2 + Var(mu) / 2 (exact for
+  // equal means, and for two mirror-image points).
+  const double m0 = Wm / W;
+  double var = 0;
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    const double dm = static_cast<double>(at<T>(mu, smu, i)) - m0;
+    var += static_cast<double>(at<T>(w, sw, i)) * dm * dm;
+  }
+  const double g = math::exp(Wlog / W);
   std::vector<MeanSums> partial;
-  MeanData<T> d{mu, sigma, w, smu, ssigma, sw, n, (Wm / W) / kSqrt2, math::exp(Wlog / W), &partial};
-  // Weights in the sums are normalised by W below.
-  double prev_F = math::kInf, step_x = 0, step_y = 0, base_x = d.x0, base_y = d.y0;
+  MeanData<T> d{mu, sigma, w, smu, ssigma, sw, n, m0 / kSqrt2, math::sqrt(g * g + 0.5 * var / W), &partial};
+  // Armijo backtracking: a step is accepted when F decreases by at least 1e-4 of the decrease
+  // predicted by its slope (F = sum w r^2, slope along the Newton step delta: -2 g.delta).
+  double prev_F = math::kInf, slope = 0.0, frac = 1.0, step_x = 0, step_y = 0, base_x = d.x0, base_y = d.y0;
   long long it = 0;
   for (; it < max_iter; ++it) {
     const MeanSums s = d.sums();
-    if (s.F > prev_F * (1.0 + 1e-13) && (step_x != 0.0 || step_y != 0.0)) {
-      // the last step increased F: halve it from the previous point
-      step_x *= 0.5, step_y *= 0.5;
+    // (rounding of F itself is tolerated, or steps near convergence would be rejected forever)
+    if (!(s.F <= prev_F - 1e-4 * frac * slope + 1.4e-14 * prev_F) && frac > 1e-6 && prev_F < math::kInf) {
+      frac *= 0.5;  // reject: halve the step from the previous point
       double mm, ss;
-      exp(base_x * kSqrt2, base_y, kSqrt2 * step_x, step_y, mm, ss);
+      exp(base_x * kSqrt2, base_y, kSqrt2 * frac * step_x, frac * step_y, mm, ss);
       d.x0 = mm / kSqrt2, d.y0 = ss;
       continue;
     }
@@ -121,18 +131,22 @@ long long karcher_mean(const char* mu, std::ptrdiff_t smu, const char* sigma, st
     const double dy = (s.hxx * s.gy - s.hxy * s.gx) / det;
     const double step_fr = kSqrt2 * math::sqrt(dx * dx + dy * dy);
     const double rms = kSqrt2 * math::sqrt(s.F / s.W);
+    if (step_fr <= tol * (rms > 1.0 ? rms : 1.0)) {
+      // converged: take this last (tiny) step too
+      double mm, ss;
+      exp(d.x0 * kSqrt2, d.y0, kSqrt2 * d.y0 * dx, d.y0 * dy, mm, ss);
+      m_out = mm;
+      s_out = ss;
+      return it + 1;
+    }
     prev_F = s.F;
+    slope = 2.0 * (s.gx * dx + s.gy * dy);
+    frac = 1.0;
     base_x = d.x0, base_y = d.y0;
     step_x = d.y0 * dx, step_y = d.y0 * dy;  // Euclidean half-plane components
     double mm, ss;
     exp(base_x * kSqrt2, base_y, kSqrt2 * step_x, step_y, mm, ss);
     d.x0 = mm / kSqrt2, d.y0 = ss;
-    if (step_fr <= tol * (rms > 1.0 ? rms : 1.0)) {
-      ++it;
-      m_out = d.x0 * kSqrt2;
-      s_out = d.y0;
-      return it;
-    }
   }
   m_out = d.x0 * kSqrt2;
   s_out = d.y0;

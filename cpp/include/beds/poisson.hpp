@@ -18,7 +18,7 @@ BEDS_HD bool distance(double a, double b, double& d) {
   const bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  d = ok ? 2.0 * math::abs(a - b) / (math::sqrt(a) + math::sqrt(b)) : math::kNaN;
+  d = ok ? 2.0 * (math::abs(a - b) / (math::sqrt(a) + math::sqrt(b))) : math::kNaN;
   return ok;
 }
 // KL(Poi(a) || Poi(b)) = a log(a / b) + b - a = -a log1pmx(delta), delta = (b - a) / a.
@@ -26,7 +26,7 @@ BEDS_HD bool kl(double a, double b, double& out) {
   const bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  out = ok ? -a * math::log1pmx((b - a) / a) : math::kNaN;
+  out = ok ? -a * math::log1pmx_r((b - a) / a, b / a) : math::kNaN;
   return ok;
 }
 // J = (a - b) log(a / b) = |a - b| log1p(|a - b| / min(a, b)).
@@ -55,6 +55,7 @@ inline double stirling_remainder(double k) {
 // Entropy H(rate) = -sum_k p_k log p_k (no closed form).
 // rate < 200: the sum over k in rate +- (10 sqrt(rate) + 10) (the rest weighs < 1e-20), with
 //   log p_k = k log1pmx((rate - k) / k) - log(2 pi k) / 2 - stirling_remainder(k)
+// (log1pmx_r with the ratio rate / k, so that rates far below k lose nothing)
 // which has no cancellation, so every term -p log p >= 0 is accurate.
 // rate >= 200: the asymptotic series
 //   H = log(2 pi e rate)/2 - 1/(12 r) - 1/(24 r^2) - 19/(360 r^3) - 9/(80 r^4) - c5/r^5 ... - c8/r^8
@@ -70,7 +71,7 @@ inline bool entropy(double a, double& out) {
     h = 0.0;
     for (double k = k0; k <= k1; k += 1.0) {
       const double lp = k == 0.0 ? -a
-                                 : k * math::log1pmx((a - k) / k) - 0.5 * math::log(6.283185307179586 * k) -
+                                 : k * math::log1pmx_r((a - k) / k, a / k) - 0.5 * math::log(6.283185307179586 * k) -
                                        stirling_remainder(k);
       h -= math::exp(lp) * lp;
     }
@@ -106,8 +107,9 @@ BEDS_HD bool exp(double a, double v, double& b) {
   a = ok ? a : 1.0;
   v = ok ? v : 0.0;
   const double f = 1.0 + v / (2.0 * a);
-  ok = ok & (f >= 0.0);
-  b = ok ? a * f * f : math::kNaN;
+  const double r = a * f * f;
+  ok = ok & (f > 0.0) & valid_rate(r);  // rate 0 is the boundary, not a Poisson law
+  b = ok ? r : math::kNaN;
   return ok;
 }
 BEDS_HD bool geodesic(double a, double b, double t, double& out) {
@@ -116,8 +118,8 @@ BEDS_HD bool geodesic(double a, double b, double t, double& out) {
   b = ok ? b : 1.0;
   t = ok ? t : 0.0;
   const double ra = math::sqrt(a), rb = math::sqrt(b);
-  const double r = ra + t * (b - a) / (ra + rb);
-  ok = ok & (r >= 0.0);
+  const double r = (1.0 - t) * ra + t * rb;  // exact end points; no cancellation for t in [0, 1]
+  ok = ok & (r > 0.0) & valid_rate(r * r);
   out = ok ? r * r : math::kNaN;
   return ok;
 }
