@@ -27,6 +27,13 @@ constexpr double kHalfLog2PiE = 1.41893853320467274178;  // log(2 pi e) / 2
 BEDS_HD bool valid_point(double mu, double sigma) {
   return math::isfinite(mu) & math::isfinite(sigma) & (sigma > 0.0);
 }
+// Replaces the parameters of an invalid lane by harmless values (no flags, no NaN in the chain).
+BEDS_HD void sanitize(bool ok, double& m0, double& s0, double& m1, double& s1) {
+  m0 = ok ? m0 : 0.0;
+  m1 = ok ? m1 : 0.0;
+  s0 = ok ? s0 : 1.0;
+  s1 = ok ? s1 : 1.0;
+}
 // Both points valid, in few operations: x * 0 is 0 exactly when x is finite.
 BEDS_HD bool valid_pair(double m1, double s1, double m2, double s2) {
   return ((m1 * 0.0 + m2 * 0.0) + (s1 * 0.0 + s2 * 0.0) == 0.0) & (math::min(s1, s2) > 0.0);
@@ -78,10 +85,7 @@ BEDS_HD bool kl(double m1, double s1, double m2, double s2, double& out) {
 // J = KL(1||2) + KL(2||1) = [ds^2 (s1 + s2)^2 + dm^2 (s1^2 + s2^2)] / (2 s1^2 s2^2).
 BEDS_HD bool jeffreys(double m1, double s1, double m2, double s2, double& out) {
   const bool ok = valid_point(m1, s1) & valid_point(m2, s2);
-  m1 = ok ? m1 : 0.0;
-  m2 = ok ? m2 : 0.0;
-  s1 = ok ? s1 : 1.0;
-  s2 = ok ? s2 : 1.0;
+  sanitize(ok, m1, s1, m2, s2);
   const double dm = m1 - m2, ds = s1 - s2, ss = s1 + s2;
   // written as a sum of squared ratios to keep the range of sigma wide
   const double a = ds * ss / (s1 * s2);
@@ -197,10 +201,7 @@ BEDS_HD Chord chord(double m0, double s0, double m1, double s1) {
 // Stage 1: mid = (c + sinh rho, sinh rho, v_mu / f, v_sigma / f); stage 2: rho and f.
 BEDS_HD bool log_stage1(double m0, double s0, double m1, double s1, double* mid) {
   const bool ok = valid_point(m0, s0) & valid_point(m1, s1);
-  m0 = ok ? m0 : 0.0;
-  m1 = ok ? m1 : 0.0;
-  s0 = ok ? s0 : 1.0;
-  s1 = ok ? s1 : 1.0;
+  sanitize(ok, m0, s0, m1, s1);
   const Chord ch = chord(m0, s0, m1, s1);
   const double is1 = 1.0 / s1;
   mid[0] = ch.c_plus_sinh;
@@ -228,10 +229,7 @@ BEDS_HD bool log(double m0, double s0, double m1, double s1, double& vm, double&
 // Stage 1: mid = (m0, s0, cos phi, tau, c + sinh rho, |t|); stage 2: rho, then move_along.
 BEDS_HD bool geodesic_stage1(double m0, double s0, double m1, double s1, double t, double* mid) {
   const bool ok = valid_point(m0, s0) & valid_point(m1, s1) & math::isfinite(t);
-  m0 = ok ? m0 : 0.0;
-  m1 = ok ? m1 : 0.0;
-  s0 = ok ? s0 : 1.0;
-  s1 = ok ? s1 : 1.0;
+  sanitize(ok, m0, s0, m1, s1);
   t = ok ? t : 0.0;
   const Chord ch = chord(m0, s0, m1, s1);
   // backwards (t < 0): walk the reversed direction for |t| rho, avoiding cancellation in tau
@@ -263,10 +261,7 @@ BEDS_HD bool transport(double m0, double s0, double m1, double s1, double vm, do
                        double& wm, double& ws) {
   const bool ok = valid_point(m0, s0) & valid_point(m1, s1) & math::isfinite(vm) &
                   math::isfinite(vs);
-  m0 = ok ? m0 : 0.0;
-  m1 = ok ? m1 : 0.0;
-  s0 = ok ? s0 : 1.0;
-  s1 = ok ? s1 : 1.0;
+  sanitize(ok, m0, s0, m1, s1);
   vm = ok ? vm : 0.0;
   vs = ok ? vs : 0.0;
   const double dx = (m1 - m0) / kSqrt2, ds = s1 - s0;
