@@ -206,6 +206,22 @@ struct Elementwise {
 // When every operand is one contiguous block (the usual (..., d) C-order array) the terms are
 // computed by the vectorized element-wise loop over many rows at once, then summed per row in order,
 // so results do not depend on the SIMD width.
+// Sum of the d terms of one row, in a fixed order (four interleaved partial sums: a shorter
+// dependency chain than one running sum).  Both layouts of RowSum use it, so results are
+// bitwise identical whatever the strides.
+inline double row_total(const double* t, std::ptrdiff_t d) {
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  std::ptrdiff_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    a0 += t[j];
+    a1 += t[j + 1];
+    a2 += t[j + 2];
+    a3 += t[j + 3];
+  }
+  for (; j < d; ++j) a0 += t[j];
+  return (a0 + a1) + (a2 + a3);
+}
+
 template <class K, class T>
 struct RowSum {
   static constexpr int nin = K::nin;
@@ -236,10 +252,15 @@ struct RowSum {
           nbad += block<K, T, double>(q, t, n - i < kBlock ? n - i : kBlock);
         }
         const int okmask = nbad == 0;
-        for (std::ptrdiff_t k = 0; k < nr; ++k) {
-          double acc = 0.0;
-          for (std::ptrdiff_t j = 0; j < d; ++j) acc += terms[k * d + j];
-          at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(acc));
+        // row totals, then K::finish (a sqrt for the distance) over all rows: vectorized
+        double totals[kBuffer];
+        for (std::ptrdiff_t k = 0; k < nr; ++k) totals[k] = row_total(terms + k * d, d);
+        if (steps[nin] == static_cast<std::ptrdiff_t>(sizeof(T))) {
+          T* out = reinterpret_cast<T*>(args[nin]) + r;
+          BEDS_IVDEP
+          for (std::ptrdiff_t k = 0; k < nr; ++k) out[k] = static_cast<T>(K::finish(totals[k]));
+        } else {
+          for (std::ptrdiff_t k = 0; k < nr; ++k) at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(totals[k]));
         }
         bad += okmask ? 0 : 1;
       }
@@ -247,21 +268,27 @@ struct RowSum {
     }
     // Any other layout: gather each row into block buffers and run the same vectorized block code
     // as the contiguous path, so the results are bitwise identical whatever the strides.
+    // (rows longer than kBuffer are summed in pieces of kBuffer terms, in order)
     T inbuf[nin][kBlock];
-    double row_terms[kBlock];
+    double row_terms[kBuffer];
     for (std::ptrdiff_t r = r0; r < r1; ++r) {
       double acc = 0.0;
       std::ptrdiff_t row_bad = 0;
-      for (std::ptrdiff_t j0 = 0; j0 < d; j0 += kBlock) {
-        const std::ptrdiff_t n = d - j0 < kBlock ? d - j0 : kBlock;
-        const T* q[nin];
-        for (int k = 0; k < nin; ++k) {
-          for (std::ptrdiff_t i = 0; i < n; ++i) inbuf[k][i] = at<T>(args[k] + r * steps[k], core[k], j0 + i);
-          q[k] = inbuf[k];
+      for (std::ptrdiff_t p0 = 0; p0 < d; p0 += kBuffer) {
+        const std::ptrdiff_t np = d - p0 < kBuffer ? d - p0 : kBuffer;
+        for (std::ptrdiff_t j0 = 0; j0 < np; j0 += kBlock) {
+          const std::ptrdiff_t n = np - j0 < kBlock ? np - j0 : kBlock;
+          const T* q[nin];
+          for (int k = 0; k < nin; ++k) {
+            for (std::ptrdiff_t i = 0; i < n; ++i)
+              inbuf[k][i] = at<T>(args[k] + r * steps[k], core[k], p0 + j0 + i);
+            q[k] = inbuf[k];
+          }
+          double* t[1] = {row_terms + j0};
+          row_bad += block<K, T, double>(q, t, n);
         }
-        double* t[1] = {row_terms};
-        row_bad += block<K, T, double>(q, t, n);
-        for (std::ptrdiff_t i = 0; i < n; ++i) acc += row_terms[i];
+        const double total = row_total(row_terms, np);
+        acc = p0 == 0 ? total : acc + total;  // one piece: exactly the flat path's result
       }
       at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(K::finish(acc));
       bad += row_bad ? 1 : 0;
