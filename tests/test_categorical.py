@@ -26,16 +26,6 @@ from hypothesis.extra import numpy as hnp
 import beds
 import beds.categorical as cat
 
-# When a hypothesis test fails, its pytest plugin imports hypothesis.extra._patching (libcst), which
-# emits a DeprecationWarning from mypy_extensions; under filterwarnings=error that aborts the whole
-# session (INTERNALERROR).  Import it once here with the warning silenced.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    try:
-        import hypothesis.extra._patching  # noqa: F401  (imported for its side effect)
-    except ImportError:  # pragma: no cover - libcst not installed
-        pass
-
 mpmath.mp.dps = 50
 SCALE = 2**52
 HYP = settings(deadline=None, max_examples=50)

@@ -23,16 +23,6 @@ from hypothesis import strategies as st
 
 import beds
 
-# When a property test fails, hypothesis' pytest plugin imports hypothesis.extra._patching, whose
-# dependencies emit a DeprecationWarning that filterwarnings=error turns into an INTERNALERROR
-# hiding the real failure.  Import it once here with that warning silenced.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    try:
-        import hypothesis.extra._patching  # noqa: F401
-    except ImportError:  # pragma: no cover
-        pass
-
 EPS = 2.0**-52  # one ulp of 1.0 (2.22e-16)
 DPS = 50
 
