@@ -9,7 +9,7 @@ input therefore costs nothing extra, and on an error we look at the arguments on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -114,7 +114,6 @@ def call_checked(
     out: Any = None,
     core_ndims: Sequence[int] | None = None,
     on_domain_error: str | None = None,
-    extra: Mapping[str, Any] | None = None,
 ) -> Any:
     """Calls a beds ufunc and turns a domain error into a ValueError naming the argument.
 
@@ -123,9 +122,7 @@ def call_checked(
     its domain but the operation itself leaves the manifold (e.g. an exp map that crosses the
     boundary of the simplex).
     """
-    kwargs = dict(extra or {})
-    if out is not None:
-        kwargs["out"] = out
+    kwargs = {} if out is None else {"out": out}
     try:
         with np.errstate(invalid="raise"):
             return ufunc(*args, **kwargs)

@@ -85,18 +85,6 @@ struct has_stages : std::false_type {};
 template <class K>
 struct has_stages<K, decltype(void(K::nmid))> : std::true_type {};
 
-// eval() for a staged kernel: used by strided row loops and by CUDA.
-template <class K>
-struct Staged {
-  BEDS_HD static bool eval(const double* x, double* y) {
-    double mid[K::nmid];
-    const bool ok = K::stage1(x, mid);
-    K::stage2(mid, y);
-    for (int j = 0; j < K::nout; ++j) y[j] = ok ? y[j] : math::kNaN;
-    return ok;
-  }
-};
-
 constexpr std::ptrdiff_t kBlock = 256;
 
 // One block of at most kBlock elements, every operand contiguous.  Returns the number of

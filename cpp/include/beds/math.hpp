@@ -265,13 +265,6 @@ BEDS_HD double log1pmx(double x) {
   return near ? small : (inf ? -kInf : far);
 }
 
-// (e^x - 1) / x, with the removable singularity at 0 filled in.  Domain: x >= 0.
-BEDS_HD double exprel(double x) {
-  const bool zero = x == 0.0;
-  const double xs = zero ? 1.0 : x;
-  const double e = expm1(xs);
-  return zero ? 1.0 : e / xs;
-}
 
 }  // namespace math
 BEDS_NAMESPACE_END

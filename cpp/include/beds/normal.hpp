@@ -40,14 +40,14 @@ BEDS_HD bool valid_pair(double m1, double s1, double m2, double s2) {
 }
 
 // ---------------------------------------------------------------- distances and divergences
-// d_FR(N(m1, s1^2), N(m2, s2^2)) in two stages (see Staged in loops.hpp): the argument u of
+// d_FR(N(m1, s1^2), N(m2, s2^2)) in two stages (see has_stages in loops.hpp): the argument u of
 // log1p, then d = sqrt(2) log1p(u).
 BEDS_HD bool distance_stage1(double m1, double s1, double m2, double s2, double& u) {
   const bool ok = valid_pair(m1, s1, m2, s2);
   const double dm = m1 - m2, ds = s1 - s2;
   const double w = (0.5 * dm * dm + ds * ds) / (4.0 * s1 * s2);
   const double uu = 2.0 * (w + math::sqrt(w * (1.0 + w)));
-  // invalid lanes: NaN flows through stage 2 (see Staged in loops.hpp)
+  // invalid lanes: NaN flows through stage 2 (see has_stages in loops.hpp)
   u = ok ? uu : math::kNaN;
   return ok;
 }
