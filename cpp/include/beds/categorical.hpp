@@ -11,8 +11,9 @@
 // a(t) crosses zero, which exp/geodesic report as out of domain.
 //
 // Rows are read through (pointer, byte stride) so any numpy layout works; probabilities are divided
-// by their sum (the Python layer checks the sum against 1 first).  These kernels are not
-// vectorized (they reduce over rows) and are compiled for the baseline instruction set only.
+// by their sum, which must be 1 within sum_tolerance<T>().  The maps (log, exp, geodesic, transport,
+// inner, Karcher mean) work row by row and are compiled for the baseline instruction set only; the
+// sums over classes (categorical_sums.hpp) are vectorized across rows and built for every ISA.
 #pragma once
 
 #include <cmath>
@@ -83,78 +84,7 @@ void normalized(const Row<T>& p, std::ptrdiff_t k, double sum, double* out) {
   for (std::ptrdiff_t j = 0; j < k; ++j) out[j] = p[j] * inv;
 }
 
-// ------------------------------------------------------------------------------ divergences
-// sum_j term(p_j / sum p, q_j / sum q) over two probability rows; false (out = NaN) when a row is
-// not on the simplex.
-template <class T, class Term>
-bool pair_sum(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, double& out, Term term) {
-  double sp, sq;
-  if (!(row_sum(p, k, false, sp) & row_sum(q, k, false, sq))) {
-    out = math::kNaN;
-    return false;
-  }
-  const double ip = 1.0 / sp, iq = 1.0 / sq;
-  double s = 0.0;
-  for (std::ptrdiff_t j = 0; j < k; ++j) s += term(p[j] * ip, q[j] * iq);
-  out = s;
-  return true;
-}
-
-// d = 2 theta, theta = 2 asin(|sqrt(q) - sqrt(p)| / 2), sqrt(q) - sqrt(p) = (q - p) / (sqrt(p) + sqrt(q)).
-template <class T>
-bool distance(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, double& d) {
-  double c2;
-  const bool ok = pair_sum(p, q, k, c2, [](double x, double y) {
-    const double den = std::sqrt(x) + std::sqrt(y);
-    const double diff = den > 0.0 ? (x - y) / math::max(den, 1e-300) : 0.0;
-    return diff * diff;
-  });
-  d = ok ? 2.0 * theta_from_chord(std::sqrt(c2)) : math::kNaN;
-  return ok;
-}
-
-// KL(p || q) = sum_i [p_i log(p_i / q_i) - p_i + q_i]: each term >= 0, evaluated as
-// q (delta^2 + (1 + delta) log1pmx(delta)) with delta = p/q - 1 when |delta| < 1 (near pairs).
-template <class T>
-bool kl(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, double& out) {
-  return pair_sum(p, q, k, out, [](double x, double y) {
-    const bool zero = x == 0.0 || y == 0.0;
-    const double ys = zero ? 1.0 : y, xs = zero ? 1.0 : x;  // no 0/0, even if speculated
-    const double delta = (xs - ys) / ys;
-    const bool near = delta > -1.0 && delta < 1.0;
-    const double dn = near ? delta : 0.0;
-    const double t_near = ys * (dn * dn + (1.0 + dn) * math::log1pmx(dn));
-    const double t_far = xs * math::log(near ? 1.0 : xs / ys) - (xs - ys);  // x log(x/y), not log1p(delta)
-    return x == 0.0 ? y : (y == 0.0 ? math::kInf : (near ? t_near : t_far));
-  });
-}
-
-// J(p, q) = sum_i (p_i - q_i) log(p_i / q_i) = sum_i |p_i - q_i| log1p(|p_i - q_i| / min(p_i, q_i)).
-template <class T>
-bool jeffreys(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, double& out) {
-  return pair_sum(p, q, k, out, [](double x, double y) {
-    const double diff = std::fabs(x - y);
-    const double lo = x < y ? x : y;
-    return diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * math::log1p(diff / math::max(lo, 1e-300)));
-  });
-}
-
-template <class T>
-bool entropy(const Row<T>& p, std::ptrdiff_t k, double& out) {
-  double sp;
-  if (!row_sum(p, k, false, sp)) {
-    out = math::kNaN;
-    return false;
-  }
-  const double ip = 1.0 / sp;
-  double s = 0.0;
-  for (std::ptrdiff_t j = 0; j < k; ++j) {
-    const double x = p[j] * ip;
-    s -= x > 0.0 ? x * math::log(x) : 0.0;
-  }
-  out = s;
-  return true;
-}
+// Distances, divergences and entropies (sums over the classes): categorical_sums.hpp.
 
 // ------------------------------------------------------------------------- tangent vectors
 // A tangent row: finite entries summing to 0 (relative to sum |v|, within sum_tolerance<T>()).

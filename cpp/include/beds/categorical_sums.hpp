@@ -1,0 +1,186 @@
+// Sums over the classes of categorical rows: distance, KL, Jeffreys, entropy (gufuncs "(k),(k)->()"
+// and "(k)->()").
+//
+// Rows are processed in blocks of many rows at once, so that the per-class terms run as one long
+// vectorized loop even for a handful of classes: the rows are copied to double buffers, the row
+// sums (fixed order, row_total) give the normalisation 1 / sum, which is spread per class, the
+// terms are computed branch-free over the whole block, and each row is summed again with
+// row_total.  Every layout takes this path (non-contiguous rows are gathered), so results are
+// bitwise identical whatever the strides.  A row is out of domain when it is not on the simplex
+// within sum_tolerance<T>() or has a negative entry (its term is NaN).
+#pragma once
+
+#include <cstddef>
+
+#include "beds/categorical.hpp"
+#include "beds/loops.hpp"
+#include "beds/math.hpp"
+
+BEDS_NAMESPACE_BEGIN
+namespace categorical {
+
+// Per-class terms of normalised probabilities x (of p) and y (of q); NaN for negative entries.
+// d = 2 theta, theta = 2 asin(|sqrt(q) - sqrt(p)| / 2),  sqrt(q) - sqrt(p) = (q - p) / (sqrt p + sqrt q)
+struct DistanceTerm {
+  static constexpr bool unary = false;
+  BEDS_HD static double term(double x, double y) {
+    const double den = math::sqrt(x) + math::sqrt(y);
+    const double diff = (x - y) / math::max(den, 1e-300);  // den = 0 only when x = y = 0
+    const double t = diff * diff;
+    return (x >= 0.0) & (y >= 0.0) ? t : math::kNaN;
+  }
+  static double finish(double s) { return 2.0 * theta_from_chord(std::sqrt(s)); }
+};
+
+// KL(p || q) = sum_i [p_i log(p_i / q_i) - p_i + q_i]: each term >= 0, evaluated as
+// q (delta^2 + (1 + delta) log1pmx(delta)) with delta = p/q - 1 in (-0.5, 1) (near pairs), and as
+// p log(p/q) - (p - q) otherwise (no cancellation beyond a factor 2 there); inf where q_i = 0 < p_i.
+// Written with branches: GCC does not vectorize this term (mixed boolean masks), and as scalar code
+// it is cheaper to evaluate only the branch that is taken.
+struct KLTerm {
+  static constexpr bool unary = false;
+  static double term(double x, double y) {
+    if (!((x >= 0.0) & (y >= 0.0))) return math::kNaN;
+    if (x == 0.0) return y;
+    if (y == 0.0) return math::kInf;
+    const double delta = (x - y) / y;
+    if (math::log1pmx_near(delta)) return y * (delta * delta + (1.0 + delta) * math::log1pmx_series(delta));
+    return x * std::log(x / y) - (x - y);
+  }
+  static double finish(double s) { return s; }
+};
+
+// J(p, q) = sum_i (p_i - q_i) log(p_i / q_i) = sum_i |p_i - q_i| log1p(|p_i - q_i| / min(p_i, q_i)).
+struct JeffreysTerm {
+  static constexpr bool unary = false;
+  BEDS_HD static double term(double x, double y) {
+    const double diff = math::abs(x - y);
+    const double lo = math::min(x, y);
+    const double t = diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * math::log1p_pos(diff / math::max(lo, 1e-300)));
+    return (x >= 0.0) & (y >= 0.0) ? t : math::kNaN;
+  }
+  static double finish(double s) { return s; }
+};
+
+// H(p) = -sum_i p_i log p_i (0 log 0 = 0).
+struct EntropyTerm {
+  static constexpr bool unary = true;
+  BEDS_HD static double term(double x, double) {
+    const double t = x > 0.0 ? -x * math::log(x > 0.0 ? x : 1.0) : 0.0;
+    return x >= 0.0 ? t : math::kNaN;
+  }
+  static double finish(double s) { return s; }
+};
+
+template <class Term, class T>
+struct SimplexSum {
+  static constexpr int nin = Term::unary ? 1 : 2;
+  static constexpr std::ptrdiff_t kBuffer = 2048;
+
+  // Rows [r0, r1) whose k classes fit the buffers (k <= kBuffer); returns the invalid rows.
+  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k,
+                             std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    const FlagGuard flags;
+    const std::ptrdiff_t* core = steps + nin + 1;
+    double xb[kBuffer], yb[kBuffer], sx[kBuffer], sy[kBuffer];
+    double total_x[kBuffer], total_y[kBuffer];
+    const std::ptrdiff_t rows_per_block = kBuffer / k;
+    const double tol = sum_tolerance<T>();
+    std::ptrdiff_t bad = 0;
+    for (std::ptrdiff_t r = r0; r < r1; r += rows_per_block) {
+      const std::ptrdiff_t nr = r + rows_per_block < r1 ? rows_per_block : r1 - r;
+      for (std::ptrdiff_t i = 0; i < nr; ++i) {
+        const char* px = args[0] + (r + i) * steps[0];
+        const char* py = args[nin - 1] + (r + i) * steps[nin - 1];
+        for (std::ptrdiff_t j = 0; j < k; ++j) {
+          xb[i * k + j] = static_cast<double>(at<T>(px, core[0], j));
+          yb[i * k + j] = static_cast<double>(at<T>(py, core[nin - 1], j));
+        }
+        total_x[i] = row_total(xb + i * k, k);
+        total_y[i] = row_total(yb + i * k, k);
+        const double ix = 1.0 / total_x[i], iy = 1.0 / total_y[i];
+        for (std::ptrdiff_t j = 0; j < k; ++j) {
+          sx[i * k + j] = ix;
+          sy[i * k + j] = iy;
+        }
+      }
+      const std::ptrdiff_t n = nr * k;
+      BEDS_IVDEP
+      for (std::ptrdiff_t i = 0; i < n; ++i) xb[i] = Term::term(xb[i] * sx[i], yb[i] * sy[i]);
+      for (std::ptrdiff_t i = 0; i < nr; ++i) {
+        const double s = row_total(xb + i * k, k);
+        const bool ok = (math::abs(total_x[i] - 1.0) <= tol) & (math::abs(total_y[i] - 1.0) <= tol) & (s == s);
+        at_mut<T>(args[nin], steps[nin], r + i) = static_cast<T>(ok ? Term::finish(s) : math::kNaN);
+        bad += ok ? 0 : 1;
+      }
+    }
+    return bad;
+  }
+
+  // Rows with more classes than the buffers: one row at a time, in heap buffers.
+  static std::ptrdiff_t long_rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k,
+                                  std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    const FlagGuard flags;
+    const std::ptrdiff_t* core = steps + nin + 1;
+    double* x = new double[static_cast<std::size_t>(2 * k)];
+    double* y = x + k;
+    const double tol = sum_tolerance<T>();
+    std::ptrdiff_t bad = 0;
+    for (std::ptrdiff_t r = r0; r < r1; ++r) {
+      const char* px = args[0] + r * steps[0];
+      const char* py = args[nin - 1] + r * steps[nin - 1];
+      for (std::ptrdiff_t j = 0; j < k; ++j) {
+        x[j] = static_cast<double>(at<T>(px, core[0], j));
+        y[j] = static_cast<double>(at<T>(py, core[nin - 1], j));
+      }
+      const double tx = row_total(x, k), ty = row_total(y, k);
+      const double ix = 1.0 / tx, iy = 1.0 / ty;
+      BEDS_IVDEP
+      for (std::ptrdiff_t j = 0; j < k; ++j) x[j] = Term::term(x[j] * ix, y[j] * iy);
+      const double s = row_total(x, k);
+      const bool ok = (math::abs(tx - 1.0) <= tol) & (math::abs(ty - 1.0) <= tol) & (s == s);
+      at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(ok ? Term::finish(s) : math::kNaN);
+      bad += ok ? 0 : 1;
+    }
+    delete[] x;
+    return bad;
+  }
+
+  struct Ctx {
+    char* const* args;
+    const std::ptrdiff_t* steps;
+    std::ptrdiff_t n, k, per_chunk;
+    std::atomic<std::ptrdiff_t> bad{0};
+  };
+  static std::ptrdiff_t run(const Ctx& c, std::ptrdiff_t r0, std::ptrdiff_t r1) {
+    if (c.k == 0) {  // no classes: not a distribution
+      for (std::ptrdiff_t r = r0; r < r1; ++r) at_mut<T>(c.args[nin], c.steps[nin], r) = static_cast<T>(math::kNaN);
+      return r1 - r0;
+    }
+    return c.k <= kBuffer ? rows(c.args, c.steps, c.k, r0, r1) : long_rows(c.args, c.steps, c.k, r0, r1);
+  }
+  static void chunk(void* vctx, std::ptrdiff_t i) {
+    Ctx& c = *static_cast<Ctx*>(vctx);
+    const std::ptrdiff_t b = i * c.per_chunk;
+    const std::ptrdiff_t e = b + c.per_chunk < c.n ? b + c.per_chunk : c.n;
+    const std::ptrdiff_t bad = run(c, b, e);
+    if (bad) c.bad.fetch_add(bad);
+  }
+  static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
+    Ctx c;
+    c.args = args;
+    c.steps = steps;
+    c.n = dims[0];
+    c.k = dims[1];
+    c.per_chunk = c.k > 0 && c.k < kChunkElements / 4 ? kChunkElements / (4 * c.k) : 1;
+    if (c.n < 2 * c.per_chunk) {
+      raise_invalid_if(run(c, 0, c.n) != 0);
+      return;
+    }
+    parallel_for((c.n + c.per_chunk - 1) / c.per_chunk, &chunk, &c);
+    raise_invalid_if(c.bad.load() != 0);
+  }
+};
+
+}  // namespace categorical
+BEDS_NAMESPACE_END
