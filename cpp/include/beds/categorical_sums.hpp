@@ -146,39 +146,18 @@ struct SimplexSum {
     return bad;
   }
 
-  struct Ctx {
-    char* const* args;
-    const std::ptrdiff_t* steps;
-    std::ptrdiff_t n, k, per_chunk;
-    std::atomic<std::ptrdiff_t> bad{0};
-  };
-  static std::ptrdiff_t run(const Ctx& c, std::ptrdiff_t r0, std::ptrdiff_t r1) {
-    if (c.k == 0) {  // no classes: not a distribution
-      for (std::ptrdiff_t r = r0; r < r1; ++r) at_mut<T>(c.args[nin], c.steps[nin], r) = static_cast<T>(math::kNaN);
+  static std::ptrdiff_t run(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k, std::ptrdiff_t r0,
+                            std::ptrdiff_t r1) {
+    if (k == 0) {  // no classes: not a distribution
+      for (std::ptrdiff_t r = r0; r < r1; ++r) at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(math::kNaN);
       return r1 - r0;
     }
-    return c.k <= kBuffer ? rows(c.args, c.steps, c.k, r0, r1) : long_rows(c.args, c.steps, c.k, r0, r1);
-  }
-  static void chunk(void* vctx, std::ptrdiff_t i) {
-    Ctx& c = *static_cast<Ctx*>(vctx);
-    const std::ptrdiff_t b = i * c.per_chunk;
-    const std::ptrdiff_t e = b + c.per_chunk < c.n ? b + c.per_chunk : c.n;
-    const std::ptrdiff_t bad = run(c, b, e);
-    if (bad) c.bad.fetch_add(bad);
+    return k <= kBuffer ? rows(args, steps, k, r0, r1) : long_rows(args, steps, k, r0, r1);
   }
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
-    Ctx c;
-    c.args = args;
-    c.steps = steps;
-    c.n = dims[0];
-    c.k = dims[1];
-    c.per_chunk = c.k > 0 && c.k < kChunkElements / 4 ? kChunkElements / (4 * c.k) : 1;
-    if (c.n < 2 * c.per_chunk) {
-      raise_invalid_if(run(c, 0, c.n) != 0);
-      return;
-    }
-    parallel_for((c.n + c.per_chunk - 1) / c.per_chunk, &chunk, &c);
-    raise_invalid_if(c.bad.load() != 0);
+    const std::ptrdiff_t k = dims[1];
+    run_chunked(dims[0], k > 0 && k < kChunkElements / 4 ? kChunkElements / (4 * k) : 1,
+                [=](std::ptrdiff_t b, std::ptrdiff_t e) { return run(args, steps, k, b, e); });
   }
 };
 

@@ -71,6 +71,34 @@ BEDS_HD T& at_mut(char* p, std::ptrdiff_t step, std::ptrdiff_t i) {
   return *reinterpret_cast<T*>(p + i * step);
 }
 
+// Runs range(r0, r1) (which returns its number of out-of-domain elements) over [0, n) in chunks of
+// per_chunk on the thread pool (serially below two chunks), then raises FE_INVALID once if any
+// element was out of domain.  Chunks are fixed, so results do not depend on the thread count.
+template <class Range>
+void run_chunked(std::ptrdiff_t n, std::ptrdiff_t per_chunk, const Range& range) {
+  if (n < 2 * per_chunk) {
+    raise_invalid_if(range(0, n) != 0);
+    return;
+  }
+  struct Ctx {
+    const Range* range;
+    std::ptrdiff_t n, per_chunk;
+    std::atomic<std::ptrdiff_t> bad{0};
+    static void chunk(void* vctx, std::ptrdiff_t c) {
+      Ctx& ctx = *static_cast<Ctx*>(vctx);
+      const std::ptrdiff_t b = c * ctx.per_chunk;
+      const std::ptrdiff_t e = b + ctx.per_chunk < ctx.n ? b + ctx.per_chunk : ctx.n;
+      const std::ptrdiff_t bad = (*ctx.range)(b, e);
+      if (bad) ctx.bad.fetch_add(bad);
+    }
+  } ctx;
+  ctx.range = &range;
+  ctx.n = n;
+  ctx.per_chunk = per_chunk;
+  parallel_for((n + per_chunk - 1) / per_chunk, &Ctx::chunk, &ctx);
+  raise_invalid_if(ctx.bad.load() != 0);
+}
+
 // ------------------------------------------------------------------------------ element-wise
 // Kernels may also be split in two stages (K::nmid intermediate values):
 //   BEDS_HD static bool stage1(const double* in, double* mid);   // cheap part, sets the domain flag
@@ -160,32 +188,9 @@ struct Elementwise {
     return bad;
   }
 
-  struct Ctx {
-    char* const* args;
-    const std::ptrdiff_t* steps;
-    std::ptrdiff_t n;
-    std::atomic<std::ptrdiff_t> bad{0};
-  };
-  static void chunk(void* vctx, std::ptrdiff_t c) {
-    Ctx& ctx = *static_cast<Ctx*>(vctx);
-    const std::ptrdiff_t b = c * kChunkElements;
-    const std::ptrdiff_t e = b + kChunkElements < ctx.n ? b + kChunkElements : ctx.n;
-    const std::ptrdiff_t bad = range(ctx.args, ctx.steps, b, e);
-    if (bad) ctx.bad.fetch_add(bad);
-  }
-
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
-    const std::ptrdiff_t n = dims[0];
-    if (n < 2 * kChunkElements) {
-      raise_invalid_if(range(args, steps, 0, n) != 0);
-      return;
-    }
-    Ctx ctx;
-    ctx.args = args;
-    ctx.steps = steps;
-    ctx.n = n;
-    parallel_for((n + kChunkElements - 1) / kChunkElements, &chunk, &ctx);
-    raise_invalid_if(ctx.bad.load() != 0);
+    run_chunked(dims[0], kChunkElements,
+                [=](std::ptrdiff_t b, std::ptrdiff_t e) { return range(args, steps, b, e); });
   }
 };
 
@@ -284,34 +289,10 @@ struct RowSum {
     return bad;
   }
 
-  struct Ctx {
-    char* const* args;
-    const std::ptrdiff_t* steps;
-    std::ptrdiff_t n, d, per_chunk;
-    std::atomic<std::ptrdiff_t> bad{0};
-  };
-  static void chunk(void* vctx, std::ptrdiff_t c) {
-    Ctx& ctx = *static_cast<Ctx*>(vctx);
-    const std::ptrdiff_t b = c * ctx.per_chunk;
-    const std::ptrdiff_t e = b + ctx.per_chunk < ctx.n ? b + ctx.per_chunk : ctx.n;
-    const std::ptrdiff_t bad = rows(ctx.args, ctx.steps, ctx.d, b, e);
-    if (bad) ctx.bad.fetch_add(bad);
-  }
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
-    const std::ptrdiff_t n = dims[0], d = dims[1];
-    const std::ptrdiff_t per_chunk = d > 0 && d < kChunkElements ? kChunkElements / d : 1;
-    if (n < 2 * per_chunk) {
-      raise_invalid_if(rows(args, steps, d, 0, n) != 0);
-      return;
-    }
-    Ctx ctx;
-    ctx.args = args;
-    ctx.steps = steps;
-    ctx.n = n;
-    ctx.d = d;
-    ctx.per_chunk = per_chunk;
-    parallel_for((n + per_chunk - 1) / per_chunk, &chunk, &ctx);
-    raise_invalid_if(ctx.bad.load() != 0);
+    const std::ptrdiff_t d = dims[1];
+    run_chunked(dims[0], d > 0 && d < kChunkElements ? kChunkElements / d : 1,
+                [=](std::ptrdiff_t b, std::ptrdiff_t e) { return rows(args, steps, d, b, e); });
   }
 };
 
@@ -322,44 +303,21 @@ struct RowSum {
 // p[j] points at the current outer element of argument j.
 template <class K>
 struct Rows {
-  struct Ctx {
-    char* const* args;
-    const std::ptrdiff_t* dims;
-    const std::ptrdiff_t* steps;
-    std::ptrdiff_t n, per_chunk;
-    std::atomic<std::ptrdiff_t> bad{0};
-  };
-  static std::ptrdiff_t rows(const Ctx& ctx, std::ptrdiff_t r0, std::ptrdiff_t r1) {
+  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps,
+                             std::ptrdiff_t r0, std::ptrdiff_t r1) {
     const FlagGuard flags;
     std::ptrdiff_t bad = 0;
     for (std::ptrdiff_t r = r0; r < r1; ++r) {
       char* p[K::nargs];
-      for (int j = 0; j < K::nargs; ++j) p[j] = ctx.args[j] + r * ctx.steps[j];
-      bad += K::row(p, ctx.dims + 1, ctx.steps + K::nargs) ? 0 : 1;
+      for (int j = 0; j < K::nargs; ++j) p[j] = args[j] + r * steps[j];
+      bad += K::row(p, dims + 1, steps + K::nargs) ? 0 : 1;
     }
     return bad;
   }
-  static void chunk(void* vctx, std::ptrdiff_t c) {
-    Ctx& ctx = *static_cast<Ctx*>(vctx);
-    const std::ptrdiff_t b = c * ctx.per_chunk;
-    const std::ptrdiff_t e = b + ctx.per_chunk < ctx.n ? b + ctx.per_chunk : ctx.n;
-    const std::ptrdiff_t bad = rows(ctx, b, e);
-    if (bad) ctx.bad.fetch_add(bad);
-  }
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
-    Ctx ctx;
-    ctx.args = args;
-    ctx.dims = dims;
-    ctx.steps = steps;
-    ctx.n = dims[0];
     const std::ptrdiff_t cost = K::cost(dims + 1);
-    ctx.per_chunk = cost > 0 && cost < kChunkElements ? kChunkElements / cost : 1;
-    if (ctx.n < 2 * ctx.per_chunk) {
-      raise_invalid_if(rows(ctx, 0, ctx.n) != 0);
-      return;
-    }
-    parallel_for((ctx.n + ctx.per_chunk - 1) / ctx.per_chunk, &chunk, &ctx);
-    raise_invalid_if(ctx.bad.load() != 0);
+    run_chunked(dims[0], cost > 0 && cost < kChunkElements ? kChunkElements / cost : 1,
+                [=](std::ptrdiff_t b, std::ptrdiff_t e) { return rows(args, dims, steps, b, e); });
   }
 };
 
