@@ -155,7 +155,7 @@ class Normal(Belief):
     >>> p = beds.Normal(mean=np.zeros(3), std=1.0)
     >>> q = beds.Normal(mean=[0.0, 3.0, 1.0], std=2.0)
     >>> beds.distance(p, q).round(6)
-    array([0.980258, 2.136237, 1.087363])
+    array([0.980258, 2.136237, 1.189381])
     """
 
     __slots__ = ()
