@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
 import pytest
 
 import beds
+
+# shared helpers (tests/_oracles.py) importable as `_oracles` under --import-mode=importlib
+sys.path.insert(0, os.path.dirname(__file__))
 
 # hypothesis imports this lazily when a property test fails; under filterwarnings=error a
 # DeprecationWarning raised by that import would hide the real failure behind an INTERNALERROR.

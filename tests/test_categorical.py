@@ -25,6 +25,7 @@ from hypothesis.extra import numpy as hnp
 
 import beds
 import beds.categorical as cat
+from _oracles import ulp_errors
 
 mpmath.mp.dps = 50
 SCALE = 2**52
@@ -32,22 +33,6 @@ HYP = settings(deadline=None, max_examples=50)
 
 
 # ------------------------------------------------------------------------------------ helpers
-def ulp_errors(y, exact) -> np.ndarray:
-    """|y - exact| in ulps of the exact value (inf == inf counts as exact)."""
-    out = np.empty(len(exact))
-    for i, (yi, ex) in enumerate(zip(np.asarray(y, dtype=np.float64), exact)):
-        yi = float(yi)
-        if mpmath.isinf(ex) or ex == 0:
-            out[i] = 0.0 if yi == float(ex) else math.inf
-            continue
-        if not math.isfinite(yi):
-            out[i] = math.inf
-            continue
-        _, e = mpmath.frexp(ex)
-        out[i] = float(abs(mpmath.mpf(yi) - ex) / mpmath.ldexp(1, max(int(e) - 53, -1074)))
-    return out
-
-
 def dyadic(w: np.ndarray) -> np.ndarray:
     """Rounds nonnegative weights to multiples of 2^-52 that sum to exactly 1 (every partial sum is
     exact in double precision)."""

@@ -16,32 +16,13 @@ import pytest
 
 import beds
 import beds.exponential as ex
+from _oracles import loguniform, rate_pairs, ulp_errors
 
 mpmath.mp.dps = 50
 DBL_MAX = float(np.finfo(np.float64).max)
 
 
 # ------------------------------------------------------------------------------------ helpers
-def ulp_errors(y, exact, floor: float = 0.0) -> np.ndarray:
-    """|y - exact| in ulps of max(|exact|, floor) (inf == inf counts as exact)."""
-    out = np.empty(len(exact))
-    for i, (yi, e) in enumerate(zip(np.asarray(y, dtype=np.float64).ravel(), exact)):
-        yi = float(yi)
-        if mpmath.isinf(e) or (e == 0 and floor == 0):
-            out[i] = 0.0 if yi == float(e) else math.inf
-            continue
-        if not math.isfinite(yi):
-            out[i] = math.inf
-            continue
-        _, k = mpmath.frexp(max(abs(e), mpmath.mpf(floor)))
-        out[i] = float(abs(mpmath.mpf(yi) - e) / mpmath.ldexp(1, max(int(k) - 53, -1074)))
-    return out
-
-
-def _loguniform(rng, lo, hi, n):
-    return np.exp(rng.uniform(math.log(lo), math.log(hi), n))
-
-
 def mp_distance(a, b):
     return abs(mpmath.log(mpmath.mpf(b) / mpmath.mpf(a)))
 
@@ -60,21 +41,6 @@ def mp_entropy(a):
     return 1 - mpmath.log(mpmath.mpf(a))
 
 
-def _pairs(kind: str) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng([ord(c) for c in kind])
-    a = _loguniform(rng, 1e-6, 1e6, 300)
-    if kind == "ratio_below_2":  # |log(rate2 / rate1)| <= log 2
-        b = a * np.exp(rng.uniform(-math.log(2), math.log(2), a.size))
-    elif kind == "rate1_below_rate2":
-        b = a * _loguniform(rng, 2.0, 1e12, a.size)
-    elif kind == "rate1_above_rate2":
-        b = a / _loguniform(rng, 2.0, 1e12, a.size)
-        a, b = np.append(a, [1e16, 1e300]), np.append(b, [1.0, 1.0])
-    else:
-        raise AssertionError(kind)
-    return a, b
-
-
 #: ulps of the exact value; the measured maxima are distance 1.0, Jeffreys 2.0, KL 5.1 (rate1 <= 2 rate2)
 BOUND = {"distance": 4.0, "kl": 8.0, "jeffreys": 4.0}
 FUNCS = {"distance": (ex.distance, mp_distance), "kl": (ex.kl, mp_kl), "jeffreys": (ex.jeffreys, mp_jeffreys)}
@@ -84,7 +50,7 @@ KINDS = ["ratio_below_2", "rate1_below_rate2", "rate1_above_rate2"]
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("quantity", list(FUNCS))
 def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> None:
-    a, b = _pairs(kind)
+    a, b = rate_pairs(kind)
     lib, oracle = FUNCS[quantity]
     got = lib(a, b)
     exact = [oracle(x, y) for x, y in zip(a, b)]
@@ -99,7 +65,7 @@ def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> No
 def test_near_pairs_keep_full_accuracy(quantity: str, simd_level: str) -> None:
     """rate2 = rate1 (1 + eps), |eps| <= 1e-12: within 4 ulp of the exact (tiny) value."""
     rng = np.random.default_rng(11)
-    a = _loguniform(rng, 1e-6, 1e6, 400)
+    a = loguniform(rng, 1e-6, 1e6, 400)
     b = a * (1 + rng.uniform(-1e-12, 1e-12, a.size))
     lib, oracle = FUNCS[quantity]
     got = lib(a, b)
@@ -115,7 +81,7 @@ def test_near_pairs_keep_full_accuracy(quantity: str, simd_level: str) -> None:
 def test_entropy_vs_mpmath(simd_level: str) -> None:
     """H = 1 - log(rate): accurate to an ulp of max(|H|, 1) (1 - log(rate) cancels near rate = e)."""
     rng = np.random.default_rng(5)
-    r = np.concatenate([_loguniform(rng, 1e-300, 1e290, 1000), [math.e, 1.0, 5e-324, 1e-310]])
+    r = np.concatenate([loguniform(rng, 1e-300, 1e290, 1000), [math.e, 1.0, 5e-324, 1e-310]])
     got = ex.entropy(r)
     err = ulp_errors(got, [mp_entropy(x) for x in r], floor=1.0)
     assert err.max() <= 2.0, (err.max(), r[np.argmax(err)])
@@ -148,7 +114,7 @@ def test_distance_of_extreme_ratios(a: float, b: float) -> None:
 @pytest.fixture
 def pairs() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(2024)
-    return _loguniform(rng, 1e-5, 1e5, 500), _loguniform(rng, 1e-5, 1e5, 500)
+    return loguniform(rng, 1e-5, 1e5, 500), loguniform(rng, 1e-5, 1e5, 500)
 
 
 def test_exp_log_and_norm(pairs, simd_level: str) -> None:
@@ -231,7 +197,7 @@ def test_identity_pairs(simd_level: str) -> None:
 # ----------------------------------------------------------------------------- Karcher mean
 def test_karcher_mean_is_weighted_geometric_mean() -> None:
     rng = np.random.default_rng(8)
-    r = _loguniform(rng, 1e-3, 1e3, (4, 9))
+    r = loguniform(rng, 1e-3, 1e3, (4, 9))
     w = rng.uniform(0.1, 3.0, (4, 9))
     m = ex.karcher_mean(r, w)
     for i in range(4):

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import beds
+from _oracles import loguniform, ulp_errors
 
 DBL_MAX = float(np.finfo(np.float64).max)
 DBL_MIN = float(np.finfo(np.float64).tiny)  # smallest normal
@@ -32,14 +33,10 @@ X_MAX = 709.7827128933839  # largest x with a finite exp(x)
 BOUND = {"log": 1.0, "log1p": 1.0, "log1p_pos": 1.0, "exp": 1.0, "expm1": 2.0, "log1pmx": 3.0}
 
 
-def _loguniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:
-    return np.exp(rng.uniform(math.log(lo), math.log(hi), n))
-
-
 def _points(fn: str, region: str) -> np.ndarray:
     """Deterministic sample of a region of the domain (seeded by the names)."""
     rng = np.random.default_rng([ord(c) for c in fn + "/" + region])
-    lu = functools.partial(_loguniform, rng)
+    lu = functools.partial(loguniform, rng)
     table = {
         ("log", "subnormal"): np.concatenate([[DENORM_MIN, 2 * DENORM_MIN, DBL_MIN * (1 - 2**-52)],
                                               lu(DENORM_MIN, DBL_MIN, 400)]),
@@ -102,23 +99,6 @@ def _exact(fn: str, x: float) -> mpmath.mpf:
         with mpmath.workdps(mpmath.mp.dps + extra):
             return +(mpmath.log1p(v) - v)
     raise AssertionError(fn)
-
-
-def ulp_errors(y: np.ndarray, exact: list) -> np.ndarray:
-    """|y - exact| in ulps of the exact value (subnormal spacing below the normal range)."""
-    out = np.empty(len(exact))
-    for i, (yi, ex) in enumerate(zip(y, exact)):
-        yi = float(yi)
-        if mpmath.isinf(ex) or ex == 0:
-            out[i] = 0.0 if yi == float(ex) else math.inf
-            continue
-        if not math.isfinite(yi):
-            out[i] = math.inf
-            continue
-        _, e = mpmath.frexp(ex)  # |ex| in [2^(e-1), 2^e)
-        ulp = mpmath.ldexp(1, max(int(e) - 53, -1074))
-        out[i] = float(abs(mpmath.mpf(yi) - ex) / ulp)
-    return out
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,31 +18,12 @@ import pytest
 
 import beds
 import beds.poisson as po
+from _oracles import loguniform, rate_pairs, ulp_errors
 
 mpmath.mp.dps = 50
 
 
 # ------------------------------------------------------------------------------------ helpers
-def ulp_errors(y, exact) -> np.ndarray:
-    """|y - exact| in ulps of the exact value (inf == inf counts as exact)."""
-    out = np.empty(len(exact))
-    for i, (yi, e) in enumerate(zip(np.asarray(y, dtype=np.float64).ravel(), exact)):
-        yi = float(yi)
-        if mpmath.isinf(e) or e == 0:
-            out[i] = 0.0 if yi == float(e) else math.inf
-            continue
-        if not math.isfinite(yi):
-            out[i] = math.inf
-            continue
-        _, k = mpmath.frexp(e)
-        out[i] = float(abs(mpmath.mpf(yi) - e) / mpmath.ldexp(1, max(int(k) - 53, -1074)))
-    return out
-
-
-def _loguniform(rng, lo, hi, n):
-    return np.exp(rng.uniform(math.log(lo), math.log(hi), n))
-
-
 def mp_distance(a, b):
     return 2 * abs(mpmath.sqrt(mpmath.mpf(a)) - mpmath.sqrt(mpmath.mpf(b)))
 
@@ -74,21 +55,6 @@ def mp_entropy(rate: float) -> mpmath.mpf:
         return s
 
 
-def _pairs(kind: str) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng([ord(c) for c in kind])
-    a = _loguniform(rng, 1e-6, 1e6, 300)
-    if kind == "ratio_below_2":
-        b = a * np.exp(rng.uniform(-math.log(2), math.log(2), a.size))
-    elif kind == "rate1_below_rate2":
-        b = a * _loguniform(rng, 2.0, 1e12, a.size)
-    elif kind == "rate1_above_rate2":
-        b = a / _loguniform(rng, 2.0, 1e12, a.size)
-        a, b = np.append(a, [1e16, 1e300]), np.append(b, [1.0, 1.0])
-    else:
-        raise AssertionError(kind)
-    return a, b
-
-
 #: ulps of the exact value; measured maxima: distance 2.0, Jeffreys 1.7, KL 5.7 (rate1 <= 2 rate2)
 BOUND = {"distance": 4.0, "kl": 8.0, "jeffreys": 4.0}
 FUNCS = {"distance": (po.distance, mp_distance), "kl": (po.kl, mp_kl), "jeffreys": (po.jeffreys, mp_jeffreys)}
@@ -98,7 +64,7 @@ KINDS = ["ratio_below_2", "rate1_below_rate2", "rate1_above_rate2"]
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("quantity", list(FUNCS))
 def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> None:
-    a, b = _pairs(kind)
+    a, b = rate_pairs(kind)
     lib, oracle = FUNCS[quantity]
     got = lib(a, b)
     exact = [oracle(x, y) for x, y in zip(a, b)]
@@ -113,7 +79,7 @@ def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> No
 def test_near_pairs_keep_full_accuracy(quantity: str, simd_level: str) -> None:
     """rate2 = rate1 (1 + eps), |eps| <= 1e-12: within 4 ulp of the exact (tiny) value."""
     rng = np.random.default_rng(12)
-    a = _loguniform(rng, 1e-6, 1e6, 400)
+    a = loguniform(rng, 1e-6, 1e6, 400)
     b = a * (1 + rng.uniform(-1e-12, 1e-12, a.size))
     lib, oracle = FUNCS[quantity]
     got = lib(a, b)
@@ -129,7 +95,7 @@ def test_near_pairs_keep_full_accuracy(quantity: str, simd_level: str) -> None:
 ENTROPY_RATES = np.concatenate([
     [1e-3, 3e-3, 0.01, 0.1, 0.5, 1.0, 2.5, 7.0, 10.0, 23.9, 24.0, 24.1, 50.0, 100.0, 150.0,
      199.0, 199.999, 200.0, 200.001, 201.0, 250.0, 500.0, 1000.0, 1e4, 1e5],
-    _loguniform(np.random.default_rng(200), 1e-3, 1e4, 20),
+    loguniform(np.random.default_rng(200), 1e-3, 1e4, 20),
     np.random.default_rng(201).uniform(190.0, 210.0, 8),
 ])
 
@@ -192,7 +158,7 @@ def test_extreme_pairs(quantity: str, a: float, b: float) -> None:
 @pytest.fixture
 def pairs() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(99)
-    return _loguniform(rng, 1e-3, 1e3, 500), _loguniform(rng, 1e-3, 1e3, 500)
+    return loguniform(rng, 1e-3, 1e3, 500), loguniform(rng, 1e-3, 1e3, 500)
 
 
 def test_exp_log_and_norm(pairs, simd_level: str) -> None:
@@ -271,7 +237,7 @@ def test_metric_and_identity_pairs(simd_level: str) -> None:
 # ----------------------------------------------------------------------------- Karcher mean
 def test_karcher_mean_closed_form() -> None:
     rng = np.random.default_rng(9)
-    r = _loguniform(rng, 1e-3, 1e3, (4, 9))
+    r = loguniform(rng, 1e-3, 1e3, (4, 9))
     w = rng.uniform(0.1, 3.0, (4, 9))
     m = po.karcher_mean(r, w)
     for i in range(4):
