@@ -325,18 +325,13 @@ class Belief:
         for a in self._p:
             t = np.transpose(a, order + list(range(nb, nb + e)))
             arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
-        if weights is None:
-            w = np.broadcast_to(np.ones((), dtype=self.dtype), kept_shape + (n,))
-        else:
-            w = as_real_array(weights, "weights").astype(self.dtype, copy=False)
-            try:
-                w = np.broadcast_to(w, self._batch_shape)
-            except ValueError:
-                raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}") from None
-            check_domain("weights", w, "nonnegative")
-            if not (w.sum(axis=axes) > 0).all():
-                raise ValueError("weights must have a positive sum over the reduced axes")
-            w = np.transpose(w, order).reshape(kept_shape + (n,))
+        # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
+        w = np.ones((), dtype=self.dtype) if weights is None else as_real_array(weights, "weights")
+        try:
+            w = np.broadcast_to(w, self._batch_shape)
+        except ValueError:
+            raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}") from None
+        w = np.transpose(w, order).reshape(kept_shape + (n,))
         return arrays, w, kept_shape
 
 

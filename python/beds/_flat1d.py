@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, array_function
-from ._validation import as_real_array, call_checked, check_domain
+from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
 
 
 def make_functions(family: str, module: str, docs: dict[str, str], leaves: str | None = None) -> dict[str, Any]:
@@ -35,12 +35,7 @@ def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
         raise ValueError("karcher_mean reduces over the last axis: rate needs at least one dimension")
     if r.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
-    w = np.ones((), dtype=np.result_type(r, np.float32)) if weights is None else as_real_array(weights, "weights")
-    w = np.broadcast_to(w, r.shape)
-    if weights is not None:
-        check_domain("weights", w, "nonnegative")
-        if not (w.sum(axis=-1) > 0).all():
-            raise ValueError("weights must have a positive sum")
+    w = karcher_weights(weights, r.shape, np.result_type(r, np.float32))
     return call_checked(getattr(_core, f"{family}_karcher_mean"), [r, w], ["rate", "weights"],
                         ["positive", "nonnegative"], core_ndims=[1, 1])
 
@@ -62,8 +57,6 @@ class RateBelief(Belief):
         """Frechet mean over batch axes (closed form: the family is flat in its coordinate u).
 
         ``tol`` and ``max_iter`` are accepted for a uniform API and checked, but unused."""
-        from .normal import _check_iter
-
-        _check_iter(tol, max_iter)
+        check_iterations(tol, max_iter)
         (r,), w, _ = self._reduction_layout(weights, axis)
         return type(self)._trusted(np.asarray(karcher_mean_1d(self.family, r, w)))

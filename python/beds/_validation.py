@@ -21,6 +21,8 @@ __all__ = [
     "as_tuple",
     "call_checked",
     "check_domain",
+    "check_iterations",
+    "karcher_weights",
     "common_float_dtype",
 ]
 
@@ -154,6 +156,30 @@ def _shape_message(args: Sequence[Any], names: Sequence[str], core_ndims: Sequen
             return f"{n} must have at least {c} dimension(s) (a last axis of coordinates/classes), got shape {np.shape(a)}"
     desc = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(names, args))
     return f"shapes do not broadcast: {desc} ({msg})"
+
+
+def karcher_weights(weights: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Weights of a Karcher mean over the last axis of ``shape``: ones when None, otherwise
+    broadcast to ``shape``, >= 0, with a positive sum over the last axis."""
+    if weights is None:
+        return np.broadcast_to(np.ones((), dtype=dtype), shape)
+    w = as_real_array(weights, "weights")
+    try:
+        w = np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"weights of shape {w.shape} do not broadcast to {shape}") from None
+    check_domain("weights", w, "nonnegative")
+    if not (w.sum(axis=-1) > 0).all():
+        raise ValueError("weights must have a positive sum over the reduced axes")
+    return w
+
+
+def check_iterations(tol: Any, max_iter: Any) -> None:
+    """tol > 0 (finite) and max_iter a positive integer, or ValueError."""
+    if not (np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
 
 def as_tuple(result: Any) -> tuple:

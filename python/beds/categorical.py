@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, _warn_not_converged, array_function
-from ._validation import as_real_array, call_checked, check_domain
+from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
 
 __all__ = ["Categorical", "distance", "entropy", "exp", "geodesic", "inner", "jeffreys", "karcher_mean", "kl",
            "log", "transport"]
@@ -81,15 +81,8 @@ def karcher_mean(p: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: i
     if a.shape[-2] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
     check_domain("p", a, "probs")
-    w = np.ones((), dtype=np.result_type(a, np.float32)) if weights is None else as_real_array(weights, "weights")
-    w = np.broadcast_to(w, a.shape[:-1])
-    if weights is not None:
-        check_domain("weights", w, "nonnegative")
-        if not (w.sum(axis=-1) > 0).all():
-            raise ValueError("weights must have a positive sum")
-    from .normal import _check_iter
-
-    _check_iter(tol, max_iter)
+    w = karcher_weights(weights, a.shape[:-1], np.result_type(a, np.float32))
+    check_iterations(tol, max_iter)
     m, it = call_checked(_core.categorical_karcher_mean, [a, w, np.float64(tol), np.int64(max_iter)],
                          ["p", "weights", "tol", "max_iter"], ["probs", "nonnegative", "positive", "positive"],
                          core_ndims=[2, 1, 0, 0])

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, _warn_not_converged, array_function
-from ._validation import as_real_array, call_checked, check_domain
+from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
 
 __all__ = [
     "Normal",
@@ -122,26 +122,14 @@ def karcher_mean(mean: Any, std: Any, weights: Any = None, *, tol: float = 1e-12
     m, s = np.broadcast_arrays(m, s)
     if m.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
-    w = np.ones((), dtype=np.result_type(m, s, np.float32)) if weights is None else as_real_array(weights, "weights")
-    w = np.broadcast_to(w, m.shape)
-    if weights is not None:
-        check_domain("weights", w, "nonnegative")
-        if not (w.sum(axis=-1) > 0).all():
-            raise ValueError("weights must have a positive sum")
-    _check_iter(tol, max_iter)
+    w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
+    check_iterations(tol, max_iter)
     mu, sd, it = call_checked(_core.normal_karcher_mean, [m, s, w, np.float64(tol), np.int64(max_iter)],
                               ["mean", "std", "weights", "tol", "max_iter"],
                               ["real", "positive", "nonnegative", "positive", "positive"],
                               core_ndims=[1, 1, 1, 0, 0])
     _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
-
-
-def _check_iter(tol: float, max_iter: int) -> None:
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
-    if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
 
 class Normal(Belief):
