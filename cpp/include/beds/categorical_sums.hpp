@@ -83,14 +83,18 @@ struct SimplexSum {
   static constexpr int nin = Term::unary ? 1 : 2;
   static constexpr std::ptrdiff_t kBuffer = 2048;
 
-  // Rows [r0, r1) whose k classes fit the buffers (k <= kBuffer); returns the invalid rows.
+  // Work space for a block of rows: cap classes in all (at least one row of k).
+  struct Buffers {
+    double *x, *y, *sx, *sy, *total_x, *total_y;
+    std::ptrdiff_t cap;
+  };
+
+  // Rows [r0, r1), as many per block as the buffers hold; returns the invalid rows.
   static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k,
-                             std::ptrdiff_t r0, std::ptrdiff_t r1) {
+                             std::ptrdiff_t r0, std::ptrdiff_t r1, const Buffers& b) {
     const FlagGuard flags;
     const std::ptrdiff_t* core = steps + nin + 1;
-    double xb[kBuffer], yb[kBuffer], sx[kBuffer], sy[kBuffer];
-    double total_x[kBuffer], total_y[kBuffer];
-    const std::ptrdiff_t rows_per_block = kBuffer / k;
+    const std::ptrdiff_t rows_per_block = b.cap / k;
     const double tol = sum_tolerance<T>();
     std::ptrdiff_t bad = 0;
     for (std::ptrdiff_t r = r0; r < r1; r += rows_per_block) {
@@ -99,56 +103,29 @@ struct SimplexSum {
         const char* px = args[0] + (r + i) * steps[0];
         const char* py = args[nin - 1] + (r + i) * steps[nin - 1];
         for (std::ptrdiff_t j = 0; j < k; ++j) {
-          xb[i * k + j] = static_cast<double>(at<T>(px, core[0], j));
-          yb[i * k + j] = static_cast<double>(at<T>(py, core[nin - 1], j));
+          b.x[i * k + j] = static_cast<double>(at<T>(px, core[0], j));
+          b.y[i * k + j] = static_cast<double>(at<T>(py, core[nin - 1], j));
         }
-        total_x[i] = row_total(xb + i * k, k);
-        total_y[i] = row_total(yb + i * k, k);
-        const double ix = 1.0 / total_x[i], iy = 1.0 / total_y[i];
+        b.total_x[i] = row_total(b.x + i * k, k);
+        b.total_y[i] = row_total(b.y + i * k, k);
+        const double ix = 1.0 / b.total_x[i], iy = 1.0 / b.total_y[i];
         for (std::ptrdiff_t j = 0; j < k; ++j) {
-          sx[i * k + j] = ix;
-          sy[i * k + j] = iy;
+          b.sx[i * k + j] = ix;
+          b.sy[i * k + j] = iy;
         }
       }
       const std::ptrdiff_t n = nr * k;
+      double* x = b.x;
+      const double *y = b.y, *sx = b.sx, *sy = b.sy;
       BEDS_IVDEP
-      for (std::ptrdiff_t i = 0; i < n; ++i) xb[i] = Term::term(xb[i] * sx[i], yb[i] * sy[i]);
+      for (std::ptrdiff_t i = 0; i < n; ++i) x[i] = Term::term(x[i] * sx[i], y[i] * sy[i]);
       for (std::ptrdiff_t i = 0; i < nr; ++i) {
-        const double s = row_total(xb + i * k, k);
-        const bool ok = (math::abs(total_x[i] - 1.0) <= tol) & (math::abs(total_y[i] - 1.0) <= tol) & (s == s);
+        const double s = row_total(x + i * k, k);
+        const bool ok = (math::abs(b.total_x[i] - 1.0) <= tol) & (math::abs(b.total_y[i] - 1.0) <= tol) & (s == s);
         at_mut<T>(args[nin], steps[nin], r + i) = static_cast<T>(ok ? Term::finish(s) : math::kNaN);
         bad += ok ? 0 : 1;
       }
     }
-    return bad;
-  }
-
-  // Rows with more classes than the buffers: one row at a time, in heap buffers.
-  static std::ptrdiff_t long_rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k,
-                                  std::ptrdiff_t r0, std::ptrdiff_t r1) {
-    const FlagGuard flags;
-    const std::ptrdiff_t* core = steps + nin + 1;
-    double* x = new double[static_cast<std::size_t>(2 * k)];
-    double* y = x + k;
-    const double tol = sum_tolerance<T>();
-    std::ptrdiff_t bad = 0;
-    for (std::ptrdiff_t r = r0; r < r1; ++r) {
-      const char* px = args[0] + r * steps[0];
-      const char* py = args[nin - 1] + r * steps[nin - 1];
-      for (std::ptrdiff_t j = 0; j < k; ++j) {
-        x[j] = static_cast<double>(at<T>(px, core[0], j));
-        y[j] = static_cast<double>(at<T>(py, core[nin - 1], j));
-      }
-      const double tx = row_total(x, k), ty = row_total(y, k);
-      const double ix = 1.0 / tx, iy = 1.0 / ty;
-      BEDS_IVDEP
-      for (std::ptrdiff_t j = 0; j < k; ++j) x[j] = Term::term(x[j] * ix, y[j] * iy);
-      const double s = row_total(x, k);
-      const bool ok = (math::abs(tx - 1.0) <= tol) & (math::abs(ty - 1.0) <= tol) & (s == s);
-      at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(ok ? Term::finish(s) : math::kNaN);
-      bad += ok ? 0 : 1;
-    }
-    delete[] x;
     return bad;
   }
 
@@ -158,7 +135,15 @@ struct SimplexSum {
       for (std::ptrdiff_t r = r0; r < r1; ++r) at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(math::kNaN);
       return r1 - r0;
     }
-    return k <= kBuffer ? rows(args, steps, k, r0, r1) : long_rows(args, steps, k, r0, r1);
+    if (k <= kBuffer) {  // the usual case: buffers on the stack, many rows per block
+      double x[kBuffer], y[kBuffer], sx[kBuffer], sy[kBuffer], tx[kBuffer], ty[kBuffer];
+      return rows(args, steps, k, r0, r1, Buffers{x, y, sx, sy, tx, ty, kBuffer});
+    }
+    double* heap = new double[static_cast<std::size_t>(4 * k + 2)];  // one row per block
+    const std::ptrdiff_t bad =
+        rows(args, steps, k, r0, r1, Buffers{heap, heap + k, heap + 2 * k, heap + 3 * k, heap + 4 * k, heap + 4 * k + 1, k});
+    delete[] heap;
+    return bad;
   }
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
     const std::ptrdiff_t k = dims[1];
