@@ -61,28 +61,10 @@ std::vector<char> type_list(beds::LoopTypes kind, int nin, int nout, char T) {
   return t;
 }
 
-}  // namespace
-
-bool simd_available(int level) {
-  if (level == 0) return true;
-  return level == 1 && avx2_built() && beds::cpu_has_avx2_fma();
-}
-int simd_level() { return g_level.load(); }
-void set_simd_level(int level) {
-  if (!simd_available(level)) throw std::invalid_argument("beds: this SIMD level is not available on this CPU/build");
-  g_level.store(level);
-}
-
-int register_ufuncs(PyObject* module) {
-  if (_import_array() < 0) return -1;
-  if (_import_umath() < 0) return -1;
-
-  std::size_t nbase = 0, nfast = 0;
-  const beds::LoopEntry* base = beds::loops_baseline(nbase);
-  const beds::LoopEntry* fast = nullptr;
-#if BEDS_HAVE_AVX2_LOOPS
-  fast = beds::loops_avx2(nfast);
-#endif
+// Registers every entry of `base` as a ufunc; an entry of `fast` with the same name becomes its
+// AVX2 build.
+int register_table(PyObject* module, const beds::LoopEntry* base, std::size_t nbase, const beds::LoopEntry* fast,
+                   std::size_t nfast) {
   for (std::size_t i = 0; i < nbase; ++i) {
     const beds::LoopEntry& e = base[i];
     // These live as long as the ufuncs, i.e. for the life of the process.
@@ -112,6 +94,44 @@ int register_ufuncs(PyObject* module) {
       Py_DECREF(uf);
       return -1;
     }
+  }
+  return 0;
+}
+
+// Tables of the families built once (see loop_registry.hpp); the trailing nullptr keeps the
+// array non-empty and is skipped.
+const beds::LoopTable kSingleBuildTables[] = {
+    nullptr,
+};
+
+}  // namespace
+
+bool simd_available(int level) {
+  if (level == 0) return true;
+  return level == 1 && avx2_built() && beds::cpu_has_avx2_fma();
+}
+int simd_level() { return g_level.load(); }
+void set_simd_level(int level) {
+  if (!simd_available(level)) throw std::invalid_argument("beds: this SIMD level is not available on this CPU/build");
+  g_level.store(level);
+}
+
+int register_ufuncs(PyObject* module) {
+  if (_import_array() < 0) return -1;
+  if (_import_umath() < 0) return -1;
+
+  std::size_t nbase = 0, nfast = 0;
+  const beds::LoopEntry* base = beds::loops_baseline(nbase);
+  const beds::LoopEntry* fast = nullptr;
+#if BEDS_HAVE_AVX2_LOOPS
+  fast = beds::loops_avx2(nfast);
+#endif
+  if (register_table(module, base, nbase, fast, nfast) < 0) return -1;
+  for (beds::LoopTable table : kSingleBuildTables) {
+    if (!table) continue;
+    std::size_t n = 0;
+    const beds::LoopEntry* entries = table(n);
+    if (register_table(module, entries, n, nullptr, 0) < 0) return -1;
   }
   if (simd_available(1)) g_level.store(1);
   return 0;

@@ -26,7 +26,12 @@ struct LoopEntry {
 };
 
 // Returns the entries of one instruction-set build and their number.
+using LoopTable = const LoopEntry* (*)(std::size_t& count);
 const LoopEntry* loops_baseline(std::size_t& count);
 const LoopEntry* loops_avx2(std::size_t& count);  // defined only when BEDS_HAVE_AVX2_LOOPS
+
+// Families whose loops are built once (baseline only: Eigen matrix code, row kernels) live in
+// their own translation unit with their own table; cpp/bindings/ufuncs.cpp lists them in
+// kSingleBuildTables.
 
 }  // namespace beds
