@@ -104,6 +104,18 @@ const beds::LoopTable kSingleBuildTables[] = {
     nullptr,
 };
 
+// Tables compiled once per instruction set in their own translation units: {baseline, avx2}.
+struct DualBuildTable {
+  beds::LoopTable base, fast;
+};
+const DualBuildTable kDualBuildTables[] = {
+#if BEDS_HAVE_AVX2_LOOPS
+    {&beds::regularization_loops_baseline, &beds::regularization_loops_avx2},
+#else
+    {&beds::regularization_loops_baseline, nullptr},
+#endif
+};
+
 }  // namespace
 
 bool simd_available(int level) {
@@ -132,6 +144,12 @@ int register_ufuncs(PyObject* module) {
     std::size_t n = 0;
     const beds::LoopEntry* entries = table(n);
     if (register_table(module, entries, n, nullptr, 0) < 0) return -1;
+  }
+  for (const DualBuildTable& table : kDualBuildTables) {
+    std::size_t nb = 0, nf = 0;
+    const beds::LoopEntry* b = table.base(nb);
+    const beds::LoopEntry* f = table.fast ? table.fast(nf) : nullptr;
+    if (register_table(module, b, nb, f, nf) < 0) return -1;
   }
   if (simd_available(1)) g_level.store(1);
   return 0;

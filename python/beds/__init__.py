@@ -17,13 +17,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, ufuncs
+from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, regularization, thermo, ufuncs
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
 from .exponential import Exponential
 from .normal import Normal
 from .poisson import Poisson
+from .regularization import (
+    GoverningEquation,
+    PenaltyResult,
+    SIGReg,
+    cholesky_grad,
+    empirical_fisher,
+    fisher_rao_penalty,
+    kl_penalty,
+    sac_temperature_update,
+    sigreg,
+)
+from .thermo import (
+    Diagnostics,
+    coordinate_diagnostics,
+    excess_work_bound,
+    landauer_efficiency,
+    trajectory_diagnostics,
+)
 
 __version__: str = _core.__version__
 
@@ -32,19 +50,28 @@ __all__ = [
     "Categorical",
     "ConvergenceWarning",
     "DiagNormal",
+    "Diagnostics",
     "Exponential",
+    "GoverningEquation",
     "Normal",
+    "PenaltyResult",
     "Poisson",
+    "SIGReg",
     "Tangent",
     "__version__",
     "categorical",
+    "cholesky_grad",
+    "coordinate_diagnostics",
     "cuda",
     "cuda_device_count",
     "diag_normal",
     "distance",
+    "empirical_fisher",
     "entropy",
+    "excess_work_bound",
     "exp",
     "exponential",
+    "fisher_rao_penalty",
     "geodesic",
     "get_num_threads",
     "has_cuda",
@@ -52,12 +79,19 @@ __all__ = [
     "jeffreys",
     "karcher_mean",
     "kl",
+    "kl_penalty",
+    "landauer_efficiency",
     "log",
     "metric",
     "norm",
     "normal",
     "poisson",
+    "regularization",
+    "sac_temperature_update",
     "set_num_threads",
+    "sigreg",
+    "thermo",
+    "trajectory_diagnostics",
     "transport",
     "ufuncs",
 ]

@@ -29,6 +29,9 @@ struct LoopEntry {
 using LoopTable = const LoopEntry* (*)(std::size_t& count);
 const LoopEntry* loops_baseline(std::size_t& count);
 const LoopEntry* loops_avx2(std::size_t& count);  // defined only when BEDS_HAVE_AVX2_LOOPS
+// Fused Fisher-Rao penalty loops (cpp/src/regularization_loops.inc), one table per build.
+const LoopEntry* regularization_loops_baseline(std::size_t& count);
+const LoopEntry* regularization_loops_avx2(std::size_t& count);  // only when BEDS_HAVE_AVX2_LOOPS
 
 // Families whose loops are built once (baseline only: Eigen matrix code, row kernels) live in
 // their own translation unit with their own table; cpp/bindings/ufuncs.cpp lists them in
