@@ -40,6 +40,8 @@ SPEC: dict[str, tuple[int, int, str | None, tuple[str, ...]]] = {
     "diag_normal_jeffreys": (4, 1, "(d),(d),(d),(d)->()", ("M", "S", "M", "S")),
     "diag_normal_entropy": (1, 1, "(d)->()", ("S",)),
     "diag_normal_inner": (5, 1, "(d),(d),(d),(d),(d)->()", ("S", "V", "V", "V", "V")),
+    "normal_fr_penalty": (5, 5, None, ("m", "s", "m", "s", "r")),
+    "diag_normal_fr_penalty": (5, 5, "(d),(d),(d),(d),(d)->(),(d),(d),(d),(d)", ("M", "S", "M", "S", "S")),
     "categorical_distance": (2, 1, "(k),(k)->()", ("P", "P")),
     "categorical_kl": (2, 1, "(k),(k)->()", ("P", "P")),
     "categorical_jeffreys": (2, 1, "(k),(k)->()", ("P", "P")),
@@ -589,7 +591,8 @@ def test_float32_threads_bitwise(rng, threads):
 # ------------------------------------------------------------------------------ SIMD builds
 _POINT_VALUED = {"normal_exp", "normal_log", "normal_geodesic", "normal_transport", "exponential_exp",
                  "exponential_log", "exponential_geodesic", "exponential_transport", "poisson_exp",
-                 "poisson_log", "poisson_geodesic", "poisson_transport"}
+                 "poisson_log", "poisson_geodesic", "poisson_transport",
+                 "normal_fr_penalty"}  # (value, gradients): the gradients are tangent-like
 _SCALAR_VALUED = [n for n in ELEMENTWISE if n not in _POINT_VALUED] + [
     "diag_normal_distance", "diag_normal_kl", "diag_normal_jeffreys", "diag_normal_entropy", "diag_normal_inner"]
 

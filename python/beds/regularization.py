@@ -566,17 +566,45 @@ class GoverningEquation:
           Unconditionally stable: use it when ``lr * strength`` is large.
         * ``"riemannian"``: ``Exp_q(-lr G^-1 (grad L + grad R))``, the natural-gradient step with the
           family's exponential map as retraction (beliefs only).
+        * ``"flow"``: the exact solution of the penalty's own flow over a time lr (no loss): for the
+          Fisher-Rao divergence with the Fisher metric, ``dq/dt = s Log_q(q_ref)`` moves q along the
+          geodesic with the distance decaying as ``e^{-s t}``: ``geodesic(q, q_ref, 1 - e^{-s lr})``;
+          for the Euclidean divergence with the Euclidean metric, ``theta_ref + (theta -
+          theta_ref) e^{-s w lr}``.
 
         ``loss_grad`` is the Euclidean gradient of the loss: an array for parameter vectors, a
         mapping from parameter names (of the parametrisation, as in :meth:`penalty`) to arrays for
         beliefs; None means no loss.
         """
-        method = _choice(method, ("explicit", "implicit", "riemannian"), "method")
+        method = _choice(method, ("explicit", "implicit", "riemannian", "flow"), "method")
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be finite and > 0, got {lr!r}")
+        if method == "flow":
+            return self._flow(state, float(lr), loss_grad)
         if not self.is_belief:
             return self._step_vector(state, float(lr), loss_grad, method)
         return self._step_belief(_belief(state, "state"), float(lr), loss_grad, method)
+
+    def _flow(self, state: Any, t: float, loss_grad: Any) -> Any:
+        if loss_grad is not None:
+            raise ValueError("method='flow' integrates the penalty alone: loss_grad must be None")
+        lam = self._total_strength()
+        if self.divergence == "fisher_rao" and self.metric == "fisher":
+            q = _belief(state, "state")
+            if lam.ndim and q.event_ndim:
+                raise ValueError("the exact flow needs a strength per belief (no per-coordinate strength)")
+            return q.geodesic(self.reference, -np.expm1(-lam * t))
+        if self.divergence == "euclidean" and self.metric == "euclidean":
+            if not self.is_belief:
+                th = as_real_array(state, "state").astype(np.float64)
+                check_domain("state", th, "real")
+                return self.reference + (th - self.reference) * np.exp(-lam * t)
+            q = _belief(state, "state")
+            names, th = self._belief_params(q)
+            _, ref = self._belief_params(self.reference)
+            a = np.exp(-(lam[(...,) + (None,) * q.event_ndim] if lam.ndim and q.event_ndim else lam) * t)
+            return self._from_params(q, names, [r + (x - r) * a for x, r in zip(th, ref)])
+        raise ValueError("method='flow' has a closed form for (fisher_rao, fisher) and (euclidean, euclidean) only")
 
     def _step_vector(self, state: Any, lr: float, loss_grad: Any, method: str) -> np.ndarray:
         th = as_real_array(state, "state").astype(np.float64)
@@ -652,7 +680,8 @@ class GoverningEquation:
             base = q if q._p[0].shape == shape else q._broadcast_to(shape)
             nat = _apply_metric(base, tuple(np.broadcast_to(f, shape) for f in fam), inverse=True)
             if method == "riemannian":
-                return base.exp(Tangent._trusted(base, tuple(-lr * n for n in nat)))
+                moved = base.exp(Tangent._trusted(base, tuple(-lr * n for n in nat)))
+                return self._from_params(base, base.params, list(moved._p))  # validated
             _, th = self._belief_params(base)
             step = self._natural_in_param(base, names, nat)
             return self._from_params(base, names, [x - lr * s for x, s in zip(th, step)])

@@ -74,7 +74,7 @@ def _summarise(seg: np.ndarray, t: np.ndarray) -> Diagnostics:
     action = duration * (seg * seg / dt).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         eta = np.where(action > 0, length * length / np.where(action > 0, action, 1.0), 1.0)
-    return Diagnostics(length, action, eta, duration, seg)
+    return Diagnostics(length[()], action[()], eta[()], duration, seg)
 
 
 def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagnostics:
