@@ -156,3 +156,19 @@ def test_fisher_rao_relaxation_beats_euclidean():
     assert np.all(path_eff_eu <= 1 + 1e-12)
     assert np.mean(path_eff_eu) < 0.9
     assert np.all(deu.efficiency <= 1 + 1e-12) and np.all(deu.efficiency > 0)
+
+
+def test_example_script_and_benchmark_section_run(capsys):
+    import pathlib
+    import runpy
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "fisher_rao_vs_euclidean.py"
+    out = runpy.run_path(str(path))["main"](n=16, steps=400)
+    assert out["fr_length_over_distance"] < 1e-9
+    assert out["eu_excess_length"] > 1.01
+    assert abs(out["fr_efficiency"] - out["analytic_efficiency"]) < 1e-4  # O(h^2), h = 7.5e-3
+    from beds import _bench_regularization
+
+    rows = _bench_regularization.run(n=1000, sig_shape=(64, 8, 16), budget=0.0)
+    assert len(rows) == 4 and all(r["ns_per_element"] > 0 for r in rows)
+    assert "sigreg" in capsys.readouterr().out

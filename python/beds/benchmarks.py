@@ -177,7 +177,8 @@ def _rows(n: int, rng: np.random.Generator, gsm: Any) -> list[tuple[str, Callabl
 
 
 def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...] | None = None,
-        accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print) -> list[dict[str, Any]]:
+        accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print,
+        regularization: bool = True) -> list[dict[str, Any]]:
     """Runs the benchmark table and returns its rows as dicts."""
     all_threads = _core.get_num_threads()
     if threads is None:
@@ -212,6 +213,10 @@ def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...]
                                     **{f"{b}_ns": base_times[(name, b)] for b in baselines}})
     finally:
         _core.set_num_threads(all_threads)
+    if regularization:
+        from . import _bench_regularization
+
+        results += _bench_regularization.run(threads=threads, budget=min(budget, 0.3), print_fn=print_fn)
     if accuracy:
         _accuracy_table(gsm, print_fn)
     return results
@@ -271,9 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--simd", choices=["baseline", "avx2"], help="instruction-set build of the loops")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table")
     ap.add_argument("--budget", type=float, default=0.4, help="seconds per measurement (default 0.4)")
+    ap.add_argument("--no-regularization", action="store_true",
+                    help="skip the regularization section (Fisher-Rao penalties, SIGReg)")
     args = ap.parse_args(argv)
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
         _core.set_simd_level(args.simd)
-    run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget)
+    run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget,
+        regularization=not args.no_regularization)
     return 0
