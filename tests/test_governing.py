@@ -285,3 +285,74 @@ def test_governing_equation_bad_arguments():
         GE.fisher_rao(beds.Normal(0.0, 1.0)).penalty(beds.Poisson(1.0))
     with pytest.raises(ValueError, match="loss_grad has unknown"):
         GE.fisher_rao(beds.Normal(0.0, 1.0)).step(beds.Normal(0.0, 2.0), 0.1, {"rate": 1.0})
+
+
+def test_sac_step_is_sgd_on_the_logits(rng):
+    k, alpha, lr = 4, 0.2, 0.1
+    z = rng.normal(size=(6, k))
+    gl = rng.normal(size=(6, k))
+    gl -= gl.mean(axis=-1, keepdims=True)  # a logit gradient (softmax is shift invariant)
+    ge = GE.sac_entropy(alpha, k)
+    new = ge.step(beds.Categorical(logits=z), lr, {"logits": gl})
+    p = beds.Categorical(logits=z).probs
+    logp = np.log(p)
+    z_new = z - lr * (gl + alpha * p * (logp - (p * logp).sum(axis=-1, keepdims=True)))
+    np.testing.assert_allclose(new.probs, beds.Categorical(logits=z_new).probs, rtol=1e-13)
+
+
+def test_mean_field_belief_over_many_weights(rng):
+    """DiagNormal over 1e5 weights with per-coordinate strengths: every step stays element-wise."""
+    d = 100_000
+    ref = beds.DiagNormal(np.zeros(d), np.ones(d))
+    q = beds.DiagNormal(rng.normal(size=d), np.exp(rng.normal(size=d)))
+    lam = rng.uniform(0.5, 2.0, d)
+    ge = GE.fisher_rao(ref, strength=lam)
+    for method in ("explicit", "riemannian", "implicit", "flow"):
+        new = ge.step(q, 0.01, method=method)
+        assert new.batch_shape == () and new.mean.shape == (d,)
+        assert float(beds.distance(new, ref)) < float(beds.distance(q, ref))
+    # implicit, per coordinate: each coordinate solves its own proximal problem exactly
+    new = ge.step(q, 0.5, method="implicit")
+    sub = slice(0, 50)
+    v1 = beds.normal.log(new.mean[sub], new.std[sub], 0.0, 1.0)
+    v2 = beds.normal.log(new.mean[sub], new.std[sub], q.mean[sub], q.std[sub])
+    np.testing.assert_allclose(lam[sub] * v1[0] + v2[0] / 0.5, 0, atol=1e-12)
+    np.testing.assert_allclose(lam[sub] * v1[1] + v2[1] / 0.5, 0, atol=1e-12)
+    # KL divergence with per-coordinate strengths: weighted sum of the coordinate KLs
+    r = beds.kl_penalty(q[...], ref, lam)
+    assert r.value == pytest.approx(np.sum(lam * beds.normal.kl(q.mean, q.std, 0.0, 1.0)), rel=1e-12)
+
+
+def _families():
+    return [
+        (beds.Normal([0.3, -1.0], [0.5, 2.0]), beds.Normal(0.0, 1.0)),
+        (beds.DiagNormal([[0.3, -1.0]], [[0.5, 2.0]]), beds.DiagNormal([0.0, 0.5], [1.0, 1.5])),
+        (beds.Categorical([[0.2, 0.3, 0.5], [0.7, 0.2, 0.1]]), beds.Categorical([0.3, 0.3, 0.4])),
+        (beds.Exponential([0.5, 3.0]), beds.Exponential(1.0)),
+        (beds.Poisson([0.5, 3.0]), beds.Poisson(1.0)),
+    ]
+
+
+@pytest.mark.parametrize("k", range(5))
+@pytest.mark.parametrize("penalty", [beds.fisher_rao_penalty, beds.kl_penalty])
+def test_gradient_is_metric_times_natural_gradient(k, penalty):
+    q, ref = _families()[k]
+    r = penalty(q, ref, 1.5)
+    base = r.direction.base
+    g = beds.metric(base)
+    for i, name in enumerate(base.params):
+        nat = np.concatenate([np.reshape(c, base.batch_shape + (-1,)) for c in r.direction._c], axis=-1)
+        lhs = (g @ nat[..., None])[..., 0]
+        off = sum(int(np.prod(c.shape[len(base.batch_shape):])) for c in r.direction._c[:i])
+        n = int(np.prod(r.grad[name].shape[len(base.batch_shape):]))
+        want = np.reshape(r.grad[name], base.batch_shape + (-1,))
+        got = lhs[..., off:off + n]
+        if isinstance(q, beds.Categorical):  # covectors on the simplex are defined up to a constant
+            want = want - want.mean(axis=-1, keepdims=True)
+            got = got - got.mean(axis=-1, keepdims=True)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    # a small Riemannian step decreases the penalty at first order: dR = -lr |nat|^2
+    lr = 1e-6
+    new = beds.exp(r.direction * (-lr))
+    drop = np.asarray(penalty(q, ref, 1.5).value - penalty(new, ref, 1.5).value)
+    np.testing.assert_allclose(drop, lr * beds.norm(r.direction) ** 2, rtol=1e-4)

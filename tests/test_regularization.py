@@ -310,3 +310,29 @@ def test_sigreg_bad_input(rng):
         beds.sigreg(x, np.zeros((2, 3)))
     with pytest.raises(ValueError, match="num_directions"):
         beds.sigreg(x, num_directions=0)
+
+
+def test_sigreg_threads_and_float32(rng):
+    x = rng.normal(size=(3000, 20))
+    a = rng.normal(size=(70, 20))
+    old = beds.get_num_threads()
+    try:
+        beds.set_num_threads(1)
+        v1, g1 = beds.sigreg(x, a, grad=True)
+        beds.set_num_threads(2)
+        v2, g2 = beds.sigreg(x, a, grad=True)
+    finally:
+        beds.set_num_threads(old)
+    assert v1 == v2 and np.array_equal(g1, g2)  # bit-identical whatever the thread count
+    v3, g3 = beds.sigreg(x.astype(np.float32), a, grad=True)
+    assert g3.dtype == np.float32
+    assert rel(v3, np_sigreg(x.astype(np.float32).astype(np.float64), a)) < 1e-12
+
+
+def test_kl_penalty_categorical_logits(rng):
+    z, zr = rng.normal(size=5), rng.normal(size=5)
+    q, r = beds.Categorical(logits=z), beds.Categorical(logits=zr)
+    res = beds.kl_penalty(q, r, 2.0, param="logits")
+    p, pr = q.probs, r.probs
+    kl = float(np.sum(p * np.log(p / pr)))
+    np.testing.assert_allclose(res.grad["logits"], 2.0 * p * (np.log(p / pr) - kl), rtol=1e-12, atol=1e-15)

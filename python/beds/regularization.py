@@ -48,6 +48,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
+from . import normal as _normal
 from ._belief import Belief, Tangent
 from ._validation import as_real_array, call_checked, check_domain
 from .categorical import Categorical
@@ -100,6 +101,26 @@ def _strength(strength: Any, dtype: np.dtype, name: str = "strength") -> np.ndar
 
 
 # ------------------------------------------------------------------------- generic machinery
+def _expand(lam: np.ndarray, q: Belief) -> np.ndarray:
+    """A strength laid out against the parameter arrays of q.
+
+    DiagNormal parameters are per coordinate, so strengths broadcast against ``batch + (d,)``
+    (per-coordinate strengths, as for EWC; one per belief is ``strength[..., None]``).  For the
+    other families a strength is per belief and broadcasts against the batch shape."""
+    if isinstance(q, DiagNormal) or not lam.ndim or not q.event_ndim:
+        return lam
+    return lam[(...,) + (None,) * q.event_ndim]
+
+
+def _move(q0: Belief, ref: Belief, t: np.ndarray) -> Belief:
+    """geodesic(q0, ref, t) with t laid out as a strength (per coordinate for DiagNormal: the
+    product geometry moves each coordinate along its own half-plane geodesic)."""
+    if isinstance(q0, DiagNormal):
+        m, s = _normal.geodesic(q0.mean, q0.std, ref.mean, ref.std, t)
+        return DiagNormal._trusted(np.asarray(m), np.asarray(s))
+    return q0.geodesic(ref, t)
+
+
 def _flatten(comps: tuple[np.ndarray, ...], batch: tuple[int, ...]) -> np.ndarray:
     """Concatenates the parameter components into one coordinate axis (the metric's order)."""
     return np.concatenate([np.reshape(c, batch + (-1,)) for c in comps], axis=-1)
@@ -116,19 +137,28 @@ def _unflatten(flat: np.ndarray, like: tuple[np.ndarray, ...]) -> list[np.ndarra
 
 
 def _apply_metric(base: Belief, comps: tuple[np.ndarray, ...], inverse: bool = False) -> list[np.ndarray]:
-    """``G v`` (or ``G^-1 v``) with G = ``base.metric()``, v given by components."""
+    """``G v`` (or ``G^-1 v``) with G the Fisher metric of ``base``, v given by components.
+
+    Families with a diagonal metric (``_metric_diagonal``: every family so far) are handled
+    element-wise (no dense n x n matrices for a mean-field belief over a million weights); others
+    through ``base.metric()`` and a batched solve."""
     batch = base.batch_shape
     comps = tuple(np.broadcast_to(c, p.shape) for c, p in zip(comps, base._p))
     flat = _flatten(comps, batch)
-    g = base.metric()
-    if inverse:
-        if isinstance(base, Categorical):  # Riemannian gradient on the simplex: p g - p <p, g>
-            p = base.probs
-            w = p * flat
-            return [w - p * w.sum(axis=-1, keepdims=True)]
-        res = np.linalg.solve(g, flat[..., None])[..., 0]
+    if inverse and isinstance(base, Categorical):  # Riemannian gradient on the simplex: p g - p <p, g>
+        p = base.probs
+        w = p * flat
+        return [w - p * w.sum(axis=-1, keepdims=True)]
+    try:
+        diag = base._metric_diagonal()
+    except NotImplementedError:
+        diag = None
+    if diag is not None:
+        res = flat / diag if inverse else flat * diag
+    elif inverse:
+        res = np.linalg.solve(base.metric(), flat[..., None])[..., 0]
     else:
-        res = (g @ flat[..., None])[..., 0]
+        res = (base.metric() @ flat[..., None])[..., 0]
     return _unflatten(res, comps)
 
 
@@ -194,9 +224,10 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     ``natural_grad = -strength Log_q(q_ref)`` (the Riemannian gradient, Amari 1998) and
     ``grad = G natural_grad`` with G the Fisher metric of q, in the coordinates chosen by ``param``
     (None: the family's own; ``"log_std"``, ``"log_rate"``, ``"log_<name>"`` of any positive
-    parameter; ``"logits"`` for Categorical; see the module docstring).  ``strength`` broadcasts
-    with the batch shape (for DiagNormal also per coordinate: ``sum_i strength_i/2 d_i^2``) and
-    must be >= 0.  Normal and DiagNormal use the fused C++ kernels; the other families the generic
+    parameter; ``"logits"`` for Categorical; see the module docstring).  ``strength`` must be >= 0;
+    it broadcasts with the batch shape, except for DiagNormal where it broadcasts with the
+    parameter arrays ``batch + (d,)``: per-coordinate strengths, ``sum_i strength_i/2 d_i^2``
+    (one strength per belief: ``strength[..., None]``).  Normal and DiagNormal use the fused C++ kernels; the other families the generic
     path (``beds.log`` and ``beds.metric``).
 
     >>> import beds
@@ -215,7 +246,7 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     else:
         v = q.log(q_ref)
         base = v.base
-        lam_b = lam[(...,) + (None,) * base.event_ndim] if lam.ndim and base.event_ndim else lam
+        lam_b = _expand(lam, base)
         nat = [-lam_b * c for c in v._c]
         grad = _apply_metric(base, tuple(nat))
         value = 0.5 * lam * q.distance(q_ref) ** 2
@@ -255,12 +286,18 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
         check_domain("q.probs", q.probs, "probs_interior")
         check_domain("q_ref.probs", q_ref.probs, "probs_interior")
     lam = _strength(strength, q.dtype)
-    value = lam * q.kl(q_ref)
+    if isinstance(q, DiagNormal):  # per-coordinate strengths weight the coordinate KLs
+        value = np.sum(lam * _normal.kl(q.mean, q.std, q_ref.mean, q_ref.std), axis=-1)
+    else:
+        value = lam * q.kl(q_ref)
     grad = _kl_grad(q, q_ref)
     shape = np.broadcast_shapes(*(g.shape for g in grad), *(a.shape for a in q._p))
     base = q if q._p[0].shape == shape else q._broadcast_to(shape)
-    lam_b = lam[(...,) + (None,) * base.event_ndim] if lam.ndim and base.event_ndim else lam
-    grad = [lam_b * np.broadcast_to(g, shape) for g in grad]
+    lam_b = _expand(lam, base)
+    grad = [lam_b * g for g in grad]
+    shape = np.broadcast_shapes(shape, *(g.shape for g in grad))
+    grad = [np.broadcast_to(g, shape) for g in grad]
+    base = base if base._p[0].shape == shape else base._broadcast_to(shape)
     nat = _apply_metric(base, tuple(grad), inverse=True)
     g, n = _reparametrise(base, param, grad, nat)
     return PenaltyResult(value, g, n, Tangent._trusted(base, tuple(nat)))
@@ -490,11 +527,14 @@ class GoverningEquation:
     def sac_entropy(cls, alpha: float, num_actions: int) -> GoverningEquation:
         """SAC's entropy bonus: ``-alpha H(pi) = alpha KL(pi || uniform) - alpha log k`` for a
         categorical policy over ``num_actions`` (Haarnoja et al. 2018); the temperature dual is
-        :func:`sac_temperature_update`.  KL ~ d_FR^2 / 2 near the uniform policy."""
+        :func:`sac_temperature_update`.  KL ~ d_FR^2 / 2 near the uniform policy.  The metric is
+        Euclidean in the logits (SAC's own gradient step); ``metric="fisher"`` gives the natural
+        policy gradient variant."""
         k = int(num_actions)
         if k < 1:
             raise ValueError(f"num_actions must be >= 1, got {num_actions!r}")
-        return cls(Categorical(np.full(k, 1.0 / k)), divergence="kl", metric="fisher", strength=alpha, param="logits")
+        return cls(Categorical(np.full(k, 1.0 / k)), divergence="kl", metric="euclidean", strength=alpha,
+                   param="logits")
 
     @classmethod
     def fisher_rao(cls, reference: Belief, strength: Any = 1.0, gamma: float = 0.0,
@@ -540,7 +580,7 @@ class GoverningEquation:
             return kl_penalty(q, self.reference, lam, param=self.param)
         names, th = self._belief_params(q)
         _, ref = self._belief_params(self.reference)
-        lam_b = lam[(...,) + (None,) * q.event_ndim] if lam.ndim and q.event_ndim else lam
+        lam_b = _expand(lam, q)
         diffs = [a - b for a, b in zip(th, ref)]
         ax = tuple(range(-q.event_ndim, 0)) if q.event_ndim else None
         value = sum(0.5 * (np.sum(lam_b * d * d, axis=ax) if ax else lam_b * d * d) for d in diffs)
@@ -591,9 +631,7 @@ class GoverningEquation:
         lam = self._total_strength()
         if self.divergence == "fisher_rao" and self.metric == "fisher":
             q = _belief(state, "state")
-            if lam.ndim and q.event_ndim:
-                raise ValueError("the exact flow needs a strength per belief (no per-coordinate strength)")
-            return q.geodesic(self.reference, -np.expm1(-lam * t))
+            return _move(q, self.reference, -np.expm1(-lam * t))
         if self.divergence == "euclidean" and self.metric == "euclidean":
             if not self.is_belief:
                 th = as_real_array(state, "state").astype(np.float64)
@@ -602,7 +640,7 @@ class GoverningEquation:
             q = _belief(state, "state")
             names, th = self._belief_params(q)
             _, ref = self._belief_params(self.reference)
-            a = np.exp(-(lam[(...,) + (None,) * q.event_ndim] if lam.ndim and q.event_ndim else lam) * t)
+            a = np.exp(-_expand(lam, q) * t)
             return self._from_params(q, names, [r + (x - r) * a for x, r in zip(th, ref)])
         raise ValueError("method='flow' has a closed form for (fisher_rao, fisher) and (euclidean, euclidean) only")
 
@@ -643,9 +681,8 @@ class GoverningEquation:
         out = []
         for n, c in zip(names, comps):
             if n == "logits":
-                raise ValueError("loss gradients with respect to logits cannot be mapped back to probabilities "
-                                 "uniquely; give them with respect to probs (param=None)")
-            if n not in q.params:
+                c = _loss_to_probs_from_logits(q, c)
+            elif n not in q.params:
                 c = c / q._p[q.params.index(n[4:])]
             out.append(c)
         return out
@@ -661,21 +698,16 @@ class GoverningEquation:
                 q0 = self._loss_step(q, lr, names, gl)
             if self.divergence == "fisher_rao":
                 a = lr * self._total_strength()
-                t = a / (1.0 + a)
-                if t.ndim and q.event_ndim:
-                    raise ValueError("implicit Fisher-Rao steps need a strength per belief (no per-coordinate strength)")
-                return q0.geodesic(self.reference, t)
+                return _move(q0, self.reference, a / (1.0 + a))
             _, th0 = self._belief_params(q0)
             _, ref = self._belief_params(self.reference)
             lam = self._total_strength()
-            a = lr * (lam[(...,) + (None,) * q.event_ndim] if lam.ndim and q.event_ndim else lam)
+            a = lr * _expand(lam, q)
             return self._from_params(q, names, [(x + a * r) / (1.0 + a) for x, r in zip(th0, ref)])
         pen = self.penalty(q)
         total = [np.asarray(g) + pen.grad[n] for g, n in zip(gl, names)]
         if method == "riemannian" or self.metric == "fisher":
-            fam = self._to_family(q, names, total) if self.param is not None and self.param != "logits" else total
-            if self.param == "logits":
-                fam = [_loss_to_probs_from_logits(q, total[0])]
+            fam = self._to_family(q, names, total)
             shape = np.broadcast_shapes(*(f.shape for f in fam), q._p[0].shape)
             base = q if q._p[0].shape == shape else q._broadcast_to(shape)
             nat = _apply_metric(base, tuple(np.broadcast_to(f, shape) for f in fam), inverse=True)
