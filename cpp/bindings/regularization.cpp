@@ -15,22 +15,22 @@ namespace beds_bindings {
 void register_regularization(py::module_& m) {
   using Arr = py::array_t<double, py::array::c_style>;
   m.def(
-      "sigreg",
-      [](const Arr& x, const Arr& a, double t_max, int knots, bool with_grad) {
-        if (x.ndim() != 2 || a.ndim() != 2) throw std::invalid_argument("sigreg: x and directions must be 2-d");
-        if (x.shape(1) != a.shape(1)) throw std::invalid_argument("sigreg: x and directions differ in dimension");
-        if (x.shape(0) < 1 || a.shape(0) < 1 || x.shape(1) < 1) throw std::invalid_argument("sigreg: empty input");
-        if (knots < 2 || knots > beds::sigreg::kMaxKnots) throw std::invalid_argument("sigreg: knots out of range");
-        if (!(t_max > 0.0)) throw std::invalid_argument("sigreg: t_max must be > 0");
-        Arr per(a.shape(0));
+      "sigreg_projections",
+      [](const Arr& proj, double t_max, int knots, bool with_grad) {
+        if (proj.ndim() != 2) throw std::invalid_argument("sigreg_projections: proj must be 2-d (M, N)");
+        if (proj.shape(0) < 1 || proj.shape(1) < 1) throw std::invalid_argument("sigreg_projections: empty input");
+        if (knots < 2 || knots > beds::sigreg::kMaxKnots)
+          throw std::invalid_argument("sigreg_projections: knots out of range");
+        if (!(t_max > 0.0)) throw std::invalid_argument("sigreg_projections: t_max must be > 0");
+        Arr per(proj.shape(0));
         py::object grad = py::none();
         Arr g;
         if (with_grad) {
-          g = Arr({x.shape(0), x.shape(1)});
+          g = Arr({proj.shape(0), proj.shape(1)});
           grad = g;
         }
-        beds::sigreg::Problem pb{x.data(), a.data(), x.shape(0), x.shape(1), a.shape(0), knots, t_max,
-                                 per.mutable_data(), with_grad ? g.mutable_data() : nullptr};
+        beds::sigreg::Problem pb{proj.data(), proj.shape(1), proj.shape(0), knots, t_max, per.mutable_data(),
+                                 with_grad ? g.mutable_data() : nullptr};
         double value;
         {
           py::gil_scoped_release release;
@@ -38,10 +38,10 @@ void register_regularization(py::module_& m) {
         }
         return py::make_tuple(value, per, grad);
       },
-      py::arg("x").noconvert(), py::arg("directions").noconvert(), py::arg("t_max"), py::arg("knots"),
-      py::arg("with_grad"),
-      "sigreg(x (N, D), directions (M, D), t_max, knots, with_grad) -> (SIGReg, T per direction (M,), "
-      "gradient (N, D) or None).  float64 C-contiguous arrays only (beds.sigreg converts).");
+      py::arg("proj").noconvert(), py::arg("t_max"), py::arg("knots"), py::arg("with_grad"),
+      "sigreg_projections(proj (M, N), t_max, knots, with_grad) -> (SIGReg, T per direction (M,), "
+      "dT/dx (M, N) or None) for the projections of N embeddings on M unit directions.  float64 "
+      "C-contiguous only (beds.sigreg computes the projections and converts).");
 }
 
 }  // namespace beds_bindings

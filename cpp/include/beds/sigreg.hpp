@@ -1,28 +1,26 @@
-// SIGReg (LeJEPA, Balestriero & LeCun 2025): the sketched isotropic-Gaussian regularizer of a
-// batch of embeddings, with its gradient.
+// SIGReg (LeJEPA, Balestriero & LeCun 2025): the Epps-Pulley statistics of projected embeddings,
+// and their derivatives.
 //
-// For embeddings X (N x D, row-major) and unit directions A (M x D, row-major), the projections
-// x_nm = <X_n, A_m> are tested for normality by the Epps-Pulley statistic, one per direction:
+// Input: the projections x_mn = <X_n, A_m> of N embeddings on M unit directions, as an M x N
+// row-major array (one contiguous row per direction; the caller computes them with a BLAS matrix
+// product).  Per direction, the Epps-Pulley statistic
 //   T_m = N int_{-t_max}^{t_max} |phi_m(t) - e^{-t^2/2}|^2 e^{-t^2/2} dt,
-//   phi_m(t) = (1/N) sum_n e^{i t x_nm}   (empirical characteristic function).
-// The integrand is even in t, so the integral is twice the trapezoid rule on K knots
-// t_k = k h over [0, t_max] (h = t_max / (K - 1)): weights 2h inside, h at both ends (the
-// LeJEPA reference code: t_max = 3, K = 17).  SIGReg = (1/M) sum_m T_m.
+//   phi_m(t) = (1/N) sum_n e^{i t x_mn}   (empirical characteristic function),
+// is integrated by the trapezoid rule on K knots t_k = k h of [0, t_max] (the integrand is even:
+// weights 2h inside, h at both ends, as in the LeJEPA reference code with t_max = 3, K = 17).
+// SIGReg = (1/M) sum_m T_m.
 //
-// The K values e^{i t_k x} come from one sincos and the recurrence e^{i t_k x} = e^{i t_{k-1} x}
-// e^{i h x} (error about k ulp), so the cost is one sincos and K complex products per
-// projection instead of K sin and K cos.  Gradient:
-//   dT_m/dx_nm = 2 sum_k W_k t_k [S_k cos(t_k x_nm) - (C_k - g_k) sin(t_k x_nm)],
-//   W_k = w_k g_k, g_k = e^{-t_k^2/2}, C_k + i S_k = phi_m(t_k),
-//   dSIGReg/dX = (1/M) dT/dx A    (an N x M by M x D product).
-// Directions are processed in fixed chunks on the thread pool, the gradient product in fixed
-// row blocks: results do not depend on the number of threads.
+// The K values e^{i t_k x} come from one (vectorized) sincos and the recurrence e^{i t_k x} = e^{i t_{k-1} x}
+// e^{i h x} (error about k ulp).  Samples are processed in blocks of kLanes independent
+// recurrences with per-lane sums, so the inner loops vectorize.  Derivatives:
+//   dT_m/dx_mn = 2 sum_k W_k t_k [S_k cos(t_k x_mn) - (C_k - g_k) sin(t_k x_mn)],
+//   W_k = w_k g_k, g_k = e^{-t_k^2/2}, C_k + i S_k = phi_m(t_k);
+// the caller forms dSIGReg/dX = (1/M) (dT/dx)^T A.  Directions are processed in fixed chunks on
+// the thread pool: results do not depend on the number of threads.
 #pragma once
 
-#include <Eigen/Dense>
 #include <cmath>
 #include <cstddef>
-#include <vector>
 
 #include "beds/parallel.hpp"
 
@@ -31,17 +29,13 @@ namespace sigreg {
 
 constexpr int kMaxKnots = 257;
 
-using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ColMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-
 struct Problem {
-  const double* x;   // N x D
-  const double* a;   // M x D
-  std::ptrdiff_t n, d, m;
-  int knots;         // K >= 2
+  const double* proj;     // M x N projections
+  std::ptrdiff_t n, m;
+  int knots;              // 2 <= K <= kMaxKnots
   double t_max;
   double* per_direction;  // M statistics T_m
-  double* grad;           // N x D or nullptr
+  double* dtdx;           // M x N derivatives dT_m/dx_mn, or nullptr
 };
 
 namespace detail {
@@ -58,102 +52,133 @@ struct Quadrature {
   }
 };
 
-constexpr std::ptrdiff_t kDirectionsPerChunk = 16;
+constexpr int kLanes = 8;
+constexpr std::ptrdiff_t kDirectionsPerChunk = 4;
+
+// sin and cos of a, |a| <= kSinCosMax, branch-free (vectorizes): Cody-Waite reduction by pi/2
+// with the three-part constant of fdlibm (exact products for |q| < 2^20), then the fdlibm kernel
+// polynomials on [-pi/4, pi/4] (about 1 ulp).  Larger arguments go to std::sin / std::cos.
+constexpr double kSinCosMax = 1e5;
+inline void sincos_reduced(double a, double& s, double& c) {
+  const double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
+  const double q = (a * 0.63661977236758134308 + kMagic) - kMagic;
+  const double r = ((a - q * 1.57079632673412561417e+00) - q * 6.07710050630396597660e-11) -
+                   q * 2.02226624871116645580e-21;
+  const double z = r * r;
+  const double ps = -1.66666666666666324348e-01 +
+                    z * (8.33333333332248946124e-03 +
+                         z * (-1.98412698298579493134e-04 +
+                              z * (2.75573137070700676789e-06 +
+                                   z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10))));
+  const double sr = r + r * z * ps;
+  const double pc = z * (4.16666666666666019037e-02 +
+                         z * (-1.38888888888741095749e-03 +
+                              z * (2.48015872894767294178e-05 +
+                                   z * (-2.75573143513906633035e-07 +
+                                        z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11)))));
+  const double hz = 0.5 * z, w = 1.0 - hz;
+  const double cr = w + (((1.0 - w) - hz) + z * pc);
+  // quadrant q mod 4 as n = q - 4 round(q / 4) in {-2, -1, 0, 1, 2} (+-2: the same quadrant)
+  const double n = q - 4.0 * ((q * 0.25 + kMagic) - kMagic);
+  s = n == 0.0 ? sr : (n == 1.0 ? cr : (n == -1.0 ? -cr : -sr));
+  c = n == 0.0 ? cr : (n == 1.0 ? -sr : (n == -1.0 ? sr : -cr));
+}
+
+// e^{i h x} for the samples [i0, i0 + kLanes) and the recurrence start e^{i t_0 x} = 1; lanes
+// past the end start at 0 (they stay 0 and add nothing).
+inline void lane_start(const double* xs, std::ptrdiff_t n, std::ptrdiff_t i0, double h, double* c1, double* s1,
+                       double* cr, double* ci) {
+  double a[kLanes];
+  bool big = false;
+  for (int l = 0; l < kLanes; ++l) {
+    const bool in = i0 + l < n;
+    a[l] = in ? h * xs[i0 + l] : 0.0;
+    big |= !(std::fabs(a[l]) <= kSinCosMax);
+    cr[l] = in ? 1.0 : 0.0;
+    ci[l] = 0.0;
+  }
+  for (int l = 0; l < kLanes; ++l) sincos_reduced(big ? 0.0 : a[l], s1[l], c1[l]);
+  if (big) {
+    for (int l = 0; l < kLanes; ++l) {
+      c1[l] = std::cos(a[l]);
+      s1[l] = std::sin(a[l]);
+    }
+  }
+}
+
+// One direction: returns T and writes dT/dx (when out is not null).
+inline double direction(const double* xs, std::ptrdiff_t n, int K, const Quadrature& q, double* out) {
+  double accC[kMaxKnots][kLanes] = {}, accS[kMaxKnots][kLanes] = {};
+  for (std::ptrdiff_t i0 = 0; i0 < n; i0 += kLanes) {
+    double c1[kLanes], s1[kLanes], cr[kLanes], ci[kLanes];
+    lane_start(xs, n, i0, q.h, c1, s1, cr, ci);
+    for (int k = 1; k < K; ++k) {
+      for (int l = 0; l < kLanes; ++l) {
+        const double nr = cr[l] * c1[l] - ci[l] * s1[l];
+        ci[l] = cr[l] * s1[l] + ci[l] * c1[l];
+        cr[l] = nr;
+        accC[k][l] += cr[l];
+        accS[k][l] += ci[l];
+      }
+    }
+  }
+  const double inv_n = 1.0 / static_cast<double>(n);
+  double T = 0.0;
+  double a_cos[kMaxKnots], a_sin[kMaxKnots];  // derivative coefficients
+  for (int k = 0; k < K; ++k) {
+    double C = 0.0, S = 0.0;
+    for (int l = 0; l < kLanes; ++l) {
+      C += accC[k][l];
+      S += accS[k][l];
+    }
+    C = k == 0 ? 1.0 : C * inv_n;
+    S *= inv_n;
+    const double dc = C - q.g[k];
+    T += q.w[k] * (dc * dc + S * S);
+    a_cos[k] = 2.0 * q.w[k] * q.t[k] * S;
+    a_sin[k] = -2.0 * q.w[k] * q.t[k] * dc;
+  }
+  if (out) {
+    for (std::ptrdiff_t i0 = 0; i0 < n; i0 += kLanes) {
+      double c1[kLanes], s1[kLanes], cr[kLanes], ci[kLanes], acc[kLanes] = {};
+      lane_start(xs, n, i0, q.h, c1, s1, cr, ci);
+      for (int k = 1; k < K; ++k) {
+        for (int l = 0; l < kLanes; ++l) {
+          const double nr = cr[l] * c1[l] - ci[l] * s1[l];
+          ci[l] = cr[l] * s1[l] + ci[l] * c1[l];
+          cr[l] = nr;
+          acc[l] += a_cos[k] * cr[l] + a_sin[k] * ci[l];
+        }
+      }
+      const std::ptrdiff_t nl = n - i0 < kLanes ? n - i0 : kLanes;
+      for (std::ptrdiff_t l = 0; l < nl; ++l) out[i0 + l] = acc[l];
+    }
+  }
+  return static_cast<double>(n) * T;
+}
 
 struct Ctx {
   const Problem* pb;
   const Quadrature* q;
-  std::vector<double>* dtdx;  // column-major N x M, or empty
 };
 
-// One chunk of directions: projections, statistics, and dT/dx for the gradient.
-inline void direction_chunk(void* vctx, std::ptrdiff_t c) {
+inline void chunk(void* vctx, std::ptrdiff_t c) {
   const Ctx& ctx = *static_cast<const Ctx*>(vctx);
   const Problem& pb = *ctx.pb;
-  const Quadrature& q = *ctx.q;
-  const int K = pb.knots;
   const std::ptrdiff_t m0 = c * kDirectionsPerChunk;
-  const std::ptrdiff_t nb = m0 + kDirectionsPerChunk < pb.m ? kDirectionsPerChunk : pb.m - m0;
-  Eigen::Map<const RowMat> X(pb.x, pb.n, pb.d);
-  Eigen::Map<const RowMat> A(pb.a + m0 * pb.d, nb, pb.d);
-  const ColMat P = X * A.transpose();  // N x nb, one contiguous column per direction
-  const double inv_n = 1.0 / static_cast<double>(pb.n);
-  for (std::ptrdiff_t j = 0; j < nb; ++j) {
-    const double* xs = P.data() + j * pb.n;
-    double C[kMaxKnots] = {0.0}, S[kMaxKnots] = {0.0};
-    for (std::ptrdiff_t i = 0; i < pb.n; ++i) {
-      const double c1 = std::cos(q.h * xs[i]), s1 = std::sin(q.h * xs[i]);
-      double cr = 1.0, ci = 0.0;
-      C[0] += 1.0;
-      for (int k = 1; k < K; ++k) {
-        const double nr = cr * c1 - ci * s1;
-        ci = cr * s1 + ci * c1;
-        cr = nr;
-        C[k] += cr;
-        S[k] += ci;
-      }
-    }
-    double T = 0.0;
-    double a_cos[kMaxKnots], a_sin[kMaxKnots];  // gradient coefficients
-    for (int k = 0; k < K; ++k) {
-      C[k] *= inv_n;
-      S[k] *= inv_n;
-      const double dc = C[k] - q.g[k];
-      T += q.w[k] * (dc * dc + S[k] * S[k]);
-      a_cos[k] = 2.0 * q.w[k] * q.t[k] * S[k];
-      a_sin[k] = -2.0 * q.w[k] * q.t[k] * dc;
-    }
-    pb.per_direction[m0 + j] = static_cast<double>(pb.n) * T;
-    if (ctx.dtdx->empty()) continue;
-    double* out = ctx.dtdx->data() + (m0 + j) * pb.n;
-    for (std::ptrdiff_t i = 0; i < pb.n; ++i) {
-      const double c1 = std::cos(q.h * xs[i]), s1 = std::sin(q.h * xs[i]);
-      double cr = 1.0, ci = 0.0, acc = 0.0;
-      for (int k = 1; k < K; ++k) {
-        const double nr = cr * c1 - ci * s1;
-        ci = cr * s1 + ci * c1;
-        cr = nr;
-        acc += a_cos[k] * cr + a_sin[k] * ci;
-      }
-      out[i] = acc;
-    }
-  }
-}
-
-constexpr std::ptrdiff_t kGradRows = 256;
-
-struct GradCtx {
-  const Problem* pb;
-  const std::vector<double>* dtdx;
-};
-
-inline void grad_chunk(void* vctx, std::ptrdiff_t c) {
-  const GradCtx& ctx = *static_cast<const GradCtx*>(vctx);
-  const Problem& pb = *ctx.pb;
-  const std::ptrdiff_t r0 = c * kGradRows;
-  const std::ptrdiff_t nr = r0 + kGradRows < pb.n ? kGradRows : pb.n - r0;
-  Eigen::Map<const ColMat> Gp(ctx.dtdx->data(), pb.n, pb.m);
-  Eigen::Map<const RowMat> A(pb.a, pb.m, pb.d);
-  Eigen::Map<RowMat> G(pb.grad, pb.n, pb.d);
-  G.middleRows(r0, nr).noalias() = Gp.middleRows(r0, nr) * A;
-  G.middleRows(r0, nr) *= 1.0 / static_cast<double>(pb.m);
+  const std::ptrdiff_t m1 = m0 + kDirectionsPerChunk < pb.m ? m0 + kDirectionsPerChunk : pb.m;
+  for (std::ptrdiff_t j = m0; j < m1; ++j)
+    pb.per_direction[j] = direction(pb.proj + j * pb.n, pb.n, pb.knots, *ctx.q, pb.dtdx ? pb.dtdx + j * pb.n : nullptr);
 }
 
 }  // namespace detail
 
-// Fills pb.per_direction (and pb.grad when not null); returns SIGReg = mean of T_m.
-// Requires n >= 1, m >= 1, d >= 1, 2 <= knots <= kMaxKnots (checked by the caller).
+// Fills pb.per_direction (and pb.dtdx when not null); returns SIGReg = mean of T_m.
+// Requires n >= 1, m >= 1, 2 <= knots <= kMaxKnots, t_max > 0 (checked by the caller).
 inline double evaluate(const Problem& pb) {
   const detail::Quadrature q(pb.knots, pb.t_max);
-  std::vector<double> dtdx;
-  if (pb.grad) dtdx.assign(static_cast<std::size_t>(pb.n * pb.m), 0.0);
-  detail::Ctx ctx{&pb, &q, &dtdx};
-  const std::ptrdiff_t chunks = (pb.m + detail::kDirectionsPerChunk - 1) / detail::kDirectionsPerChunk;
-  parallel_for(chunks, &detail::direction_chunk, &ctx);
-  if (pb.grad) {
-    detail::GradCtx g{&pb, &dtdx};
-    parallel_for((pb.n + detail::kGradRows - 1) / detail::kGradRows, &detail::grad_chunk, &g);
-  }
+  detail::Ctx ctx{&pb, &q};
+  parallel_for((pb.m + detail::kDirectionsPerChunk - 1) / detail::kDirectionsPerChunk, &detail::chunk, &ctx);
   double total = 0.0;
   for (std::ptrdiff_t j = 0; j < pb.m; ++j) total += pb.per_direction[j];
   return total / static_cast<double>(pb.m);
