@@ -106,6 +106,15 @@ inline void lane_start(const double* xs, std::ptrdiff_t n, std::ptrdiff_t i0, do
   }
 }
 
+// One step of the recurrence on every lane: (cr + i ci) <- (cr + i ci) e^{i h x}.
+inline void rotate(const double* c1, const double* s1, double* cr, double* ci) {
+  for (int l = 0; l < kLanes; ++l) {
+    const double nr = cr[l] * c1[l] - ci[l] * s1[l];
+    ci[l] = cr[l] * s1[l] + ci[l] * c1[l];
+    cr[l] = nr;
+  }
+}
+
 // One direction: returns T and writes dT/dx (when out is not null).
 inline double direction(const double* xs, std::ptrdiff_t n, int K, const Quadrature& q, double* out) {
   double accC[kMaxKnots][kLanes] = {}, accS[kMaxKnots][kLanes] = {};
@@ -113,10 +122,8 @@ inline double direction(const double* xs, std::ptrdiff_t n, int K, const Quadrat
     double c1[kLanes], s1[kLanes], cr[kLanes], ci[kLanes];
     lane_start(xs, n, i0, q.h, c1, s1, cr, ci);
     for (int k = 1; k < K; ++k) {
+      rotate(c1, s1, cr, ci);
       for (int l = 0; l < kLanes; ++l) {
-        const double nr = cr[l] * c1[l] - ci[l] * s1[l];
-        ci[l] = cr[l] * s1[l] + ci[l] * c1[l];
-        cr[l] = nr;
         accC[k][l] += cr[l];
         accS[k][l] += ci[l];
       }
@@ -143,12 +150,8 @@ inline double direction(const double* xs, std::ptrdiff_t n, int K, const Quadrat
       double c1[kLanes], s1[kLanes], cr[kLanes], ci[kLanes], acc[kLanes] = {};
       lane_start(xs, n, i0, q.h, c1, s1, cr, ci);
       for (int k = 1; k < K; ++k) {
-        for (int l = 0; l < kLanes; ++l) {
-          const double nr = cr[l] * c1[l] - ci[l] * s1[l];
-          ci[l] = cr[l] * s1[l] + ci[l] * c1[l];
-          cr[l] = nr;
-          acc[l] += a_cos[k] * cr[l] + a_sin[k] * ci[l];
-        }
+        rotate(c1, s1, cr, ci);
+        for (int l = 0; l < kLanes; ++l) acc[l] += a_cos[k] * cr[l] + a_sin[k] * ci[l];
       }
       const std::ptrdiff_t nl = n - i0 < kLanes ? n - i0 : kLanes;
       for (std::ptrdiff_t l = 0; l < nl; ++l) out[i0 + l] = acc[l];
