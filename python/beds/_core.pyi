@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg', 'simd_level']
+__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg_projections', 'simd_level']
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
@@ -29,9 +29,9 @@ def set_simd_level(level: str) -> None:
     """
     Chooses the instruction-set build of the element-wise loops.
     """
-def sigreg(x: numpy.typing.NDArray[numpy.float64], directions: numpy.typing.NDArray[numpy.float64], t_max: typing.SupportsFloat | typing.SupportsIndex, knots: typing.SupportsInt | typing.SupportsIndex, with_grad: bool) -> tuple[float, numpy.typing.NDArray[numpy.float64], typing.Any]:
+def sigreg_projections(proj: numpy.typing.NDArray[numpy.float64], t_max: typing.SupportsFloat | typing.SupportsIndex, knots: typing.SupportsInt | typing.SupportsIndex, with_grad: bool) -> tuple[float, numpy.typing.NDArray[numpy.float64], typing.Any]:
     """
-    sigreg(x (N, D), directions (M, D), t_max, knots, with_grad) -> (SIGReg, T per direction (M,), gradient (N, D) or None).  float64 C-contiguous arrays only (beds.sigreg converts).
+    sigreg_projections(proj (M, N), t_max, knots, with_grad) -> (SIGReg, T per direction (M,), dT/dx (M, N) or None) for the projections of N embeddings on M unit directions.  float64 C-contiguous only (beds.sigreg computes the projections and converts).
     """
 def simd_level() -> str:
     """
