@@ -356,3 +356,43 @@ def test_gradient_is_metric_times_natural_gradient(k, penalty):
     new = beds.exp(r.direction * (-lr))
     drop = np.asarray(penalty(q, ref, 1.5).value - penalty(new, ref, 1.5).value)
     np.testing.assert_allclose(drop, lr * beds.norm(r.direction) ** 2, rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- belief-level form
+def test_belief_update_flat_reference_is_the_beds_dissipation():
+    q = beds.Normal([0.5, -1.0], [1.0, 0.3])
+    new = beds.belief_update(q, None, gamma=0.7, dt=0.4)
+    np.testing.assert_allclose(1 / new.std**2, math.exp(-0.28) / q.std**2, rtol=1e-15)
+    np.testing.assert_array_equal(new.mean, q.mean)
+
+
+def test_belief_update_steady_state_is_an_ema():
+    """Dissipate for dt, update once with a Gaussian observation: at steady state the mean update
+    is an EMA with gain 1 - e^{-gamma dt} (MATH.md section 6)."""
+    gamma, dt, obs_sd = 0.5, 0.2, 0.1
+    q = beds.Normal(0.0, 1.0)
+    for _ in range(2000):  # reach the steady-state precision tau* = tau_D / (1 - a)
+        q = beds.belief_update(q, None, gamma, dt, observation=0.0, obs_std=obs_sd)
+    alpha = -math.expm1(-gamma * dt)
+    new = beds.belief_update(q, None, gamma, dt, observation=1.0, obs_std=obs_sd)
+    assert float(new.mean) == pytest.approx((1 - alpha) * float(q.mean) + alpha * 1.0, rel=1e-12)
+
+
+def test_belief_update_with_reference_and_categorical():
+    q, r = beds.Normal(1.0, 0.5), beds.Normal(0.0, 2.0)
+    a = math.exp(-1.0)
+    new = beds.belief_update(q, r, gamma=1.0, dt=1.0)
+    tau = a * 4 + (1 - a) * 0.25
+    assert float(new.std) == pytest.approx(tau**-0.5, rel=1e-15)
+    assert float(new.mean) == pytest.approx(a * 4 / tau, rel=1e-15)
+    p, u = beds.Categorical([0.7, 0.2, 0.1]), beds.Categorical([1 / 3] * 3)
+    lik = np.array([0.1, 0.5, 0.4])
+    out = beds.belief_update(p, u, gamma=2.0, dt=0.5, likelihood=lik, beta=0.5)
+    w = p.probs ** math.exp(-1) * u.probs ** (1 - math.exp(-1)) * lik**0.5
+    np.testing.assert_allclose(out.probs, w / w.sum(), rtol=1e-14)
+    with pytest.raises(ValueError, match="obs_std"):
+        beds.belief_update(q, r, 1.0, 1.0, observation=0.0)
+    with pytest.raises(ValueError, match="gamma"):
+        beds.belief_update(q, r, -1.0, 1.0)
+    with pytest.raises(TypeError, match="closed forms"):
+        beds.belief_update(beds.Poisson(1.0), None, 1.0, 1.0)

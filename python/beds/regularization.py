@@ -61,6 +61,7 @@ __all__ = [
     "GoverningEquation",
     "PenaltyResult",
     "SIGReg",
+    "belief_update",
     "cholesky_grad",
     "empirical_fisher",
     "fisher_rao_penalty",
@@ -408,6 +409,64 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
     h = as_real_array(entropy, "entropy")
     check_domain("entropy", h, "real")
     return float(log_alpha) - float(lr) * (float(np.mean(h)) - float(target_entropy))
+
+
+# ------------------------------------------------------------- belief-level form (MATH.md 9)
+def belief_update(q: Belief, q_ref: Belief | None, gamma: Any, dt: float, observation: Any = None, obs_std: Any = None,
+                  beta: Any = 1.0, likelihood: Any = None) -> Belief:
+    """One step of the belief-level governing equation (MATH.md section 9, our reconstruction):
+
+        q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}.
+
+    Normal / DiagNormal: the geometric mixture of Gaussians has precision
+    ``tau = a tau_q + (1 - a) tau_ref`` and mean ``(a tau_q mu_q + (1 - a) tau_ref mu_ref) / tau``;
+    a Gaussian observation ``observation`` with standard deviation ``obs_std`` then updates it
+    with precision ``beta / obs_std^2`` (the Bayesian update of MATH.md section 6).  A flat
+    reference (``q_ref = None``) gives ``tau -> e^{-gamma dt} tau``: exactly the BEDS dissipation
+    d tau/dt = -gamma tau (P3).  Categorical: ``p ~ p^a r^(1-a) likelihood^beta`` (``likelihood``:
+    per-class likelihoods of the observation, shape broadcasting with the probabilities).
+    """
+    if not (isinstance(dt, (int, float, np.floating)) and math.isfinite(dt) and dt >= 0):
+        raise ValueError(f"dt must be finite and >= 0, got {dt!r}")
+    g = as_real_array(gamma, "gamma")
+    check_domain("gamma", g, "nonnegative")
+    b = as_real_array(beta, "beta")
+    check_domain("beta", b, "nonnegative")
+    q = _belief(q, "q")
+    a = np.exp(-g * dt)
+    if q_ref is not None:
+        q._check_same(q_ref, "q_ref")
+    if isinstance(q, (Normal, DiagNormal)):
+        tau = a / q.std**2
+        num = tau * q.mean
+        if q_ref is not None:
+            tr = (1.0 - a) / q_ref.std**2
+            tau, num = tau + tr, num + tr * q_ref.mean
+        if observation is not None:
+            if obs_std is None:
+                raise ValueError("a Gaussian observation needs obs_std")
+            y = as_real_array(observation, "observation")
+            check_domain("observation", y, "real")
+            sd = as_real_array(obs_std, "obs_std")
+            check_domain("obs_std", sd, "positive")
+            td = b / sd**2
+            tau, num = tau + td, num + td * y
+        if not (np.all(tau > 0) and np.all(np.isfinite(tau))):
+            raise ValueError("the updated precision is not positive and finite (a flat reference with gamma dt "
+                             "too large, or no information)")
+        return type(q)(num / tau, 1.0 / np.sqrt(tau))
+    if isinstance(q, Categorical):
+        check_domain("q.probs", q.probs, "probs_interior")
+        logp = a[..., None] * np.log(q.probs) if a.ndim else a * np.log(q.probs)
+        if q_ref is not None:
+            check_domain("q_ref.probs", q_ref.probs, "probs_interior")
+            logp = logp + (1.0 - (a[..., None] if a.ndim else a)) * np.log(q_ref.probs)
+        if likelihood is not None:
+            lik = as_real_array(likelihood, "likelihood")
+            check_domain("likelihood", lik, "positive")
+            logp = logp + (b[..., None] if b.ndim else b) * np.log(lik)
+        return Categorical(logits=logp)
+    raise TypeError(f"belief_update has closed forms for Normal, DiagNormal and Categorical, not {type(q).__name__}")
 
 
 # -------------------------------------------------------------------- the governing equation
