@@ -345,3 +345,22 @@ def test_sigreg_large_projections_use_the_exact_argument_reduction(rng):
     a = rng.normal(size=(20, 8))
     for scale, tol in ((1e3, 1e-13), (1e5, 1e-12), (1e6, 1e-11)):
         assert rel(beds.sigreg(x * scale, a), np_sigreg(x * scale, a)) < tol
+
+
+def test_penalty_out_arrays(rng):
+    n = 1000
+    q = beds.Normal(rng.normal(size=n), np.exp(rng.normal(size=n)))
+    qr = beds.Normal(0.0, 1.0)
+    out = tuple(np.empty(n) for _ in range(5))
+    r = beds.fisher_rao_penalty(q, qr, 0.3, out=out)
+    e = beds.fisher_rao_penalty(q, qr, 0.3)
+    assert r.value is out[0] and r.grad["std"] is out[2] and r.natural_grad["std"] is out[4]
+    np.testing.assert_array_equal(out[1], e.grad["mean"])
+    d = beds.DiagNormal(q.mean.reshape(10, 100), q.std.reshape(10, 100))
+    outd = (np.empty(10),) + tuple(np.empty((10, 100)) for _ in range(4))
+    rd = beds.fisher_rao_penalty(d, beds.DiagNormal(np.zeros(100), 1.0), 0.3, out=outd)
+    np.testing.assert_allclose(rd.value, e.value.reshape(10, 100).sum(-1), rtol=1e-13)
+    with pytest.raises(ValueError, match="out="):
+        beds.fisher_rao_penalty(q, qr, 0.3, param="log_std", out=out)
+    with pytest.raises(TypeError, match="5 arrays"):
+        beds.fisher_rao_penalty(q, qr, 0.3, out=out[:2])

@@ -102,15 +102,22 @@ def _strength(strength: Any, dtype: np.dtype, name: str = "strength") -> np.ndar
 
 
 # ------------------------------------------------------------------------- generic machinery
-def _expand(lam: np.ndarray, q: Belief) -> np.ndarray:
-    """A strength laid out against the parameter arrays of q.
+def _event_ndims(q: Belief) -> list[int]:
+    """Number of event axes of each parameter of q (e.g. 1 for a mean, 2 for a covariance)."""
+    return [a.ndim - q.ndim for a in q._p]
+
+
+def _expand(lam: np.ndarray, q: Belief, event_ndim: int | None = None) -> np.ndarray:
+    """A strength laid out against a parameter array of q with ``event_ndim`` event axes (default:
+    the family's ``event_ndim``).
 
     DiagNormal parameters are per coordinate, so strengths broadcast against ``batch + (d,)``
     (per-coordinate strengths, as for EWC; one per belief is ``strength[..., None]``).  For the
     other families a strength is per belief and broadcasts against the batch shape."""
-    if isinstance(q, DiagNormal) or not lam.ndim or not q.event_ndim:
+    e = q.event_ndim if event_ndim is None else event_ndim
+    if isinstance(q, DiagNormal) or not lam.ndim or not e:
         return lam
-    return lam[(...,) + (None,) * q.event_ndim]
+    return lam[(...,) + (None,) * e]
 
 
 def _move(q0: Belief, ref: Belief, t: np.ndarray) -> Belief:
@@ -205,21 +212,23 @@ def _reparametrise(q: Belief, param: str | None, grad: list[np.ndarray], nat: li
     return gout, nout
 
 
-def _normal_fused(q: Belief, q_ref: Belief, lam: np.ndarray) -> tuple[Any, list[np.ndarray], list[np.ndarray]]:
+def _normal_fused(q: Belief, q_ref: Belief, lam: np.ndarray, out: Any = None
+                  ) -> tuple[Any, list[np.ndarray], list[np.ndarray]]:
     names = ["mean", "std", "mean_ref", "std_ref", "strength"]
     doms = ["real", "positive", "real", "positive", "nonnegative"]
     if isinstance(q, DiagNormal):
         shape = np.broadcast_shapes(q.mean.shape, q_ref.mean.shape, lam.shape)
         lam_b = np.broadcast_to(lam, shape)
         v, gm, gs, nm, ns = call_checked(_core.diag_normal_fr_penalty, [q.mean, q.std, q_ref.mean, q_ref.std, lam_b],
-                                         names, doms, core_ndims=[1] * 5)
+                                         names, doms, out=out, core_ndims=[1] * 5)
     else:
         v, gm, gs, nm, ns = call_checked(_core.normal_fr_penalty, [q.mean, q.std, q_ref.mean, q_ref.std, lam],
-                                         names, doms)
+                                         names, doms, out=out)
     return v, [gm, gs], [nm, ns]
 
 
-def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | None = None) -> PenaltyResult:
+def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | None = None,
+                       out: tuple[np.ndarray, ...] | None = None) -> PenaltyResult:
     """The Fisher-Rao penalty ``R = strength/2 d_FR^2(q, q_ref)``, its gradient and natural gradient.
 
     ``natural_grad = -strength Log_q(q_ref)`` (the Riemannian gradient, Amari 1998) and
@@ -229,7 +238,9 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     it broadcasts with the batch shape, except for DiagNormal where it broadcasts with the
     parameter arrays ``batch + (d,)``: per-coordinate strengths, ``sum_i strength_i/2 d_i^2``
     (one strength per belief: ``strength[..., None]``).  Normal and DiagNormal use the fused C++ kernels; the other families the generic
-    path (``beds.log`` and ``beds.metric``).
+    path (``beds.log`` and ``beds.metric``).  ``out``: for Normal and DiagNormal in their own
+    coordinates, five preallocated arrays (value, grad mean, grad std, natural grad mean, natural
+    grad std) that the kernel writes into (no allocation in a training loop).
 
     >>> import beds
     >>> r = beds.fisher_rao_penalty(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0), 2.0)
@@ -241,14 +252,17 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     q._check_same(q_ref, "q_ref")
     lam = _strength(strength, q.dtype)
     _param_names(q, param)
+    if out is not None and (param is not None or not isinstance(q, (Normal, DiagNormal))):
+        raise ValueError("out= is supported for Normal and DiagNormal penalties in their own coordinates (param=None)")
+    if out is not None and (not isinstance(out, tuple) or len(out) != 5):
+        raise TypeError("out must be a tuple of 5 arrays (value, grad_mean, grad_std, natgrad_mean, natgrad_std)")
     if isinstance(q, (Normal, DiagNormal)):
-        value, grad, nat = _normal_fused(q, q_ref, lam)
+        value, grad, nat = _normal_fused(q, q_ref, lam, out)
         base = q if grad[0].shape == q.mean.shape else q._broadcast_to(grad[0].shape)
     else:
         v = q.log(q_ref)
         base = v.base
-        lam_b = _expand(lam, base)
-        nat = [-lam_b * c for c in v._c]
+        nat = [-_expand(lam, base, e) * c for c, e in zip(v._c, _event_ndims(base))]
         grad = _apply_metric(base, tuple(nat))
         value = 0.5 * lam * q.distance(q_ref) ** 2
     g, n = _reparametrise(base, param, grad, nat)
@@ -294,8 +308,7 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
     grad = _kl_grad(q, q_ref)
     shape = np.broadcast_shapes(*(g.shape for g in grad), *(a.shape for a in q._p))
     base = q if q._p[0].shape == shape else q._broadcast_to(shape)
-    lam_b = _expand(lam, base)
-    grad = [lam_b * g for g in grad]
+    grad = [_expand(lam, base, e) * g for g, e in zip(grad, _event_ndims(base))]
     shape = np.broadcast_shapes(shape, *(g.shape for g in grad))
     grad = [np.broadcast_to(g, shape) for g in grad]
     base = base if base._p[0].shape == shape else base._broadcast_to(shape)
@@ -643,11 +656,12 @@ class GoverningEquation:
             return kl_penalty(q, self.reference, lam, param=self.param)
         names, th = self._belief_params(q)
         _, ref = self._belief_params(self.reference)
-        lam_b = _expand(lam, q)
-        diffs = [a - b for a, b in zip(th, ref)]
-        ax = tuple(range(-q.event_ndim, 0)) if q.event_ndim else None
-        value = sum(0.5 * (np.sum(lam_b * d * d, axis=ax) if ax else lam_b * d * d) for d in diffs)
-        grads = {n: lam_b * d for n, d in zip(names, diffs)}
+        value, grads = 0.0, {}
+        for n, a, b, e in zip(names, th, ref, _event_ndims(q)):
+            d = a - b
+            g = _expand(lam, q, e) * d
+            value = value + 0.5 * np.sum(g * d, axis=tuple(range(-e, 0))) if e else value + 0.5 * g * d
+            grads[n] = g
         return PenaltyResult(value, grads, dict(grads), None)
 
     def __call__(self, state: Any) -> Any:
@@ -703,8 +717,8 @@ class GoverningEquation:
             q = _belief(state, "state")
             names, th = self._belief_params(q)
             _, ref = self._belief_params(self.reference)
-            a = np.exp(-_expand(lam, q) * t)
-            return self._from_params(q, names, [r + (x - r) * a for x, r in zip(th, ref)])
+            return self._from_params(q, names, [r + (x - r) * np.exp(-_expand(lam, q, e) * t)
+                                                for x, r, e in zip(th, ref, _event_ndims(q))])
         raise ValueError("method='flow' has a closed form for (fisher_rao, fisher) and (euclidean, euclidean) only")
 
     def _step_vector(self, state: Any, lr: float, loss_grad: Any, method: str) -> np.ndarray:
@@ -765,8 +779,8 @@ class GoverningEquation:
             _, th0 = self._belief_params(q0)
             _, ref = self._belief_params(self.reference)
             lam = self._total_strength()
-            a = lr * _expand(lam, q)
-            return self._from_params(q, names, [(x + a * r) / (1.0 + a) for x, r in zip(th0, ref)])
+            a = [lr * _expand(lam, q, e) for e in _event_ndims(q)]
+            return self._from_params(q, names, [(x + ai * r) / (1.0 + ai) for x, r, ai in zip(th0, ref, a)])
         pen = self.penalty(q)
         total = [np.asarray(g) + pen.grad[n] for g, n in zip(gl, names)]
         if method == "riemannian" or self.metric == "fisher":
