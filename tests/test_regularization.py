@@ -7,6 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import beds
 from beds.regularization import _apply_metric
@@ -364,3 +366,21 @@ def test_penalty_out_arrays(rng):
         beds.fisher_rao_penalty(q, qr, 0.3, param="log_std", out=out)
     with pytest.raises(TypeError, match="5 arrays"):
         beds.fisher_rao_penalty(q, qr, 0.3, out=out[:2])
+
+
+_pos = st.floats(1e-6, 1e6)
+_real = st.floats(-1e6, 1e6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_real, _pos, _real, _pos, st.floats(1e-3, 1e3))
+def test_penalty_identities_over_wide_ranges(m, s, mr, sr, lam):
+    """Over means up to 1e6 and stds from 1e-6 to 1e6: value = lam/2 d^2 (mpmath), the natural
+    gradient has FR norm lam d, and grad = G natgrad."""
+    r = beds.fisher_rao_penalty(beds.Normal(m, s), beds.Normal(mr, sr), lam)
+    d2 = mp_normal_d2(m, s, mr, sr)
+    assert rel(r.value, lam / 2 * d2) < 1e-12 or float(d2) == 0.0
+    nm, ns = float(r.natural_grad["mean"]), float(r.natural_grad["std"])
+    assert abs(math.sqrt(nm * nm + 2 * ns * ns) / s - lam * math.sqrt(float(d2))) <= 1e-12 * lam * math.sqrt(float(d2)) + 1e-300
+    assert rel(r.grad["mean"], nm / s**2) < 1e-15 or nm == 0.0
+    assert rel(r.grad["std"], 2 * ns / s**2) < 1e-15 or ns == 0.0
