@@ -19,7 +19,8 @@ mpmath.mp.dps = 50
 # ------------------------------------------------------------------ mpmath oracles
 def mp_normal_d2(m1, s1, m2, s2):
     m1, s1, m2, s2 = (x if isinstance(x, mpmath.mpf) else mpmath.mpf(float(x)) for x in (m1, s1, m2, s2))
-    return 2 * mpmath.acosh(1 + ((m1 - m2) ** 2 / 2 + (s1 - s2) ** 2) / (2 * s1 * s2)) ** 2
+    # asinh form: exact at any working precision, also for pairs closer than 10^-dps
+    return 8 * mpmath.asinh(mpmath.sqrt(((m1 - m2) ** 2 / 2 + (s1 - s2) ** 2) / (4 * s1 * s2))) ** 2
 
 
 def mp_fd(f, x, i, h=mpmath.mpf("1e-20")):
