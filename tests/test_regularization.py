@@ -23,7 +23,10 @@ def mp_normal_d2(m1, s1, m2, s2):
     return 8 * mpmath.asinh(mpmath.sqrt(((m1 - m2) ** 2 / 2 + (s1 - s2) ** 2) / (4 * s1 * s2))) ** 2
 
 
-def mp_fd(f, x, i, h=mpmath.mpf("1e-20")):
+_H = mpmath.mpf("1e-20")
+
+
+def mp_fd(f, x, i, h=_H):
     """Central difference of f (mpmath function of a list) in coordinate i, error O(h^2)."""
     xp = list(x)
     xm = list(x)
@@ -155,10 +158,9 @@ def test_penalty_bad_input():
 
 # ------------------------------------------------------------------ other families (generic path)
 def test_categorical_penalty_gradients_mpmath(rng):
-    k = 4
+    k, lam = 4, 1.3
     for _ in range(8):
         z, zr = rng.normal(size=k), rng.normal(size=k)
-        lam = 1.3
         q, qr = beds.Categorical(logits=z), beds.Categorical(logits=zr)
         r = beds.fisher_rao_penalty(q, qr, lam, param="logits")
         rp = beds.fisher_rao_penalty(q, qr, lam)
