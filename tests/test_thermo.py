@@ -172,3 +172,12 @@ def test_example_script_and_benchmark_section_run(capsys):
     rows = _bench_regularization.run(n=1000, sig_shape=(64, 8, 16), budget=0.0)
     assert len(rows) == 4 and all(r["ns_per_element"] > 0 for r in rows)
     assert "sigreg" in capsys.readouterr().out
+
+
+def test_sequence_paths_with_broadcasting_batches():
+    seq = [beds.Normal(0.0, 1.0), beds.Normal([1.0, 0.0], 1.0), beds.Normal([1.0, 0.0], [1.0, 2.0])]
+    d = beds.trajectory_diagnostics(seq, [0.0, 1.0, 2.0])
+    expect = [float(beds.normal.distance(0, 1, 1, 1)), float(beds.normal.distance(0, 1, 0, 2))]
+    np.testing.assert_allclose(d.length, expect, rtol=1e-15)
+    with pytest.raises(TypeError):
+        beds.trajectory_diagnostics([beds.Normal(0.0, 1.0), beds.Poisson(1.0)], [0.0, 1.0])

@@ -104,9 +104,15 @@ def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagn
         k = len(items)
         if k < 2:
             raise ValueError("a trajectory needs at least two points")
-        a = items[0]
-        seg = np.stack([np.asarray(items[i].distance(items[i + 1])) for i in range(k - 1)])
-        return _summarise(seg, _times(times, k))
+        t = _times(times, k)
+        first = items[0]
+        if all(type(p) is type(first) and all(a.shape == b.shape for a, b in zip(p._p, first._p)) for p in items):
+            # one batch with a time axis: a single vectorized distance call
+            path = type(first)._trusted(*(np.stack([p._p[j] for p in items]) for j in range(len(first.params))))
+            seg = np.asarray(path[:-1].distance(path[1:]), dtype=np.float64)
+        else:  # batches that broadcast against each other
+            seg = np.stack([np.asarray(items[i].distance(items[i + 1])) for i in range(k - 1)])
+        return _summarise(seg, t)
     t = _times(times, k)
     seg = np.asarray(a.distance(b), dtype=np.float64)
     return _summarise(seg, t)
