@@ -237,10 +237,11 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     parameter; ``"logits"`` for Categorical; see the module docstring).  ``strength`` must be >= 0;
     it broadcasts with the batch shape, except for DiagNormal where it broadcasts with the
     parameter arrays ``batch + (d,)``: per-coordinate strengths, ``sum_i strength_i/2 d_i^2``
-    (one strength per belief: ``strength[..., None]``).  Normal and DiagNormal use the fused C++ kernels; the other families the generic
-    path (``beds.log`` and ``beds.metric``).  ``out``: for Normal and DiagNormal in their own
-    coordinates, five preallocated arrays (value, grad mean, grad std, natural grad mean, natural
-    grad std) that the kernel writes into (no allocation in a training loop).
+    (one strength per belief: ``strength[..., None]``).  Normal and DiagNormal use the fused C++
+    kernels; the other families the generic path (``beds.log`` and ``beds.metric``).
+    ``out``: for Normal and DiagNormal in their own coordinates, five preallocated arrays (value,
+    grad mean, grad std, natural grad mean, natural grad std) that the kernel writes into (no
+    allocation in a training loop).
 
     >>> import beds
     >>> r = beds.fisher_rao_penalty(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0), 2.0)
@@ -363,7 +364,8 @@ def sigreg(x: Any, directions: Any = None, *, num_directions: int = 256, seed: A
     is integrated by the trapezoid rule on ``knots`` points of ``[0, t_max]`` (the integrand is
     even); SIGReg is the mean over directions.  The projections and the gradient product are BLAS
     matrix products; the characteristic functions and derivatives run vectorized and multithreaded
-    in C++ (one sincos per projection, the other knots by complex recurrence).  Returns the value, or ``(value, dvalue/dx)``
+    in C++ (one sincos per projection, the other knots by complex recurrence).  Returns the value,
+    or ``(value, dvalue/dx)``
     when ``grad`` is true.  float32 input is computed in float64, the gradient returned in float32.
     """
     xa = as_real_array(x, "x")
