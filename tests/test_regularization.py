@@ -388,3 +388,14 @@ def test_penalty_identities_over_wide_ranges(m, s, mr, sr, lam):
     assert abs(math.sqrt(nm * nm + 2 * ns * ns) / s - lam * d) <= 1e-12 * lam * d + 1e-300
     assert rel(r.grad["mean"], nm / s**2) < 1e-15 or nm == 0.0
     assert rel(r.grad["std"], 2 * ns / s**2) < 1e-15 or ns == 0.0
+
+
+def test_penalty_strength_shape_errors_name_the_arguments():
+    with pytest.raises(ValueError, match="strength"):
+        beds.fisher_rao_penalty(beds.DiagNormal(np.zeros((2, 3)), 1.0), beds.DiagNormal(np.zeros(3), 1.0), np.ones(4))
+    with pytest.raises(ValueError, match="strength"):
+        beds.fisher_rao_penalty(beds.Normal(np.zeros(3), 1.0), beds.Normal(0.0, 1.0), np.ones(4))
+    with pytest.raises(ValueError, match="strength"):
+        beds.fisher_rao_penalty(beds.Categorical(np.full((3, 2), 0.5)), beds.Categorical([0.5, 0.5]), np.ones(4))
+    with pytest.raises(ValueError, match="strength"):
+        beds.kl_penalty(beds.Poisson(np.ones(3)), beds.Poisson(1.0), np.ones(2))

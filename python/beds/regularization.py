@@ -120,6 +120,18 @@ def _expand(lam: np.ndarray, q: Belief, event_ndim: int | None = None) -> np.nda
     return lam[(...,) + (None,) * e]
 
 
+def _check_strength_shape(lam: np.ndarray, q: Belief, q_ref: Belief) -> None:
+    """ValueError naming the arguments when q, q_ref and the strength do not broadcast."""
+    per_coord = isinstance(q, DiagNormal)
+    a = q._p[0].shape if per_coord else q.batch_shape
+    b = q_ref._p[0].shape if per_coord else q_ref.batch_shape
+    try:
+        np.broadcast_shapes(a, b, lam.shape)
+    except ValueError:
+        what = "parameter shapes" if per_coord else "batch shapes"
+        raise ValueError(f"shapes do not broadcast ({what}): q {a}, q_ref {b}, strength {lam.shape}") from None
+
+
 def _move(q0: Belief, ref: Belief, t: np.ndarray) -> Belief:
     """geodesic(q0, ref, t) with t laid out as a strength (per coordinate for DiagNormal: the
     product geometry moves each coordinate along its own half-plane geodesic)."""
@@ -252,6 +264,7 @@ def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: 
     q_ref = _belief(q_ref, "q_ref")
     q._check_same(q_ref, "q_ref")
     lam = _strength(strength, q.dtype)
+    _check_strength_shape(lam, q, q_ref)
     _param_names(q, param)
     if out is not None and (param is not None or not isinstance(q, (Normal, DiagNormal))):
         raise ValueError("out= is supported for Normal and DiagNormal penalties in their own coordinates (param=None)")
@@ -302,6 +315,7 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
         check_domain("q.probs", q.probs, "probs_interior")
         check_domain("q_ref.probs", q_ref.probs, "probs_interior")
     lam = _strength(strength, q.dtype)
+    _check_strength_shape(lam, q, q_ref)
     if isinstance(q, DiagNormal):  # per-coordinate strengths weight the coordinate KLs
         value = np.sum(lam * _normal.kl(q.mean, q.std, q_ref.mean, q_ref.std), axis=-1)
     else:
