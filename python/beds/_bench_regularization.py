@@ -91,7 +91,8 @@ def run(n: int = 10**6, sig_shape: tuple[int, int, int] = (2048, 128, 256), thre
         ("sigreg + gradient", lambda: sigreg(x, a, grad=True), lambda: np_sigreg(x, a, grad=True), N * M),
     ]
     print_fn("")
-    print_fn("regularization kernels (ns per element; sigreg: per projection N*M)")
+    print_fn("regularization kernels (ns per element; sigreg: per projection N*M; its two matrix products run in "
+             "numpy's BLAS, whose threads beds does not set: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS)")
     out = []
     all_threads = _core.get_num_threads()
     try:
