@@ -274,7 +274,7 @@ def np_sigreg(x, a, t_max=3.0, knots=17):
     return float(np.mean(err @ (w * phi) * x.shape[0]))
 
 
-def test_sigreg_matches_numpy_reference(rng):
+def test_sigreg_matches_numpy_reference(rng, simd_level):
     x = rng.normal(size=(300, 12)) * 1.3 + 0.2
     a = rng.normal(size=(40, 12))
     v = beds.sigreg(x, a)
@@ -288,7 +288,7 @@ def test_sigreg_matches_numpy_reference(rng):
     assert beds.SIGReg(num_directions=16)(x, step=3) == beds.sigreg(x, num_directions=16, seed=3)
 
 
-def test_sigreg_gradient_finite_differences(rng):
+def test_sigreg_gradient_finite_differences(rng, simd_level):
     x = rng.normal(size=(50, 6))
     a = rng.normal(size=(10, 6))
     v, g = beds.sigreg(x, a, grad=True)
@@ -343,7 +343,7 @@ def test_kl_penalty_categorical_logits(rng):
     np.testing.assert_allclose(res.grad["logits"], 2.0 * p * (np.log(p / pr) - kl), rtol=1e-12, atol=1e-15)
 
 
-def test_sigreg_large_projections_use_the_exact_argument_reduction(rng):
+def test_sigreg_large_projections_use_the_exact_argument_reduction(rng, simd_level):
     """h x beyond 1e5 goes through std::sin/cos, below through the vectorized sincos: both agree
     with numpy (whose own argument rounding limits the agreement for huge x)."""
     x = rng.normal(size=(300, 8))

@@ -7,6 +7,7 @@
 
 #include "beds/sigreg.hpp"
 #include "regularization.hpp"
+#include "ufuncs.hpp"
 
 namespace py = pybind11;
 
@@ -34,7 +35,11 @@ void register_regularization(py::module_& m) {
         double value;
         {
           py::gil_scoped_release release;
-          value = beds::sigreg::evaluate(pb);
+#if BEDS_HAVE_AVX2_LOOPS
+          value = simd_level() == 1 ? beds::sigreg::evaluate_avx2(pb) : beds::sigreg::evaluate_baseline(pb);
+#else
+          value = beds::sigreg::evaluate_baseline(pb);
+#endif
         }
         return py::make_tuple(value, per, grad);
       },

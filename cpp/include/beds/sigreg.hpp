@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "beds/config.hpp"
 #include "beds/parallel.hpp"
 
 namespace beds {
@@ -37,6 +38,19 @@ struct Problem {
   double* per_direction;  // M statistics T_m
   double* dtdx;           // M x N derivatives dT_m/dx_mn, or nullptr
 };
+
+// The kernels are compiled once per instruction set (cpp/src/regularization_loops.inc, in the
+// inline namespace BEDS_ISA_NS, so the two builds never share a symbol); the bindings pick one.
+double evaluate_baseline(const Problem& pb);
+double evaluate_avx2(const Problem& pb);  // only when BEDS_HAVE_AVX2_LOOPS
+
+}  // namespace sigreg
+}  // namespace beds
+
+BEDS_NAMESPACE_BEGIN
+namespace sigreg_kernels {
+using sigreg::kMaxKnots;
+using sigreg::Problem;
 
 namespace detail {
 
@@ -187,5 +201,5 @@ inline double evaluate(const Problem& pb) {
   return total / static_cast<double>(pb.m);
 }
 
-}  // namespace sigreg
-}  // namespace beds
+}  // namespace sigreg_kernels
+BEDS_NAMESPACE_END
