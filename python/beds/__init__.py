@@ -17,13 +17,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, regularization, thermo, ufuncs
+from . import (
+    _core,
+    categorical,
+    cuda,
+    diag_normal,
+    exponential,
+    normal,
+    poisson,
+    regularization,
+    special,
+    thermo,
+    ufuncs,
+    von_mises,
+)
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
 from .exponential import Exponential
 from .normal import Normal
 from .poisson import Poisson
+from .von_mises import VonMises
 from .regularization import (
     GoverningEquation,
     PenaltyResult,
@@ -59,6 +73,7 @@ __all__ = [
     "Poisson",
     "SIGReg",
     "Tangent",
+    "VonMises",
     "__version__",
     "belief_update",
     "categorical",
@@ -95,7 +110,9 @@ __all__ = [
     "thermo",
     "trajectory_diagnostics",
     "transport",
+    "special",
     "ufuncs",
+    "von_mises",
 ]
 
 

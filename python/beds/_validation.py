@@ -62,6 +62,7 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
     """Raises ValueError naming ``name`` when ``a`` is outside ``domain``.
 
     Domains: ``real`` (finite), ``positive`` (finite and > 0), ``nonnegative`` (finite and >= 0),
+    ``unit_interval`` (in [0, 1]),
     ``probs`` (finite, >= 0, sums to 1 along the last axis), ``probs_interior`` (the same with
     every entry > 0), ``tangent_probs`` (finite, sums to 0 along the last axis).
     """
@@ -79,6 +80,10 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
             bad = ~(a > 0)
             if bad.any():
                 raise ValueError(f"{name} must be > 0; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+        if domain == "unit_interval":
+            bad = ~((a >= 0) & (a <= 1))
+            if bad.any():
+                raise ValueError(f"{name} must lie in [0, 1]; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
         if domain in ("nonnegative", "probs"):
             bad = ~(a >= 0)
             if bad.any():

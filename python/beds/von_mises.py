@@ -1,0 +1,255 @@
+"""von Mises beliefs vM(mu, kappa): the circular belief manifold (angles, phases, directions).
+
+Density ``exp(kappa cos(x - mu)) / (2 pi I0(kappa))`` on the circle, mean direction ``mu`` (any
+real, read modulo 2 pi) and concentration ``kappa >= 0`` (kappa = 0 is the uniform law).  With
+``A = I1 / I0`` (:mod:`beds.special`) the Fisher metric is diagonal,
+
+    ds^2 = kappa A(kappa) dmu^2 + A'(kappa) dkappa^2,
+
+a flat disc ``(dkappa^2 + kappa^2 dmu^2) / 2`` around the uniform law and, for large kappa, the
+normal family's half-plane with ``sigma^2 = 1 / kappa``.
+
+Geodesics have no closed form.  The metric is rotationally symmetric, so Clairaut's relation
+``f dmu/ds = c`` (f = kappa A) reduces the boundary-value problem to one-dimensional quadratures in
+kappa and a root find for the lowest point kappa* of the geodesic (``f(kappa*) = c^2``): geodesics
+dip toward the uniform law, pairs at ``|dmu| = pi`` pass through it.  The C++ kernels integrate
+with Gauss-Legendre panels in ``v`` (``kappa = kappa* cosh^2 v``, which removes the turning-point
+singularity) and in ``asinh(kappa)``, and solve for kappa* with Brent's method on a variable in
+which the angle swept is smooth and monotone across both geodesic branches.  Measured accuracy
+against an mpmath reference (tanh-sinh quadrature at 22 digits): relative error of the distance
+below 1e-11 for kappa in [1e-3, 1e5] and every angle difference (README for the figures).
+
+Tangent vectors are ``(v_mu, v_kappa)``.  At the uniform law (kappa = 0) the polar chart is
+singular; there a tangent vector is read in the Cartesian frame at angle ``mu``: ``v_kappa`` along
+the direction ``mu`` and ``v_mu`` along ``mu + pi/2``, with squared norm ``(v_mu^2 + v_kappa^2) / 2``
+(the limit of ``kappa * v_mu``).  Exp, log, geodesics and transport are exact through kappa = 0.
+
+References: Mardia and Jupp, *Directional Statistics* (2000), ch. 3 and 5; Amari, *Information
+Geometry and Its Applications* (2016); do Carmo, *Differential Geometry of Curves and Surfaces*,
+4-4 (Clairaut's relation on surfaces of revolution).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import special
+from ._belief import Belief, Tangent, _warn_not_converged, array_function
+from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
+
+__all__ = [
+    "VonMises",
+    "distance",
+    "entropy",
+    "exp",
+    "geodesic",
+    "inner",
+    "jeffreys",
+    "karcher_mean",
+    "kl",
+    "log",
+    "tangent_from_natural",
+    "transport",
+]
+
+_P2 = ("real", "nonnegative", "real", "nonnegative")
+_M = "beds.von_mises"
+_RANGE = "the geodesic runs to kappa = inf (the velocity is too large for floating point)"
+
+distance = array_function(
+    "distance", "von_mises_distance", ("mu1", "kappa1", "mu2", "kappa2"), _P2,
+    """Fisher-Rao distance between vM(mu1, kappa1) and vM(mu2, kappa2).
+
+    Clairaut quadratures plus a root find for the geodesic's lowest point (see the module
+    docstring); relative error below 1e-11 against mpmath for kappa in [1e-3, 1e5].  Same mean:
+    ``int_kappa1^kappa2 sqrt(A'(k)) dk``; ``|mu2 - mu1| = pi``: the sum of both distances to the
+    uniform law.
+
+    >>> import beds
+    >>> round(float(beds.von_mises.distance(0.0, 1.0, 0.0, 10.0)), 7)
+    1.7474632
+    """, module=_M)
+
+kl = array_function(
+    "kl", "von_mises_kl", ("mu1", "kappa1", "mu2", "kappa2"), _P2,
+    """KL(vM1 || vM2) = log(I0(kappa2) / I0(kappa1)) + A(kappa1) (kappa1 - kappa2 cos(mu1 - mu2)).
+
+    Evaluated as a Bregman divergence of log I0 (a 10-point Gauss-Legendre integral of A' for
+    near concentrations) plus ``2 A(kappa1) kappa2 sin^2((mu1 - mu2) / 2)``: non-negative and
+    accurate for near pairs.
+    """, module=_M)
+
+jeffreys = array_function(
+    "jeffreys", "von_mises_jeffreys", ("mu1", "kappa1", "mu2", "kappa2"), _P2,
+    """Jeffreys divergence ``(kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
+    module=_M)
+
+entropy = array_function(
+    "entropy", "von_mises_entropy", ("kappa",), ("nonnegative",),
+    """Differential entropy ``log(2 pi I0(kappa)) - kappa A(kappa)`` in nats (log 2 pi at kappa = 0).""",
+    module=_M)
+
+inner = array_function(
+    "inner", "von_mises_inner", ("kappa", "u_mu", "u_kappa", "v_mu", "v_kappa"),
+    ("nonnegative", "real", "real", "real", "real"),
+    """Fisher inner product ``kappa A(kappa) u_mu v_mu + A'(kappa) u_kappa v_kappa`` (at kappa = 0,
+    ``(u_mu v_mu + u_kappa v_kappa) / 2``: the Cartesian convention of the module docstring).""",
+    module=_M)
+
+exp = array_function(
+    "exp", "von_mises_exp", ("mu", "kappa", "v_mu", "v_kappa"), ("real", "nonnegative", "real", "real"),
+    """Riemannian exponential map: ``(mu', kappa')`` at t = 1 on the geodesic leaving (mu, kappa)
+    with velocity (v_mu, v_kappa); mu' is wrapped to [-pi, pi].  Exact through the uniform law.""",
+    on_domain_error=_RANGE, module=_M)
+
+log = array_function(
+    "log", "von_mises_log", ("mu1", "kappa1", "mu2", "kappa2"), _P2,
+    """Riemannian logarithm: velocity ``(v_mu, v_kappa)`` at point 1 of the minimizing geodesic that
+    reaches point 2 at t = 1 (its norm is the distance).  At ``|mu2 - mu1| = pi`` the geodesic
+    through the uniform law is returned.""", module=_M)
+
+geodesic = array_function(
+    "geodesic", "von_mises_geodesic", ("mu1", "kappa1", "mu2", "kappa2", "t"), _P2 + ("real",),
+    """Point ``(mu, kappa)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1), at
+    distance ``|t| d`` from point 1 (t outside [0, 1] extrapolates).""", on_domain_error=_RANGE, module=_M)
+
+transport = array_function(
+    "transport", "von_mises_transport", ("mu1", "kappa1", "mu2", "kappa2", "v_mu", "v_kappa"),
+    _P2 + ("real", "real"),
+    """Parallel transport of (v_mu, v_kappa) from point 1 to point 2 along the geodesic: on a surface
+    the transported vector keeps its length and its angle with the geodesic.""", module=_M)
+
+
+def _wrap(x: np.ndarray) -> np.ndarray:
+    return np.remainder(x + np.pi, 2 * np.pi) - np.pi
+
+
+def karcher_mean(mu: Any, kappa: Any, weights: Any = None, *, tol: float = 1e-10, max_iter: int = 100,
+                 return_iterations: bool = False) -> Any:
+    """Weighted Frechet (Karcher) mean over the last axis: ``argmin_m sum_i w_i d(m, p_i)^2``.
+
+    Riemannian gradient descent ``m <- Exp_m(sum_i w_i Log_m(p_i) / sum_i w_i)`` from the mean of
+    the natural parameters ``kappa (cos mu, sin mu)``, stopped when the FR length of a step is at
+    most ``tol * max(1, rms distance)``.  Returns ``(mu, kappa)`` (and the iteration counts, -1
+    where not converged, if ``return_iterations``); a ConvergenceWarning flags non-convergence.
+    """
+    m = as_real_array(mu, "mu")
+    k = as_real_array(kappa, "kappa")
+    if m.ndim == 0 or k.ndim == 0:
+        raise ValueError("karcher_mean reduces over the last axis: mu and kappa need at least one dimension")
+    m, k = np.broadcast_arrays(m, k)
+    if m.shape[-1] == 0:
+        raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
+    check_domain("mu", m, "real")
+    check_domain("kappa", k, "nonnegative")
+    dtype = np.result_type(m, k, np.float32)
+    w = np.asarray(karcher_weights(weights, m.shape, dtype), dtype=np.float64)
+    check_iterations(tol, max_iter)
+    kept = m.shape[:-1]
+    n = m.shape[-1]
+    m64 = m.astype(np.float64).reshape(-1, n)
+    k64 = k.astype(np.float64).reshape(-1, n)
+    w = w.reshape(-1, n)
+    w = w / w.sum(axis=-1, keepdims=True)
+    ex = (w * k64 * np.cos(m64)).sum(axis=-1)
+    ey = (w * k64 * np.sin(m64)).sum(axis=-1)
+    cm, ck = np.arctan2(ey, ex), np.hypot(ex, ey)
+    iters = np.full(cm.shape, -1, dtype=np.int64)
+    active = np.arange(cm.shape[0])
+    for it in range(1, max_iter + 1):
+        bm, bk = cm[active][:, None], ck[active][:, None]
+        pw = w[active]
+        vm, vk = log(bm, bk, m64[active], k64[active])
+        sv_m = (pw * vm).sum(axis=-1)
+        sv_k = (pw * vk).sum(axis=-1)
+        step = np.sqrt(inner(bk[:, 0], sv_m, sv_k, sv_m, sv_k))
+        rms = np.sqrt((pw * inner(bk, vm, vk, vm, vk)).sum(axis=-1))
+        cm[active], ck[active] = exp(bm[:, 0], bk[:, 0], sv_m, sv_k)
+        done = step <= tol * np.maximum(1.0, rms)
+        iters[active[done]] = it
+        active = active[~done]
+        if active.size == 0:
+            break
+    cm, ck, iters = cm.reshape(kept), ck.reshape(kept), iters.reshape(kept)
+    _warn_not_converged(iters, max_iter)
+    out_m, out_k = cm.astype(dtype), ck.astype(dtype)
+    return (out_m, out_k, iters) if return_iterations else (out_m, out_k)
+
+
+class VonMises(Belief):
+    """A batch of von Mises beliefs vM(mu, kappa) on the circle.
+
+    ``mu`` is any finite real (read modulo 2 pi), ``kappa`` finite and >= 0 (0 is the uniform law).
+    Parameters broadcast; float32 stays float32.  See :mod:`beds.von_mises` for the geometry and the
+    tangent convention at kappa = 0.
+
+    >>> import numpy as np, beds
+    >>> p = beds.VonMises(mu=0.0, kappa=np.array([1.0, 2.0]))
+    >>> q = beds.VonMises(mu=[0.0, 1.0], kappa=10.0)
+    >>> beds.distance(p, q).round(6)
+    array([1.747463, 1.96467 ])
+    """
+
+    __slots__ = ()
+    params = ("mu", "kappa")
+    domains = ("real", "nonnegative")
+    tangent_domains = ("real", "real")
+    family = "von_mises"
+    entropy_params = ("kappa",)
+    inner_params = ("kappa",)
+    leaves_domain = _RANGE
+
+    def __init__(self, mu: Any, kappa: Any) -> None:
+        super().__init__(mu, kappa)
+
+    @property
+    def mean_resultant_length(self) -> np.ndarray:
+        """A(kappa) = E[cos(x - mu)]."""
+        return special.mean_resultant(self.kappa)
+
+    @property
+    def circular_variance(self) -> np.ndarray:
+        """1 - A(kappa)."""
+        return 1.0 - special.mean_resultant(self.kappa)
+
+    @property
+    def natural(self) -> np.ndarray:
+        """Natural parameters ``kappa (cos mu, sin mu)``, shape batch_shape + (2,)."""
+        return np.stack([self.kappa * np.cos(self.mu), self.kappa * np.sin(self.mu)], axis=-1)
+
+    @classmethod
+    def from_natural(cls, eta: Any) -> VonMises:
+        """The beliefs with natural parameters ``eta = kappa (cos mu, sin mu)`` (last axis of size 2)."""
+        e = as_real_array(eta, "eta")
+        if e.ndim == 0 or e.shape[-1] != 2:
+            raise ValueError(f"eta needs a last axis of size 2, got shape {e.shape}")
+        check_domain("eta", e, "real")
+        return cls(np.arctan2(e[..., 1], e[..., 0]), np.hypot(e[..., 0], e[..., 1]))
+
+    def _metric_diagonal(self) -> np.ndarray:
+        k = self.kappa
+        with np.errstate(invalid="ignore"):
+            f = np.where(k > 0, k * special.mean_resultant(k), 0.5)
+        return np.stack([f.astype(k.dtype), special.mean_resultant_derivative(k)], axis=-1)
+
+    def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-10, max_iter: int = 100) -> VonMises:
+        """Weighted Frechet (Karcher) mean over batch axes; see :func:`beds.von_mises.karcher_mean`."""
+        (m, k), w, _ = self._reduction_layout(weights, axis)
+        mu, kappa = karcher_mean(m, k, w, tol=tol, max_iter=max_iter)
+        return VonMises._trusted(np.asarray(mu), np.asarray(kappa))
+
+
+def tangent_from_natural(p: VonMises, d_eta: Any) -> Tangent:
+    """The tangent vector at p whose image in natural coordinates eta = kappa (cos mu, sin mu) is
+    ``d_eta`` (last axis of size 2); at kappa = 0 this is the Cartesian convention itself."""
+    d = as_real_array(d_eta, "d_eta")
+    if d.ndim == 0 or d.shape[-1] != 2:
+        raise ValueError(f"d_eta needs a last axis of size 2, got shape {d.shape}")
+    c, s = np.cos(p.mu), np.sin(p.mu)
+    radial = c * d[..., 0] + s * d[..., 1]
+    across = -s * d[..., 0] + c * d[..., 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_mu = np.where(p.kappa > 0, across / np.where(p.kappa > 0, p.kappa, 1.0), across)
+    return Tangent(p, v_mu, radial)
