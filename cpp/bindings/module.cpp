@@ -5,6 +5,7 @@
 #include <string>
 
 #include "beds/parallel.hpp"
+#include "dynamics.hpp"
 #include "ufuncs.hpp"
 
 #if BEDS_WITH_CUDA
@@ -16,6 +17,7 @@ namespace py = pybind11;
 PYBIND11_MODULE(_core, m) {
   m.doc() = "Compiled kernels of beds (private: use the beds package).";
   if (beds_bindings::register_ufuncs(m.ptr()) < 0) throw py::error_already_set();
+  beds_bindings::register_dynamics(m);
 
   m.def("get_num_threads", &beds::num_threads, "Number of threads used by the batched kernels.");
   m.def(

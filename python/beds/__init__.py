@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, ufuncs
+from . import _core, categorical, cuda, diag_normal, dynamics, energy, exponential, normal, poisson, ufuncs
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
+from .dynamics import System, Trajectory
 from .exponential import Exponential
 from .normal import Normal
 from .poisson import Poisson
@@ -35,12 +36,16 @@ __all__ = [
     "Exponential",
     "Normal",
     "Poisson",
+    "System",
     "Tangent",
+    "Trajectory",
     "__version__",
     "categorical",
     "cuda",
     "cuda_device_count",
     "diag_normal",
+    "dynamics",
+    "energy",
     "distance",
     "entropy",
     "exp",

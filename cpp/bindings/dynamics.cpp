@@ -1,0 +1,117 @@
+// pybind11 glue of the event-driven BEDS integrators (cpp/include/beds/dynamics.hpp).
+//
+// The Python layer (python/beds/dynamics.py) validates every argument and passes C-contiguous
+// float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
+// functions update in place.  The GIL is released during the integration; no Python object is
+// touched inside the loops.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "beds/dynamics.hpp"
+#include "dynamics.hpp"
+
+namespace py = pybind11;
+namespace dyn = beds::dynamics;
+
+namespace {
+
+using F64 = py::array_t<double, py::array::c_style>;
+using I64 = py::array_t<std::int64_t, py::array::c_style>;
+
+void check_size(const py::array& a, py::ssize_t size, const char* name) {
+  if (a.size() != size)
+    throw py::value_error(std::string(name) + " has " + std::to_string(a.size()) + " elements, expected " +
+                          std::to_string(size));
+}
+
+void check_status(int status) {
+  if (status == dyn::kBadIndex) throw py::value_error("index out of range");
+  if (status == dyn::kUnsorted) throw py::value_error("times must be nondecreasing and >= t0");
+}
+
+py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
+                           double t_end, F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model,
+                           bool flat) {
+  const py::ssize_t n = mean.size(), m = times.size(), k = record_times.size();
+  check_size(prec, n, "prec");
+  check_size(rate, n, "rate");
+  check_size(gained, n, "gained");
+  const bool use_ref = model == 0 && !flat;
+  if (use_ref) {
+    check_size(ref_mean, n, "ref_mean");
+    check_size(ref_prec, n, "ref_prec");
+  }
+  check_size(index, m, "index");
+  check_size(values, m, "values");
+  check_size(obs_prec, m, "obs_prec");
+  if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
+  F64 r_mean({k, n}), r_prec({k, n}), r_gained({k, n}), r_count({k, n});
+  dyn::NormalBatch b{n,
+                     mean.mutable_data(),
+                     prec.mutable_data(),
+                     rate.data(),
+                     use_ref ? ref_mean.data() : nullptr,
+                     use_ref ? ref_prec.data() : nullptr,
+                     gained.mutable_data(),
+                     nullptr};
+  dyn::EventStream ev{m, times.data(), index.data(), values.data(), obs_prec.data()};
+  dyn::Records rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+                   r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    status = dyn::integrate_normal(static_cast<dyn::Model>(model), flat, b, ev, rec, t0, t_end, scratch.data() + n);
+  }
+  check_status(status);
+  return py::make_tuple(r_mean, r_prec, r_gained, r_count);
+}
+
+py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, double t0, double t_end, F64 times, I64 index,
+                              F64 angles, F64 kappa_obs, F64 record_times) {
+  const py::ssize_t n = rate.size(), m = times.size(), k = record_times.size();
+  check_size(eta, 2 * n, "eta");
+  check_size(ref_eta, 2 * n, "ref_eta");
+  check_size(index, m, "index");
+  check_size(angles, m, "angles");
+  check_size(kappa_obs, m, "kappa_obs");
+  F64 r_eta({k, n, py::ssize_t(2)}), r_count({k, n});
+  dyn::VonMisesBatch b{n, eta.mutable_data(), rate.data(), ref_eta.data(), nullptr};
+  dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data()};
+  dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    status = dyn::integrate_von_mises(b, ev, rec, t0, t_end, scratch.data() + n);
+  }
+  check_status(status);
+  return py::make_tuple(r_eta, r_count);
+}
+
+}  // namespace
+
+namespace beds_bindings {
+
+void register_dynamics(py::module_& m) {
+  m.def("dynamics_integrate_normal", &integrate_normal, py::arg("mean"), py::arg("prec"), py::arg("rate"),
+        py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained"), py::arg("t0"), py::arg("t_end"),
+        py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"), py::arg("record_times"),
+        py::arg("model"), py::arg("flat"),
+        "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
+        "Updates mean, prec, gained in place (state at t_end) and returns the records "
+        "(mean, prec, gained, count), each of shape (k, n).");
+  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta"), py::arg("rate"), py::arg("ref_eta"),
+        py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
+        py::arg("kappa_obs"), py::arg("record_times"),
+        "Event-driven integration of von Mises beliefs in natural parameters (private: use "
+        "beds.System.integrate). Updates eta in place and returns the records (eta (k, n, 2), count (k, n)).");
+}
+
+}  // namespace beds_bindings

@@ -1,0 +1,227 @@
+// Event-driven integration of BEDS belief dynamics (MATH.md sections 6 and 7).
+//
+// A batch of n beliefs dissipates between observations and is updated by Bayes' rule at each
+// observation.  Both steps are solved exactly, so the result does not depend on any step size:
+//
+//   multiplicative decay (P3):  dtau/dt = -gamma (tau - tau_ref),  d(tau mu)/dt = -gamma (tau mu - tau_ref mu_ref)
+//       -> tau <- a tau + (1 - a) tau_ref,  a = exp(-gamma dt)     (geometric mixture q^a q_ref^(1-a);
+//          a flat reference, tau_ref = 0, gives dtau/dt = -gamma tau with the mean unchanged)
+//   additive diffusion:         d(sigma^2)/dt = q
+//       -> tau <- tau / (1 + q dt tau),  mean unchanged
+//   Gaussian observation (value D, precision tau_D):
+//       tau+ = tau- + tau_D,  mu+ = mu- + (tau_D / tau+) (D - mu-)
+//   von Mises (natural parameters eta = kappa (cos mu, sin mu)): eta <- a eta + (1 - a) eta_ref,
+//       observation of angle x with concentration kappa_D: eta += kappa_D (cos x, sin x).
+//
+// Information accounting for Gaussian beliefs (nats): an observation brings 1/2 ln(tau+ / tau-)
+// = 1/2 ln(1 + tau_D / tau-); dissipation over an interval removes 1/2 ln(tau_before / tau_after).
+// The two telescope: gained - dissipated = 1/2 ln(tau(t) / tau(t0)), so only one of them is
+// accumulated.  For the multiplicative model with a flat reference the dissipated information is
+// exactly gamma (t - t0) / 2, and no logarithm is evaluated per event.
+//
+// Pure C++17, no Python: the bindings (cpp/bindings/dynamics.cpp) release the GIL around these.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+namespace beds {
+namespace dynamics {
+
+enum class Model : int { multiplicative = 0, additive = 1 };
+
+// Status codes returned by the integrators (the Python layer validates first; these are the last
+// line of defence against out-of-range indices and time reversals).
+enum Status : int { kOk = 0, kBadIndex = 1, kUnsorted = 2 };
+
+// ----------------------------------------------------------------------------- scalar Gaussian
+struct NormalBatch {
+  std::ptrdiff_t n;
+  double* mean;           // [n] in/out: state at t_end on return
+  double* prec;           // [n] in/out
+  const double* rate;     // [n] gamma (multiplicative) or q (additive)
+  const double* ref_mean; // [n] multiplicative model only (may be null when flat)
+  const double* ref_prec; // [n] multiplicative model only (may be null when flat)
+  double* gained;         // [n] in/out: cumulative information gained, nats (not used when flat)
+  double* t_last;         // [n] scratch: time of the last update of each belief
+};
+
+struct EventStream {
+  std::ptrdiff_t m;
+  const double* time;       // [m], nondecreasing
+  const std::int64_t* index;  // [m], in [0, n)
+  const double* value;      // [m]
+  const double* obs_prec;   // [m], >= 0
+};
+
+struct Records {
+  std::ptrdiff_t k;
+  const double* time;  // [k], nondecreasing, >= t0
+  double* mean;        // [k, n]
+  double* prec;        // [k, n]
+  double* gained;      // [k, n] cumulative information gained since t0 (nats)
+  double* count;       // [k, n] cumulative number of observations
+};
+
+// Whether the information gained is accumulated per event (not needed for the flat multiplicative
+// model, where the dissipated information has a closed form).
+template <Model M, bool Flat>
+constexpr bool kTrackGained = (M == Model::additive) || !Flat;
+
+template <Model M, bool Flat>
+inline void dissipate_one(const NormalBatch& b, std::ptrdiff_t i, double dt, double& mu, double& tau) {
+  if (M == Model::multiplicative) {
+    const double a = std::exp(-b.rate[i] * dt);
+    if (Flat) {
+      tau *= a;
+    } else {
+      const double w = (1.0 - a) * b.ref_prec[i];
+      const double t2 = a * tau + w;
+      mu = (a * tau * mu + w * b.ref_mean[i]) / t2;
+      tau = t2;
+    }
+  } else {
+    tau = tau / (1.0 + b.rate[i] * dt * tau);
+  }
+}
+
+template <Model M, bool Flat>
+inline void record_all(const NormalBatch& b, const double* count, double t, double* out_mean, double* out_prec,
+                       double* out_gained, double* out_count) {
+  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+    double mu = b.mean[i], tau = b.prec[i];
+    dissipate_one<M, Flat>(b, i, t - b.t_last[i], mu, tau);
+    out_mean[i] = mu;
+    out_prec[i] = tau;
+    if (kTrackGained<M, Flat>) out_gained[i] = b.gained[i];
+    out_count[i] = count[i];
+  }
+}
+
+// Processes the events in time order, records the state at the record times (after the events
+// at the same time), and leaves the state of every belief at t_end (>= every time) in b.
+// `count` [n] is scratch for the number of observations per belief.
+template <Model M, bool Flat>
+inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const Records& rec, double t0, double t_end,
+                            double* count) {
+  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+    b.t_last[i] = t0;
+    count[i] = 0.0;
+  }
+  std::ptrdiff_t j = 0;
+  double t_prev = t0;
+  const std::ptrdiff_t n = b.n;
+  for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
+    const double t = ev.time[e];
+    if (!(t >= t_prev)) return kUnsorted;
+    t_prev = t;
+    while (j < rec.k && rec.time[j] < t) {
+      record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
+                          rec.count + j * n);
+      ++j;
+    }
+    const std::int64_t i = ev.index[e];
+    if (i < 0 || i >= n) return kBadIndex;
+    double mu = b.mean[i], tau = b.prec[i];
+    dissipate_one<M, Flat>(b, i, t - b.t_last[i], mu, tau);
+    const double td = ev.obs_prec[e];
+    const double tp = tau + td;
+    if (kTrackGained<M, Flat>) b.gained[i] += 0.5 * std::log1p(td / tau);
+    b.mean[i] = mu + (td / tp) * (ev.value[e] - mu);
+    b.prec[i] = tp;
+    b.t_last[i] = t;
+    count[i] += 1.0;
+  }
+  for (; j < rec.k; ++j)
+    record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
+                        rec.count + j * n);
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    double mu = b.mean[i], tau = b.prec[i];
+    dissipate_one<M, Flat>(b, i, t_end - b.t_last[i], mu, tau);
+    b.mean[i] = mu;
+    b.prec[i] = tau;
+    b.t_last[i] = t_end;
+  }
+  return kOk;
+}
+
+inline int integrate_normal(Model model, bool flat, const NormalBatch& b, const EventStream& ev, const Records& rec,
+                            double t0, double t_end, double* count) {
+  if (model == Model::additive) return integrate_normal<Model::additive, true>(b, ev, rec, t0, t_end, count);
+  if (flat) return integrate_normal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count);
+  return integrate_normal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
+}
+
+// ----------------------------------------------------------------------------- von Mises
+struct VonMisesBatch {
+  std::ptrdiff_t n;
+  double* eta;            // [n, 2] in/out, natural parameters kappa (cos mu, sin mu)
+  const double* rate;     // [n] gamma
+  const double* ref_eta;  // [n, 2] reference natural parameters (zeros: uniform reference)
+  double* t_last;         // [n] scratch
+};
+
+struct VonMisesRecords {
+  std::ptrdiff_t k;
+  const double* time;  // [k]
+  double* eta;         // [k, n, 2]
+  double* count;       // [k, n]
+};
+
+inline void vm_dissipate_one(const VonMisesBatch& b, std::ptrdiff_t i, double dt, double& e0, double& e1) {
+  const double a = std::exp(-b.rate[i] * dt);
+  e0 = a * e0 + (1.0 - a) * b.ref_eta[2 * i];
+  e1 = a * e1 + (1.0 - a) * b.ref_eta[2 * i + 1];
+}
+
+inline void vm_record_all(const VonMisesBatch& b, const double* count, double t, double* out_eta, double* out_count) {
+  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+    double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
+    vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
+    out_eta[2 * i] = e0;
+    out_eta[2 * i + 1] = e1;
+    out_count[i] = count[i];
+  }
+}
+
+// Observations: ev.value holds angles x (radians), ev.obs_prec the concentrations kappa_D >= 0.
+inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, const VonMisesRecords& rec, double t0,
+                               double t_end, double* count) {
+  const std::ptrdiff_t n = b.n;
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    b.t_last[i] = t0;
+    count[i] = 0.0;
+  }
+  std::ptrdiff_t j = 0;
+  double t_prev = t0;
+  for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
+    const double t = ev.time[e];
+    if (!(t >= t_prev)) return kUnsorted;
+    t_prev = t;
+    while (j < rec.k && rec.time[j] < t) {
+      vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.count + j * n);
+      ++j;
+    }
+    const std::int64_t i = ev.index[e];
+    if (i < 0 || i >= n) return kBadIndex;
+    double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
+    vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
+    const double x = ev.value[e], kd = ev.obs_prec[e];
+    b.eta[2 * i] = e0 + kd * std::cos(x);
+    b.eta[2 * i + 1] = e1 + kd * std::sin(x);
+    b.t_last[i] = t;
+    count[i] += 1.0;
+  }
+  for (; j < rec.k; ++j) vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.count + j * n);
+  for (std::ptrdiff_t i = 0; i < n; ++i) {
+    double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
+    vm_dissipate_one(b, i, t_end - b.t_last[i], e0, e1);
+    b.eta[2 * i] = e0;
+    b.eta[2 * i + 1] = e1;
+  }
+  return kOk;
+}
+
+}  // namespace dynamics
+}  // namespace beds
