@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, cuda, diag_normal, dynamics, energy, exponential, normal, poisson, ufuncs
+from . import _core, categorical, cuda, diag_normal, dynamics, energy, exponential, normal, poisson, problems, ufuncs
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
@@ -62,6 +62,7 @@ __all__ = [
     "norm",
     "normal",
     "poisson",
+    "problems",
     "set_num_threads",
     "transport",
     "ufuncs",
