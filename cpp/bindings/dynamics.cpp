@@ -28,9 +28,20 @@ void check_size(const py::array& a, py::ssize_t size, const char* name) {
                           std::to_string(size));
 }
 
+// The Python layer catches these and diagnoses the argument (beds.dynamics.System.integrate).
 void check_status(int status) {
   if (status == dyn::kBadIndex) throw py::value_error("index out of range");
-  if (status == dyn::kUnsorted) throw py::value_error("times must be nondecreasing and >= t0");
+  if (status == dyn::kUnsorted) throw py::value_error("times must be finite, nondecreasing and >= t0");
+  if (status == dyn::kBadValue) throw py::value_error("values must be finite");
+  if (status == dyn::kBadPrecision) throw py::value_error("precisions must be finite and >= 0");
+}
+
+// Events arrays of length m, or of length 1 (a scalar broadcast to every event: stride 0).
+py::ssize_t event_stride(const py::array& a, py::ssize_t m, const char* name) {
+  if (a.size() == m) return 1;
+  if (a.size() == 1) return 0;
+  throw py::value_error(std::string(name) + " has " + std::to_string(a.size()) + " elements, expected " +
+                        std::to_string(m) + " or 1");
 }
 
 py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
@@ -46,8 +57,7 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
     check_size(ref_prec, n, "ref_prec");
   }
   check_size(index, m, "index");
-  check_size(values, m, "values");
-  check_size(obs_prec, m, "obs_prec");
+  const py::ssize_t vs = event_stride(values, m, "values"), ps = event_stride(obs_prec, m, "obs_prec");
   if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
   F64 r_mean({k, n}), r_prec({k, n}), r_gained({k, n}), r_count({k, n});
   dyn::NormalBatch b{n,
@@ -58,7 +68,7 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
                      use_ref ? ref_prec.data() : nullptr,
                      gained.mutable_data(),
                      nullptr};
-  dyn::EventStream ev{m, times.data(), index.data(), values.data(), obs_prec.data()};
+  dyn::EventStream ev{m, times.data(), index.data(), values.data(), obs_prec.data(), vs, ps};
   dyn::Records rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
                    r_count.mutable_data()};
   int status;
@@ -78,11 +88,10 @@ py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, double t0, double 
   check_size(eta, 2 * n, "eta");
   check_size(ref_eta, 2 * n, "ref_eta");
   check_size(index, m, "index");
-  check_size(angles, m, "angles");
-  check_size(kappa_obs, m, "kappa_obs");
+  const py::ssize_t vs = event_stride(angles, m, "angles"), ps = event_stride(kappa_obs, m, "kappa_obs");
   F64 r_eta({k, n, py::ssize_t(2)}), r_count({k, n});
   dyn::VonMisesBatch b{n, eta.mutable_data(), rate.data(), ref_eta.data(), nullptr};
-  dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data()};
+  dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data(), vs, ps};
   dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_count.mutable_data()};
   int status;
   {

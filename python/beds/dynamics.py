@@ -791,18 +791,35 @@ class System:
         temperature = float(temperature)
         if not (math.isfinite(temperature) and temperature > 0):
             raise ValueError(f"temperature must be a positive number of kelvins, got {temperature!r}")
+        t, idx, v, r, rec, te = self._events(times, index, values, precisions, record, t_end, full=False)
+        try:
+            return self._dispatch(t, idx, v, r, rec, te, temperature)
+        except ValueError as err:
+            # the compiled loop found a bad event: diagnose it (raises an error naming the argument)
+            self._events(times, index, values, precisions, record, t_end, full=True)
+            raise err
+
+    def _dispatch(self, t, idx, v, r, rec, te, temperature):
+        if self._frozen.any() and t.shape[0]:
+            keep = ~self._frozen.reshape(-1)[idx]
+            t, idx = t[keep], idx[keep]
+            v = v[keep] if v.ndim else v
+            r = r[keep] if r.ndim else r
+        if self.kind == "mv_normal":
+            return self._integrate_mv(t, idx, v, r, rec, te, temperature)
+        if self.kind == "von_mises":
+            return self._integrate_vm(t, idx, v, r, rec, te, temperature)
+        return self._integrate_gauss(t, idx, v, r, rec, te, temperature)
+
+    def _events(self, times: Any, index: Any, values: Any, precisions: Any, record: Any, t_end: Any,
+                full: bool) -> tuple[np.ndarray, ...]:
+        """Coerces the event arrays (no copy of float64 / int64 input).  The element checks
+        (finite, sorted, in range, precision >= 0) are done by the compiled loop; ``full=True``
+        repeats them here to raise an error that names the argument."""
         t = _f64(times, "times")
         if t.ndim != 1:
             raise ValueError(f"times must be one-dimensional, got shape {t.shape}")
         m = t.shape[0]
-        check_domain("times", t, "real")
-        if m and not (t[0] >= self.t):
-            raise ValueError(f"times must be >= the system time t = {self.t}; found {t[0]!r} at index 0")
-        if m > 1:
-            bad = np.flatnonzero(~(np.diff(t) >= 0))
-            if bad.size:
-                raise ValueError(f"times must be sorted (nondecreasing); times[{bad[0] + 1}] = {t[bad[0] + 1]!r} "
-                                 f"< times[{bad[0]}] = {t[bad[0]]!r}")
         idx = np.asarray(index)
         if idx.dtype.kind not in "iu":
             if idx.dtype.kind == "f" and idx.size == 0:
@@ -813,21 +830,37 @@ class System:
         if idx.shape != (m,):
             raise ValueError(f"index must have shape ({m},) like times, got {idx.shape}")
         n = int(np.prod(self.batch_shape, dtype=np.int64))
-        if m and (idx.min() < 0 or idx.max() >= n):
-            k = int(np.flatnonzero((idx < 0) | (idx >= n))[0])
-            raise ValueError(f"index out of range [0, {n}): index[{k}] = {int(idx[k])}")
-        idx = idx.astype(np.int64)
+        idx = idx.astype(np.int64, copy=False)
         ev_shape = {"normal": (), "diag_normal": (self.dim,), "mv_normal": (self.dim,), "von_mises": ()}[self.kind]
         v = _f64(values, "values")
-        check_domain("values", v, "real")
-        v = _bcast(v, (m,) + ev_shape, "values")
         r = _f64(precisions, "precisions")
-        if self.kind == "mv_normal" and r.ndim >= 2 and r.shape[-2:] == (self.dim, self.dim) and r.ndim != 2:
-            check_domain("precisions", r, "real")
+        matrix = self.kind == "mv_normal" and r.ndim >= 2 and r.shape[-2:] == (self.dim, self.dim) and r.ndim != 2
+        # scalars stay scalars for the scalar kinds (the loop broadcasts them with stride 0)
+        if not (self.kind in ("normal", "von_mises") and v.ndim == 0):
+            v = _bcast(v, (m,) + ev_shape, "values")
+        if matrix:
             r = _bcast(r, (m, self.dim, self.dim), "precisions")
-        else:
-            check_domain("precisions", r, "nonnegative")
+        elif not (self.kind in ("normal", "von_mises") and r.ndim == 0):
             r = _bcast(r, (m,) + ev_shape, "precisions")
+        if full:
+            check_domain("times", t, "real")
+            if m and not (t[0] >= self.t):
+                raise ValueError(f"times must be >= the system time t = {self.t}; found {t[0]!r} at index 0")
+            if m > 1:
+                bad = np.flatnonzero(~(np.diff(t) >= 0))
+                if bad.size:
+                    raise ValueError(f"times must be sorted (nondecreasing); times[{bad[0] + 1}] = {t[bad[0] + 1]!r} "
+                                     f"< times[{bad[0]}] = {t[bad[0]]!r}")
+            if m and (idx.min() < 0 or idx.max() >= n):
+                k = int(np.flatnonzero((idx < 0) | (idx >= n))[0])
+                raise ValueError(f"index out of range [0, {n}): index[{k}] = {int(idx[k])}")
+            check_domain("values", v, "real")
+            check_domain("precisions", r, "real" if matrix else "nonnegative")
+        elif self.kind in ("diag_normal", "mv_normal"):
+            # these kinds expand or loop over the events in Python: check them up front
+            return self._events(times, index, values, precisions, record, t_end, full=True)
+        if m and not full and not math.isfinite(t[-1]):
+            return self._events(times, index, values, precisions, record, t_end, full=True)
         rec = np.atleast_1d(_f64(record if record is not None else np.nan, "record"))
         if rec.ndim != 1:
             raise ValueError(f"record must be one-dimensional, got shape {rec.shape}")
@@ -842,16 +875,11 @@ class System:
         if rec.size and (rec[0] < self.t or (rec.size > 1 and not (np.diff(rec) >= 0).all())):
             raise ValueError("record times must be sorted (nondecreasing) and >= the system time t")
         last = max([self.t] + ([float(t[-1])] if m else []) + ([float(rec[-1])] if rec.size else []))
-        if te < last:
+        if not (te >= last):
             raise ValueError(f"t_end = {te} is before the last event or record time {last}")
-        if self._frozen.any() and m:
-            keep = ~self._frozen.reshape(-1)[idx]
-            t, idx, v, r = t[keep], idx[keep], v[keep], r[keep]
-        if self.kind == "mv_normal":
-            return self._integrate_mv(t, idx, v, r, rec, te, temperature)
-        if self.kind == "von_mises":
-            return self._integrate_vm(t, idx, v, r, rec, te, temperature)
-        return self._integrate_gauss(t, idx, v, r, rec, te, temperature)
+        if m and self.kind in ("diag_normal", "mv_normal") and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"index out of range [0, {n})")
+        return t, idx, v, r, rec, te
 
     def _rate_live(self) -> np.ndarray:
         fz = self._frozen[..., None] if self.kind == "diag_normal" else self._frozen

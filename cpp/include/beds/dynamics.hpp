@@ -33,7 +33,11 @@ enum class Model : int { multiplicative = 0, additive = 1 };
 
 // Status codes returned by the integrators (the Python layer validates first; these are the last
 // line of defence against out-of-range indices and time reversals).
-enum Status : int { kOk = 0, kBadIndex = 1, kUnsorted = 2 };
+// The loops check every event (a predictable branch, free on valid input): the Python layer then
+// diagnoses the bad argument and raises an error that names it.
+enum Status : int { kOk = 0, kBadIndex = 1, kUnsorted = 2, kBadValue = 3, kBadPrecision = 4 };
+
+constexpr double kMaxFinite = 1.7976931348623157e308;
 
 // ----------------------------------------------------------------------------- scalar Gaussian
 struct NormalBatch {
@@ -51,9 +55,21 @@ struct EventStream {
   std::ptrdiff_t m;
   const double* time;       // [m], nondecreasing
   const std::int64_t* index;  // [m], in [0, n)
-  const double* value;      // [m]
-  const double* obs_prec;   // [m], >= 0
+  const double* value;      // [m] (or [1] when value_stride is 0)
+  const double* obs_prec;   // [m], >= 0 (or [1] when prec_stride is 0)
+  std::ptrdiff_t value_stride;
+  std::ptrdiff_t prec_stride;
 };
+
+// Validates event e (times nondecreasing and finite, finite value, finite precision >= 0).
+inline int check_event(const EventStream& ev, std::ptrdiff_t e, double t_prev) {
+  const double t = ev.time[e];
+  if (!(t >= t_prev && t <= kMaxFinite)) return kUnsorted;
+  if (!(std::fabs(ev.value[e * ev.value_stride]) <= kMaxFinite)) return kBadValue;
+  const double p = ev.obs_prec[e * ev.prec_stride];
+  if (!(p >= 0.0 && p <= kMaxFinite)) return kBadPrecision;
+  return kOk;
+}
 
 struct Records {
   std::ptrdiff_t k;
@@ -69,18 +85,23 @@ struct Records {
 template <Model M, bool Flat>
 constexpr bool kTrackGained = (M == Model::additive) || !Flat;
 
+// Multiplicative decay with a = exp(-gamma dt) given.
+template <bool Flat>
+inline void decay_one(const NormalBatch& b, std::ptrdiff_t i, double a, double& mu, double& tau) {
+  if (Flat) {
+    tau *= a;
+  } else {
+    const double w = (1.0 - a) * b.ref_prec[i];
+    const double t2 = a * tau + w;
+    mu = (a * tau * mu + w * b.ref_mean[i]) / t2;
+    tau = t2;
+  }
+}
+
 template <Model M, bool Flat>
 inline void dissipate_one(const NormalBatch& b, std::ptrdiff_t i, double dt, double& mu, double& tau) {
   if (M == Model::multiplicative) {
-    const double a = std::exp(-b.rate[i] * dt);
-    if (Flat) {
-      tau *= a;
-    } else {
-      const double w = (1.0 - a) * b.ref_prec[i];
-      const double t2 = a * tau + w;
-      mu = (a * tau * mu + w * b.ref_mean[i]) / t2;
-      tau = t2;
-    }
+    decay_one<Flat>(b, i, std::exp(-b.rate[i] * dt), mu, tau);
   } else {
     tau = tau / (1.0 + b.rate[i] * dt * tau);
   }
@@ -112,9 +133,11 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
   std::ptrdiff_t j = 0;
   double t_prev = t0;
   const std::ptrdiff_t n = b.n;
+  // exp(-gamma dt) of the previous event: regular streams (same gamma dt) reuse it
+  double last_x = 0.0, last_a = 1.0;
   for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
     const double t = ev.time[e];
-    if (!(t >= t_prev)) return kUnsorted;
+    if (const int st = check_event(ev, e, t_prev)) return st;
     t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
       record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
@@ -124,11 +147,21 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
     double mu = b.mean[i], tau = b.prec[i];
-    dissipate_one<M, Flat>(b, i, t - b.t_last[i], mu, tau);
-    const double td = ev.obs_prec[e];
+    const double dt = t - b.t_last[i];
+    if (M == Model::multiplicative) {
+      const double x = b.rate[i] * dt;
+      if (x != last_x) {
+        last_x = x;
+        last_a = std::exp(-x);
+      }
+      decay_one<Flat>(b, i, last_a, mu, tau);
+    } else {
+      dissipate_one<M, Flat>(b, i, dt, mu, tau);
+    }
+    const double td = ev.obs_prec[e * ev.prec_stride];
     const double tp = tau + td;
     if (kTrackGained<M, Flat>) b.gained[i] += 0.5 * std::log1p(td / tau);
-    b.mean[i] = mu + (td / tp) * (ev.value[e] - mu);
+    b.mean[i] = mu + (td / tp) * (ev.value[e * ev.value_stride] - mu);
     b.prec[i] = tp;
     b.t_last[i] = t;
     count[i] += 1.0;
@@ -197,7 +230,7 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
   double t_prev = t0;
   for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
     const double t = ev.time[e];
-    if (!(t >= t_prev)) return kUnsorted;
+    if (const int st = check_event(ev, e, t_prev)) return st;
     t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
       vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.count + j * n);
@@ -207,7 +240,7 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
     if (i < 0 || i >= n) return kBadIndex;
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
-    const double x = ev.value[e], kd = ev.obs_prec[e];
+    const double x = ev.value[e * ev.value_stride], kd = ev.obs_prec[e * ev.prec_stride];
     b.eta[2 * i] = e0 + kd * std::cos(x);
     b.eta[2 * i + 1] = e1 + kd * std::sin(x);
     b.t_last[i] = t;
