@@ -104,6 +104,38 @@ def test_operations_bad_input(sys2):
         mv.assimilate([0.0, 0.0], [[1.0, 0.0], [0.0, -1.0]])
 
 
+def test_mv_integrate_bad_precisions():
+    s = beds.System.mv_normal(np.zeros((2, 2)), np.eye(2), gamma=0.1)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        s.integrate([1.0, 2.0, 3.0], [0, 1, 0], np.zeros((3, 2)), [[1.0, 0.0], [0.0, -1.0]])
+    with pytest.raises(ValueError, match="symmetric"):
+        s.integrate([1.0], [0], np.zeros((1, 2)), [[[1.0, 0.5], [0.0, 1.0]]])
+    with pytest.raises(ValueError, match="index out of range"):
+        s.integrate([1.0], [2], np.zeros((1, 2)), 1.0)
+    with pytest.raises(ValueError, match="times must be sorted"):
+        s.integrate([1.0, 0.5], [0, 0], np.zeros((2, 2)), 1.0)
+
+
+@pytest.mark.parametrize("kind", ["normal", "von_mises", "diag"])
+@pytest.mark.parametrize("kw, msg", [
+    ({"times": [0.5, np.nan]}, "times must be finite"),
+    ({"times": [0.5, np.inf]}, "times must be finite"),
+    ({"values": np.nan}, "values must be finite"),
+    ({"precisions": -1.0}, "precisions must be >= 0"),
+])
+def test_scalar_and_last_element_errors(kind, kw, msg):
+    if kind == "normal":
+        s = beds.System.normal(np.zeros(3), var=1.0, gamma=0.5)
+    elif kind == "von_mises":
+        s = beds.System.von_mises(np.zeros(3), 1.0, gamma=0.5)
+    else:
+        s = beds.System.diag_normal(np.zeros((3, 2)), var=1.0, gamma=0.5)
+    args = {"times": [0.5, 1.0], "index": [0, 1], "values": 1.0, "precisions": 1.0}
+    args.update(kw)
+    with pytest.raises(ValueError, match=msg):
+        s.integrate(args["times"], args["index"], args["values"], args["precisions"])
+
+
 def test_ema_helpers_bad_input():
     from beds.dynamics import ema_gain, gamma_from_ema
 

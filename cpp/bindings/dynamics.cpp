@@ -2,7 +2,7 @@
 //
 // The Python layer (python/beds/dynamics.py) validates every argument and passes C-contiguous
 // float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
-// functions update in place.  The GIL is released during the integration; no Python object is
+// functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during the integration; no Python object is
 // touched inside the loops.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "beds/dynamics.hpp"
+#include "beds/dynamics_mv.hpp"
 #include "dynamics.hpp"
 
 namespace py = pybind11;
@@ -104,19 +105,69 @@ py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, double t0, double 
   return py::make_tuple(r_eta, r_count);
 }
 
+py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0, double t_end,
+                       F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model, bool flat) {
+  if (mean.ndim() != 2) throw py::value_error("mean must have shape (n, d)");
+  const py::ssize_t n = mean.shape(0), d = mean.shape(1), m = times.size(), k = record_times.size();
+  check_size(prec, n * d * d, "prec");
+  check_size(rate, n, "rate");
+  check_size(gained, n, "gained");
+  const bool use_ref = model == 0 && !flat;
+  if (use_ref) {
+    check_size(ref_mean, n * d, "ref_mean");
+    check_size(ref_prec, n * d * d, "ref_prec");
+  }
+  check_size(index, m, "index");
+  check_size(values, m * d, "values");
+  py::ssize_t ps;
+  if (obs_prec.size() == m * d * d)
+    ps = d * d;
+  else if (obs_prec.size() == d * d)
+    ps = 0;
+  else
+    throw py::value_error("obs_prec must have m * d * d or d * d elements");
+  if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
+  F64 r_mean({k, n, d}), r_prec({k, n, d, d}), r_gained({k, n}), r_count({k, n});
+  dyn::MvBatch b{n, d, mean.mutable_data(), prec.mutable_data(), rate.data(),
+                 use_ref ? ref_mean.data() : nullptr, use_ref ? ref_prec.data() : nullptr,
+                 gained.mutable_data(), nullptr, nullptr};
+  dyn::MvEvents ev{m, times.data(), index.data(), values.data(), obs_prec.data(), ps};
+  dyn::MvRecords rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+                     r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(3 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    b.logdet = scratch.data() + n;
+    status = dyn::integrate_mv(static_cast<dyn::Model>(model), flat, b, ev, rec, t0, t_end, scratch.data() + 2 * n);
+  }
+  if (status == dyn::kBadPrecision) throw py::value_error("a precision matrix is not positive definite");
+  check_status(status);
+  return py::make_tuple(r_mean, r_prec, r_gained, r_count);
+}
+
 }  // namespace
 
 namespace beds_bindings {
 
 void register_dynamics(py::module_& m) {
-  m.def("dynamics_integrate_normal", &integrate_normal, py::arg("mean"), py::arg("prec"), py::arg("rate"),
-        py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained"), py::arg("t0"), py::arg("t_end"),
+  m.def("dynamics_integrate_normal", &integrate_normal, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
+        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"),
         py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"), py::arg("record_times"),
         py::arg("model"), py::arg("flat"),
         "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
         "Updates mean, prec, gained in place (state at t_end) and returns the records "
         "(mean, prec, gained, count), each of shape (k, n).");
-  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta"), py::arg("rate"), py::arg("ref_eta"),
+  m.def("dynamics_integrate_mv_normal", &integrate_mv, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
+        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"),
+        py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"),
+        py::arg("record_times"), py::arg("model"), py::arg("flat"),
+        "Event-driven integration of full-covariance Gaussian beliefs in information form (private: use "
+        "beds.System.integrate). mean (n, d), prec (n, d, d) and gained (n) are updated in place (state at "
+        "t_end); obs_prec holds one (d, d) matrix per event or a single one. Returns the records "
+        "(mean (k, n, d), prec (k, n, d, d), gained (k, n), count (k, n)).");
+  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta").noconvert(), py::arg("rate"), py::arg("ref_eta"),
         py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
         py::arg("kappa_obs"), py::arg("record_times"),
         "Event-driven integration of von Mises beliefs in natural parameters (private: use "

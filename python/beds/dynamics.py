@@ -777,8 +777,11 @@ class System:
 
         Event ``e`` observes belief ``index[e]`` (a flat C-order index into the batch) at
         ``times[e]`` with value ``values[e]`` and precision ``precisions[e]`` (Gaussian: the
-        observation precision tau_D, per coordinate ``(m, d)`` for diag_normal, a matrix
-        ``(m, d, d)`` or vector for mv_normal; von Mises: the angle and its concentration kappa_D).
+        observation precision tau_D, per coordinate ``(m, d)`` for diag_normal; for mv_normal one
+        matrix per event ``(m, d, d)``, one shared matrix ``(d, d)`` or ``(1, d, d)``, or diagonal
+        vectors ``(m, d)`` / ``(d,)``, or a scalar times I (a 2-D ``(d, d)`` array is read as
+        per-event vectors when m == d: pass ``(1, d, d)`` then); von Mises: the angle and its
+        concentration kappa_D).  Values and precisions broadcast over the events.
         ``times`` must be nondecreasing and >= ``self.t``; between events each belief dissipates
         exactly.  The state is recorded at each time of ``record`` (nondecreasing, >= ``self.t``;
         default: ``t_end``) after the events at that same time.  Returns the system at ``t_end``
@@ -834,7 +837,10 @@ class System:
         ev_shape = {"normal": (), "diag_normal": (self.dim,), "mv_normal": (self.dim,), "von_mises": ()}[self.kind]
         v = _f64(values, "values")
         r = _f64(precisions, "precisions")
-        matrix = self.kind == "mv_normal" and r.ndim >= 2 and r.shape[-2:] == (self.dim, self.dim) and r.ndim != 2
+        # full Gaussians: (m, d, d) or (1, d, d) matrices, a shared (d, d) matrix (unless m == d: then a 2-D
+        # array is read as per-event vectors (m, d)), vectors (m, d) or (d,) (diagonal), or a scalar (times I)
+        matrix = self.kind == "mv_normal" and r.ndim >= 2 and r.shape[-2:] == (self.dim, self.dim) and \
+            (r.ndim != 2 or m != self.dim)
         # scalars stay scalars for the scalar kinds (the loop broadcasts them with stride 0)
         if not (self.kind in ("normal", "von_mises") and v.ndim == 0):
             v = _bcast(v, (m,) + ev_shape, "values")
@@ -856,6 +862,15 @@ class System:
                 raise ValueError(f"index out of range [0, {n}): index[{k}] = {int(idx[k])}")
             check_domain("values", v, "real")
             check_domain("precisions", r, "real" if matrix else "nonnegative")
+            if matrix and m:
+                rr = r[:1] if r.strides[0] == 0 else r
+                if not np.allclose(rr, np.swapaxes(rr, -1, -2), rtol=1e-10, atol=0.0):
+                    raise ValueError("precisions must be symmetric matrices")
+                lo = np.linalg.eigvalsh(rr).min(axis=-1)
+                bad = np.flatnonzero(lo < -1e-12 * np.abs(rr).max(axis=(-1, -2)))
+                if bad.size:
+                    raise ValueError(f"precisions must be positive semi-definite; precisions[{bad[0]}] has "
+                                     f"eigenvalue {lo[bad[0]]!r}")
         elif self.kind in ("diag_normal", "mv_normal"):
             # these kinds expand or loop over the events in Python: check them up front
             return self._events(times, index, values, precisions, record, t_end, full=True)
@@ -951,61 +966,43 @@ class System:
         shape = self.batch_shape
         d = self.dim
         n = int(np.prod(shape, dtype=np.int64))
-        flat_sys = System("mv_normal", {"mean": self._state["mean"].reshape(n, d).copy(),
-                                        "precision": self._state["precision"].reshape(n, d, d).copy()},
-                          self._rate.reshape(n), self.model,
-                          None if self._ref is None else {k2: a.reshape((n,) + a.shape[len(shape):])
-                                                          for k2, a in self._ref.items()},
-                          self.eps, self.rule, self.t, self._frozen.reshape(n))
-        mean, prec = flat_sys._state["mean"], flat_sys._state["precision"]
+        m = t.shape[0]
+        mean = np.ascontiguousarray(self._state["mean"], dtype=np.float64).reshape(n, d).copy()
+        prec = np.ascontiguousarray(self._state["precision"], dtype=np.float64).reshape(n, d, d).copy()
         ld0 = np.linalg.slogdet(prec)[1]
-        t_last = np.full(n, self.t)
+        rate = np.ascontiguousarray(self._rate_live(), dtype=np.float64).reshape(-1)
+        flat = self._ref is None or self.model == "additive"
+        if flat:
+            rm = rp = np.zeros(0)
+        else:
+            rm = np.ascontiguousarray(self._ref["mean"], dtype=np.float64).reshape(-1)
+            rp = np.ascontiguousarray(self._ref["precision"], dtype=np.float64).reshape(-1)
+        # observation precisions: one (d, d) matrix per event, or a single one shared by all events
+        if m == 0:
+            obs = np.eye(d)
+        else:
+            shared = r.strides[0] == 0
+            rr = r[0] if shared else r
+            if r.ndim == 2:                              # vectors: diagonal matrices
+                rr = rr[..., :, None] * np.eye(d)
+            obs = np.ascontiguousarray(rr, dtype=np.float64)
         gained = np.zeros(n)
-        count = np.zeros(n)
-        eye = np.eye(d)
+        model = 0 if self.model == "multiplicative" else 1
+        r_mean, r_prec, r_gain, r_count = _core.dynamics_integrate_mv_normal(
+            mean, prec, rate, rm, rp, gained, float(self.t), float(te), np.ascontiguousarray(t),
+            np.ascontiguousarray(idx), np.ascontiguousarray(v, dtype=np.float64), obs, np.ascontiguousarray(rec),
+            model, bool(flat and model == 0))
         k = rec.shape[0]
-        out_m = np.empty((k, n, d))
-        out_p = np.empty((k, n, d, d))
-        out_g = np.empty((k, n))
-        out_c = np.empty((k, n))
-
-        def dissipated_all(tt: float) -> dict[str, np.ndarray]:
-            sub = System("mv_normal", {"mean": mean, "precision": prec}, flat_sys._rate, self.model,
-                         flat_sys._ref, None, self.rule, 0.0, flat_sys._frozen)
-            # per-belief elapsed times: dissipate each by its own dt
-            return sub._dissipated_state(tt - t_last)
-
-        j = 0
-        for e in range(t.shape[0]):
-            te_e = float(t[e])
-            while j < k and rec[j] < te_e:
-                st = dissipated_all(float(rec[j]))
-                out_m[j], out_p[j], out_g[j], out_c[j] = st["mean"], st["precision"], gained, count
-                j += 1
-            i = int(idx[e])
-            one = System("mv_normal", {"mean": mean[i:i + 1], "precision": prec[i:i + 1]}, flat_sys._rate[i:i + 1],
-                         self.model, None if flat_sys._ref is None else {k2: a[i:i + 1] for k2, a in flat_sys._ref.items()},
-                         None, self.rule, 0.0)
-            st = one._dissipated_state(te_e - t_last[i])
-            rmat = r[e] if r[e].ndim == 2 else np.diag(r[e])
-            p2 = st["precision"][0] + rmat
-            h = st["precision"][0] @ st["mean"][0] + rmat @ v[e]
-            gained[i] += 0.5 * (np.linalg.slogdet(p2)[1] - np.linalg.slogdet(st["precision"][0])[1])
-            mean[i] = np.linalg.solve(p2, h)
-            prec[i] = p2
-            t_last[i] = te_e
-            count[i] += 1
-        for jj in range(j, k):
-            st = dissipated_all(float(rec[jj]))
-            out_m[jj], out_p[jj], out_g[jj], out_c[jj] = st["mean"], st["precision"], gained, count
-        st = dissipated_all(te)
-        diss = out_g - 0.5 * (np.linalg.slogdet(out_p)[1] - ld0)
-        if self.model == "multiplicative" and self._ref is None:
-            diss = 0.5 * d * flat_sys._rate[None, :] * np.where(flat_sys._frozen, 0.0, 1.0)[None, :] * (rec - self.t)[:, None]
-            out_g = diss + 0.5 * (np.linalg.slogdet(out_p)[1] - ld0)
-        ent = d * _HALF_LOG_2PI_E - 0.5 * np.linalg.slogdet(out_p)[1]
-        traj = Trajectory("mv_normal", rec, out_m.reshape((k,) + shape + (d,)), out_p.reshape((k,) + shape + (d, d)),
-                          ent.reshape((k,) + shape), out_g.reshape((k,) + shape), diss.reshape((k,) + shape),
-                          out_c.reshape((k,) + shape), temperature)
-        final = self._replace({"mean": st["mean"].reshape(shape + (d,)), "precision": st["precision"].reshape(shape + (d, d))}, t=te)
+        ld = np.linalg.slogdet(r_prec)[1]
+        half = 0.5 * (ld - ld0)
+        if flat and model == 0:
+            diss = 0.5 * d * rate[None, :] * (rec - self.t)[:, None]
+            r_gain = diss + half
+        else:
+            diss = r_gain - half
+        ent = d * _HALF_LOG_2PI_E - 0.5 * ld
+        traj = Trajectory("mv_normal", rec, r_mean.reshape((k,) + shape + (d,)), r_prec.reshape((k,) + shape + (d, d)),
+                          ent.reshape((k,) + shape), r_gain.reshape((k,) + shape), diss.reshape((k,) + shape),
+                          r_count.reshape((k,) + shape), temperature)
+        final = self._replace({"mean": mean.reshape(shape + (d,)), "precision": prec.reshape(shape + (d, d))}, t=te)
         return final, traj
