@@ -363,6 +363,46 @@ def test_integrator_matches_reference_loop(rng, model):
     np.testing.assert_array_equal(tr.observations[0], 0)
 
 
+@pytest.mark.parametrize("model", ["flat", "reference", "additive"])
+@pytest.mark.parametrize("scalar_prec", [False, True])
+def test_integrator_regular_stream_matches_reference_loop(rng, model, scalar_prec):
+    # every belief observed at each step (the vectorized path for runs of consecutive beliefs),
+    # with some steps shuffled or partial (the per-event path), and runs longer than a block
+    n, steps = 300, 12
+    times, index = [], []
+    for k in range(steps):
+        order = np.arange(n) if k % 3 else rng.permutation(n)
+        if k % 4 == 1:
+            order = order[: n // 2]
+        times.append(np.full(order.size, 0.1 * (k + 1) + (0.05 if k % 5 == 2 else 0.0)))
+        index.append(order)
+    t = np.concatenate(times)
+    idx = np.concatenate(index)
+    v = rng.normal(size=t.size)
+    r = np.full(t.size, 1.5) if scalar_prec else rng.uniform(0.1, 3.0, t.size)
+    mean0, prec0 = rng.normal(size=n), rng.uniform(0.5, 3, n)
+    gamma = np.full(n, 0.7)
+    gamma[::7] = 0.2
+    ref_mean, ref_prec = rng.normal(size=n), rng.uniform(0.1, 1.0, n)
+    kw = {"flat": {"gamma": gamma}, "reference": {"gamma": gamma, "reference": (ref_mean, ref_prec)},
+          "additive": {"q": gamma}}[model]
+    args = {"flat": (gamma, None, np.zeros(n), np.zeros(n)), "reference": (gamma, None, ref_mean, ref_prec),
+            "additive": (None, gamma, None, None)}[model]
+    s = beds.System.normal(mean0, precision=prec0, **kw)
+    rec = np.array([0.35, 0.6, 1.3])
+    _, tr = s.integrate(t, idx, v, 1.5 if scalar_prec else r, record=rec)
+    ref = _reference_loop(mean0, prec0, *args, t, idx, v, r, rec)
+    for j, (mu, tau, g) in enumerate(ref):
+        np.testing.assert_allclose(tr.mean[j], mu, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(tr.precision[j], tau, rtol=1e-12)
+        np.testing.assert_allclose(tr.info_gained[j], g, rtol=1e-11, atol=1e-13)
+    # a bad value inside a run is still reported
+    v2 = v.copy()
+    v2[n + 5] = np.inf
+    with pytest.raises(ValueError, match=r"values must be finite"):
+        s.integrate(t, idx, v2, r)
+
+
 def test_integrator_batch_shape_and_empty_stream():
     s = beds.System.normal(np.zeros((2, 3)), var=1.0, gamma=0.5)
     fin, tr = s.integrate([1.0], [4], [2.0], 1.0, record=[0.5, 2.0])

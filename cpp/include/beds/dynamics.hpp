@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 
+
 namespace beds {
 namespace dynamics {
 
@@ -120,6 +121,94 @@ inline void record_all(const NormalBatch& b, const double* count, double t, doub
   }
 }
 
+// A run of events at the same time on consecutive beliefs i0, i0 + 1, ... (a regular stream
+// observes every belief at each step), processed in blocks: first the decay factors (exp reused
+// while gamma dt repeats, as it does in a regular stream), then a straight-line update that the
+// compiler vectorizes over the beliefs.  VS / PS: values / precisions have stride 1 (else 0: one
+// value broadcast), so that the loop has unit-stride or invariant loads only (SSE2 has no
+// gathers).  Returns false if a value or precision is bad.
+// The update of one block of a run; restrict pointers (the arrays never overlap) let the compiler
+// vectorize it without run-time alias checks.  Returns nonzero if a value or precision is bad.
+template <Model M, bool Flat, bool VS, bool PS>
+inline std::int64_t run_block(double* __restrict mean, double* __restrict prec, double* __restrict last,
+                              double* __restrict cnt, double* __restrict gained, const double* __restrict ref_mean,
+                              const double* __restrict ref_prec, const double* __restrict decay,
+                              const double* __restrict vals, const double* __restrict precs, std::ptrdiff_t kn,
+                              double t) {
+  std::int64_t bad = 0;
+  const double v0 = vals[0], td0 = precs[0];  // broadcast operands (stride 0), loaded once
+  for (std::ptrdiff_t k = 0; k < kn; ++k) {
+    const double v = VS ? vals[k] : v0, td = PS ? precs[k] : td0;
+    bad |= static_cast<std::int64_t>(!((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)));
+    double mu = mean[k], tau = prec[k];
+    if (M == Model::multiplicative) {
+      const double a = decay[k];
+      if (Flat) {
+        tau *= a;
+      } else {
+        const double w = (1.0 - a) * ref_prec[k];
+        const double t2 = a * tau + w;
+        mu = (a * tau * mu + w * ref_mean[k]) / t2;
+        tau = t2;
+      }
+    } else {
+      tau = tau / (1.0 + decay[k] * tau);
+    }
+    const double tp = tau + td;
+    if (kTrackGained<M, Flat>) gained[k] += 0.5 * std::log1p(td / tau);
+    mean[k] = mu + (td / tp) * (v - mu);
+    prec[k] = tp;
+    last[k] = t;
+    cnt[k] += 1.0;
+  }
+  return bad;
+}
+
+template <Model M, bool Flat, bool VS, bool PS>
+inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff_t e, std::ptrdiff_t i0,
+                       std::ptrdiff_t len, double t, double* count) {
+  constexpr std::ptrdiff_t kBlock = 256;
+  double decay[kBlock];
+  double last_x = 0.0, last_a = 1.0;
+  std::int64_t bad = 0;
+  for (std::ptrdiff_t k0 = 0; k0 < len; k0 += kBlock) {
+    const std::ptrdiff_t kn = len - k0 < kBlock ? len - k0 : kBlock;
+    const std::ptrdiff_t i = i0 + k0;
+    const double* vals = ev.value + (e + k0) * ev.value_stride;
+    const double* precs = ev.obs_prec + (e + k0) * ev.prec_stride;
+    const double* last = b.t_last + i;
+    const double* rate = b.rate + i;
+    for (std::ptrdiff_t k = 0; k < kn; ++k) {
+      const double x = rate[k] * (t - last[k]);
+      if (M == Model::multiplicative) {
+        if (x != last_x) {
+          last_x = x;
+          last_a = std::exp(-x);
+        }
+        decay[k] = last_a;
+      } else {
+        decay[k] = x;  // q dt
+      }
+    }
+    bad |= run_block<M, Flat, VS, PS>(b.mean + i, b.prec + i, b.t_last + i, count + i, b.gained + i,
+                                      Flat ? nullptr : b.ref_mean + i, Flat ? nullptr : b.ref_prec + i, decay, vals,
+                                      precs, kn, t);
+  }
+  return bad == 0;
+}
+
+template <Model M, bool Flat>
+inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff_t e, std::ptrdiff_t i0,
+                       std::ptrdiff_t len, double t, double* count) {
+  if (ev.value_stride)
+    return ev.prec_stride ? update_run<M, Flat, true, true>(b, ev, e, i0, len, t, count)
+                          : update_run<M, Flat, true, false>(b, ev, e, i0, len, t, count);
+  return ev.prec_stride ? update_run<M, Flat, false, true>(b, ev, e, i0, len, t, count)
+                        : update_run<M, Flat, false, false>(b, ev, e, i0, len, t, count);
+}
+
+constexpr std::ptrdiff_t kMinRun = 8;
+
 // Processes the events in time order, records the state at the record times (after the events
 // at the same time), and leaves the state of every belief at t_end (>= every time) in b.
 // `count` [n] is scratch for the number of observations per belief.
@@ -146,6 +235,17 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     }
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
+    // a run of simultaneous events on consecutive beliefs: the vectorized path
+    std::ptrdiff_t len = 1;
+    while (e + len < ev.m && ev.time[e + len] == t && ev.index[e + len] == i + len && i + len < n) ++len;
+    if (len >= kMinRun) {
+      if (!update_run<M, Flat>(b, ev, e, i, len, t, count)) {
+        for (std::ptrdiff_t k = 0; k < len; ++k)
+          if (const int st = check_event(ev, e + k, t)) return st;
+      }
+      e += len - 1;
+      continue;
+    }
     double mu = b.mean[i], tau = b.prec[i];
     const double dt = t - b.t_last[i];
     if (M == Model::multiplicative) {
