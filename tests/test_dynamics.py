@@ -274,22 +274,43 @@ def test_von_mises_integrator_matches_loop(rng):
     eta = s.eta
     reta = 0.7 * np.array([math.cos(0.3), math.sin(0.3)])
     last = np.zeros(n)
+    gained = np.zeros(n)
     j = 0
     for e in range(m):
         while j < rec.size and rec[j] < t[e]:
             a = np.exp(-gamma * (rec[j] - last))[:, None]
             ref_state = a * eta + (1 - a) * reta
             np.testing.assert_allclose(tr.precision[j], np.hypot(*ref_state.T), rtol=1e-12)
+            np.testing.assert_allclose(tr.info_gained[j], gained, rtol=1e-11, atol=1e-13)
             j += 1
         i = idx[e]
         a = math.exp(-gamma[i] * (t[e] - last[i]))
-        eta[i] = a * eta[i] + (1 - a) * reta + kd[e] * np.array([math.cos(x[e]), math.sin(x[e])])
+        pre = a * eta[i] + (1 - a) * reta
+        eta[i] = pre + kd[e] * np.array([math.cos(x[e]), math.sin(x[e])])
+        gained[i] += von_mises_entropy(np.hypot(*pre)) - von_mises_entropy(np.hypot(*eta[i]))
         last[i] = t[e]
     a = np.exp(-gamma * (10.0 - last))[:, None]
     final = a * eta + (1 - a) * reta
     np.testing.assert_allclose(fin.eta, final, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(tr.mean[-1], np.arctan2(final[:, 1], final[:, 0]), rtol=1e-12, atol=1e-14)
     np.testing.assert_array_equal(tr.observations[-1], np.bincount(idx, minlength=n))
+    np.testing.assert_allclose(tr.info_gained[-1], gained, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(tr.info_gained - tr.info_dissipated, s.entropy() - tr.entropy, atol=1e-12)
+
+
+def test_von_mises_dissipation_entropy():
+    # no observations: the dissipated information is the entropy increase; kappa decays as e^(-gamma t)
+    s = beds.System.von_mises([0.0, 2.0], [30.0, 3.0], gamma=0.5)
+    _, tr = s.integrate(np.array([]), np.array([], dtype=np.int64), np.array([]), np.array([]),
+                        record=[0.0, 1.0, 4.0])
+    np.testing.assert_allclose(tr.precision, np.array([30.0, 3.0]) * np.exp(-0.5 * np.array([0, 1.0, 4.0]))[:, None],
+                               rtol=1e-14)
+    np.testing.assert_allclose(tr.info_dissipated, tr.entropy - tr.entropy[0], atol=1e-14)
+    np.testing.assert_array_equal(tr.info_gained, 0.0)
+    # large kappa: the Gaussian limit, entropy rising at gamma / 2 per unit time
+    big = beds.System.von_mises(0.0, 1e6, gamma=0.5)
+    _, tb = big.integrate(np.array([]), np.array([], dtype=np.int64), np.array([]), np.array([]), record=[1.0])
+    np.testing.assert_allclose(tb.info_dissipated, 0.25, rtol=1e-5)
 
 
 # ----------------------------------------------------------------------------- integrator

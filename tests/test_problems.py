@@ -70,3 +70,33 @@ def test_tracking_scan_exponents():
     m = r["moving_exponents"]
     # measured: P ~ v^1 tau*^1.5 at the best gamma (not v^2 tau* as conjectured)
     assert abs(m["speed"] - 1.0) < 0.15 and 1.3 < m["tau"] < 1.8
+
+
+def test_classify_other_kinds():
+    rng = np.random.default_rng(4)
+    steps = 400
+    t = np.arange(1, steps + 1) * 0.05
+    # von Mises: angular error (wraps around pi), circular variance; energy from the observation count
+    s = beds.System.von_mises(np.zeros(2), 1.0, gamma=0.2)
+    x = np.pi - 0.05 + 0.1 * rng.standard_normal(2 * steps)          # around the cut at +-pi
+    _, tr = s.integrate(np.repeat(t, 2), np.tile([0, 1], steps), x, 5.0, record=np.linspace(0, 20, 41))
+    v = problems.classify(tr, np.pi - 0.05, delta=0.3, eps=0.05, energy_per_observation=1.0)
+    assert v.maintainable.all() and v.crystallizable.all()
+    np.testing.assert_allclose(v.total_energy, steps)
+    circ = 1 - beds.dynamics.von_mises_mean_resultant(tr.precision)[1]
+    err = np.abs(np.angle(np.exp(1j * (tr.mean - (np.pi - 0.05)))))
+    np.testing.assert_allclose(v.divergence, np.sqrt(err**2 + circ))
+    vl = problems.classify(tr, np.pi - 0.05, delta=0.3, eps=0.05)      # Landauer energy
+    np.testing.assert_allclose(vl.total_energy, beds.energy.joules(tr.info_dissipated[-1]))
+    # full Gaussian: W2 to a point uses the trace of the covariance
+    m = beds.System.mv_normal(np.zeros(2), np.eye(2), gamma=0.3)
+    _, tm = m.integrate(t, np.zeros(steps, dtype=np.int64), np.tile([1.0, -1.0], (steps, 1)), 4.0,
+                        record=np.linspace(0, 20, 21))
+    vm = problems.classify(tm, [1.0, -1.0], delta=0.5, eps=0.1, rule="max_eig")
+    cov = np.linalg.inv(tm.precision)
+    err = np.linalg.norm(tm.mean - [1.0, -1.0], axis=-1)
+    np.testing.assert_allclose(vm.divergence, np.sqrt(err**2 + np.trace(cov, axis1=-2, axis2=-1)))
+    assert vm.crystallizable and vm.maintainable
+    # a target that does not broadcast
+    with pytest.raises(ValueError, match="target"):
+        problems.classify(tm, [1.0, 2.0, 3.0], delta=0.5, eps=0.1)

@@ -83,17 +83,19 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);
 }
 
-py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, double t0, double t_end, F64 times, I64 index,
+py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, F64 gained, double t0, double t_end, F64 times, I64 index,
                               F64 angles, F64 kappa_obs, F64 record_times) {
   const py::ssize_t n = rate.size(), m = times.size(), k = record_times.size();
   check_size(eta, 2 * n, "eta");
   check_size(ref_eta, 2 * n, "ref_eta");
+  check_size(gained, n, "gained");
   check_size(index, m, "index");
   const py::ssize_t vs = event_stride(angles, m, "angles"), ps = event_stride(kappa_obs, m, "kappa_obs");
-  F64 r_eta({k, n, py::ssize_t(2)}), r_count({k, n});
-  dyn::VonMisesBatch b{n, eta.mutable_data(), rate.data(), ref_eta.data(), nullptr};
+  F64 r_eta({k, n, py::ssize_t(2)}), r_gained({k, n}), r_count({k, n});
+  dyn::VonMisesBatch b{n, eta.mutable_data(), rate.data(), ref_eta.data(), gained.mutable_data(), nullptr};
   dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data(), vs, ps};
-  dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_count.mutable_data()};
+  dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_gained.mutable_data(),
+                           r_count.mutable_data()};
   int status;
   {
     py::gil_scoped_release release;
@@ -102,7 +104,7 @@ py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, double t0, double 
     status = dyn::integrate_von_mises(b, ev, rec, t0, t_end, scratch.data() + n);
   }
   check_status(status);
-  return py::make_tuple(r_eta, r_count);
+  return py::make_tuple(r_eta, r_gained, r_count);
 }
 
 py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0, double t_end,
@@ -168,10 +170,11 @@ void register_dynamics(py::module_& m) {
         "t_end); obs_prec holds one (d, d) matrix per event or a single one. Returns the records "
         "(mean (k, n, d), prec (k, n, d, d), gained (k, n), count (k, n)).");
   m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta").noconvert(), py::arg("rate"), py::arg("ref_eta"),
-        py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
+        py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
         py::arg("kappa_obs"), py::arg("record_times"),
         "Event-driven integration of von Mises beliefs in natural parameters (private: use "
-        "beds.System.integrate). Updates eta in place and returns the records (eta (k, n, 2), count (k, n)).");
+        "beds.System.integrate). Updates eta and gained (the entropy drops of the observations, nats) in place "
+        "and returns the records (eta (k, n, 2), gained (k, n), count (k, n)).");
 }
 
 }  // namespace beds_bindings

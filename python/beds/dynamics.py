@@ -220,7 +220,9 @@ class Trajectory:
       against dissipation (MATH.md section 7: at rate ``gamma k_B T / 2`` per coordinate for the
       multiplicative model); :meth:`operational_energy` gives ``E_obs`` times the observation count.
 
-    For von Mises beliefs the information terms are None (only the entropy is recorded).
+    For von Mises beliefs the information gained by an observation is its entropy drop
+    ``H(pre) - H(post)`` (negative when an observation contradicts the belief and lowers kappa),
+    and the dissipated information the entropy produced between observations.
     """
 
     kind: str
@@ -228,16 +230,14 @@ class Trajectory:
     mean: np.ndarray
     precision: np.ndarray
     entropy: np.ndarray
-    info_gained: np.ndarray | None
-    info_dissipated: np.ndarray | None
+    info_gained: np.ndarray
+    info_dissipated: np.ndarray
     observations: np.ndarray
     temperature: float
 
     @property
-    def energy(self) -> np.ndarray | None:
+    def energy(self) -> np.ndarray:
         """Cumulative Landauer energy ``k_B T info_dissipated`` (J)."""
-        if self.info_dissipated is None:
-            return None
         return BOLTZMANN * self.temperature * self.info_dissipated
 
     def operational_energy(self, energy_per_observation: Any) -> np.ndarray:
@@ -258,8 +258,6 @@ class Trajectory:
     def entropy_production_rate(self) -> np.ndarray:
         """Mean entropy production by dissipation between consecutive records, nats per unit time,
         shape ``(k - 1,) + batch``."""
-        if self.info_dissipated is None:
-            raise ValueError("the information terms are not recorded for von Mises beliefs")
         dt = np.diff(self.times).reshape((-1,) + (1,) * (self.info_dissipated.ndim - 1))
         return np.diff(self.info_dissipated, axis=0) / dt
 
@@ -951,15 +949,20 @@ class System:
         rate = np.ascontiguousarray(self._rate_live(), dtype=np.float64).reshape(-1)
         reta = (np.zeros_like(eta) if self._ref is None
                 else np.ascontiguousarray(self._ref["eta"], dtype=np.float64).reshape(-1))
-        r_eta, r_count = _core.dynamics_integrate_von_mises(
-            eta, rate, reta, float(self.t), float(te), np.ascontiguousarray(t), np.ascontiguousarray(idx),
+        gained = np.zeros(eta.size // 2)
+        h0 = von_mises_entropy(np.hypot(eta[0::2], eta[1::2]))
+        r_eta, r_gain, r_count = _core.dynamics_integrate_von_mises(
+            eta, rate, reta, gained, float(self.t), float(te), np.ascontiguousarray(t), np.ascontiguousarray(idx),
             np.ascontiguousarray(v), np.ascontiguousarray(r), np.ascontiguousarray(rec))
         k = rec.shape[0]
         r_eta = r_eta.reshape((k,) + shape + (2,))
         kap = np.hypot(r_eta[..., 0], r_eta[..., 1])
         mu = np.arctan2(r_eta[..., 1], r_eta[..., 0])
-        traj = Trajectory("von_mises", rec, mu, kap, von_mises_entropy(kap), None, None,
-                          r_count.reshape((k,) + shape), temperature)
+        ent = von_mises_entropy(kap)
+        r_gain = r_gain.reshape((k,) + shape)
+        # dissipated = gained - (H(t0) - H(t))
+        diss = r_gain - (h0.reshape(shape) - ent)
+        traj = Trajectory("von_mises", rec, mu, kap, ent, r_gain, diss, r_count.reshape((k,) + shape), temperature)
         return self._replace({"eta": eta.reshape(shape + (2,))}, t=te), traj
 
     def _integrate_mv(self, t, idx, v, r, rec, te, temperature):

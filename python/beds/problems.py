@@ -183,8 +183,6 @@ def classify(trajectory: Trajectory, target: Any, *, delta: float, eps: float, s
     # energy and power
     if energy_per_observation is None:
         energy = tr.energy
-        if energy is None:
-            raise ValueError("von Mises trajectories record no information terms: give energy_per_observation")
     else:
         energy = tr.operational_energy(energy_per_observation)
     dt = np.diff(times).reshape((-1,) + (1,) * (energy.ndim - 1))

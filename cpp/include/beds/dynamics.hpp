@@ -287,11 +287,45 @@ inline int integrate_normal(Model model, bool flat, const NormalBatch& b, const 
 }
 
 // ----------------------------------------------------------------------------- von Mises
+// Entropy of vM(mu, kappa) in nats, ln(2 pi I0(kappa)) - kappa A(kappa), A = I1/I0: power series of
+// I0 and I1 below kappa = 25 (stopped when the terms no longer change the sums), Hankel's
+// asymptotic series above (20 terms); the same algorithm as beds.dynamics.von_mises_mean_resultant.
+inline double vm_entropy(double k) {
+  double log_i0e, a;
+  if (k < 25.0) {
+    const double x = 0.25 * k * k;
+    double t0 = 1.0, t1 = 1.0, s0 = 1.0, s1 = 1.0;
+    for (int j = 1; j < 60; ++j) {
+      t0 *= x / (static_cast<double>(j) * j);
+      t1 *= x / (static_cast<double>(j) * (j + 1));
+      s0 += t0;
+      s1 += t1;
+      if (t0 < 1e-17 * s0) break;
+    }
+    log_i0e = std::log(s0) - k;
+    a = 0.5 * k * s1 / s0;
+  } else {
+    const double z = 1.0 / (8.0 * k);
+    double c0 = 1.0, c1 = 1.0, a0 = 1.0, a1 = 1.0;
+    for (int j = 1; j < 20; ++j) {
+      const double odd = static_cast<double>(2 * j - 1) * (2 * j - 1);
+      c0 = c0 * odd * z / j;
+      c1 = -c1 * (4.0 - odd) * z / j;
+      a0 += c0;
+      a1 += c1;
+    }
+    log_i0e = std::log(a0) - 0.5 * std::log(2.0 * 3.141592653589793238 * k);
+    a = a1 / a0;
+  }
+  return 1.8378770664093454836 + log_i0e + k * (1.0 - a);  // ln(2 pi) + ...
+}
+
 struct VonMisesBatch {
   std::ptrdiff_t n;
   double* eta;            // [n, 2] in/out, natural parameters kappa (cos mu, sin mu)
   const double* rate;     // [n] gamma
   const double* ref_eta;  // [n, 2] reference natural parameters (zeros: uniform reference)
+  double* gained;         // [n] in/out: sum over observations of the entropy drop H(pre) - H(post), nats
   double* t_last;         // [n] scratch
 };
 
@@ -299,6 +333,7 @@ struct VonMisesRecords {
   std::ptrdiff_t k;
   const double* time;  // [k]
   double* eta;         // [k, n, 2]
+  double* gained;      // [k, n]
   double* count;       // [k, n]
 };
 
@@ -308,12 +343,14 @@ inline void vm_dissipate_one(const VonMisesBatch& b, std::ptrdiff_t i, double dt
   e1 = a * e1 + (1.0 - a) * b.ref_eta[2 * i + 1];
 }
 
-inline void vm_record_all(const VonMisesBatch& b, const double* count, double t, double* out_eta, double* out_count) {
+inline void vm_record_all(const VonMisesBatch& b, const double* count, double t, double* out_eta, double* out_gained,
+                          double* out_count) {
   for (std::ptrdiff_t i = 0; i < b.n; ++i) {
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
     out_eta[2 * i] = e0;
     out_eta[2 * i + 1] = e1;
+    out_gained[i] = b.gained[i];
     out_count[i] = count[i];
   }
 }
@@ -333,7 +370,7 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
     if (const int st = check_event(ev, e, t_prev)) return st;
     t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
-      vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.count + j * n);
+      vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.gained + j * n, rec.count + j * n);
       ++j;
     }
     const std::int64_t i = ev.index[e];
@@ -341,12 +378,15 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
     const double x = ev.value[e * ev.value_stride], kd = ev.obs_prec[e * ev.prec_stride];
-    b.eta[2 * i] = e0 + kd * std::cos(x);
-    b.eta[2 * i + 1] = e1 + kd * std::sin(x);
+    const double f0 = e0 + kd * std::cos(x), f1 = e1 + kd * std::sin(x);
+    b.gained[i] += vm_entropy(std::hypot(e0, e1)) - vm_entropy(std::hypot(f0, f1));
+    b.eta[2 * i] = f0;
+    b.eta[2 * i + 1] = f1;
     b.t_last[i] = t;
     count[i] += 1.0;
   }
-  for (; j < rec.k; ++j) vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.count + j * n);
+  for (; j < rec.k; ++j)
+    vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.gained + j * n, rec.count + j * n);
   for (std::ptrdiff_t i = 0; i < n; ++i) {
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t_end - b.t_last[i], e0, e1);
