@@ -91,21 +91,26 @@ inline double mv_dissipate(const MvBatch& b, std::ptrdiff_t i, double dt, MvWork
     CMatMap pr(b.ref_prec + i * d * d, d, d);
     CVecMap mr(b.ref_mean + i * d, d);
     w.p = a * p0 + (1.0 - a) * pr;
-    w.h = a * (p0 * mu0) + (1.0 - a) * (pr * mr);
+    w.h.noalias() = a * (p0 * mu0);
+    w.h.noalias() += (1.0 - a) * (pr * mr);
     w.llt.compute(w.p);
     if (w.llt.info() != Eigen::Success) return std::nan("");
-    w.mu = w.llt.solve(w.h);
+    w.mu = w.h;
+    w.llt.solveInPlace(w.mu);
     return llt_logdet(w.llt);
   }
   // additive: Sigma' = Lambda^-1 + q dt I, Lambda' = Sigma'^-1
   w.llt.compute(p0);
   if (w.llt.info() != Eigen::Success) return std::nan("");
-  w.s = w.llt.solve(Eigen::MatrixXd::Identity(d, d));
+  w.s.setIdentity();
+  w.llt.solveInPlace(w.s);
   w.s.diagonal().array() += b.rate[i] * dt;
   w.llt.compute(w.s);
   if (w.llt.info() != Eigen::Success) return std::nan("");
-  w.p = w.llt.solve(Eigen::MatrixXd::Identity(d, d));
-  w.p = 0.5 * (w.p + w.p.transpose()).eval();
+  w.p.setIdentity();
+  w.llt.solveInPlace(w.p);
+  w.s = 0.5 * (w.p + w.p.transpose());
+  w.p = w.s;
   w.mu = mu0;
   return -llt_logdet(w.llt);
 }
@@ -153,12 +158,14 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
     if (!(ld_pre == ld_pre)) return kBadPrecision;
     CMatMap r(ev.obs_prec + e * ev.prec_stride, d, d);
     CVecMap y(ev.value + e * d, d);
-    w.h = w.p * w.mu + r * y;
+    w.h.noalias() = w.p * w.mu;
+    w.h.noalias() += r * y;
     w.p += r;
     w.llt.compute(w.p);
     if (w.llt.info() != Eigen::Success) return kBadPrecision;
     const double ld_post = llt_logdet(w.llt);
-    VecMap(b.mean + i * d, d) = w.llt.solve(w.h);
+    w.llt.solveInPlace(w.h);
+    VecMap(b.mean + i * d, d) = w.h;
     MatMap(b.prec + i * d * d, d, d) = w.p;
     b.gained[i] += 0.5 * (ld_post - ld_pre);
     b.logdet[i] = ld_post;
