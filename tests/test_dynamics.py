@@ -519,3 +519,44 @@ def test_trajectory_energy_and_belief_conversion():
     np.testing.assert_allclose(b.std**2, fin.var)
     d = beds.System.from_belief(beds.DiagNormal(np.zeros(2), np.ones(2)), gamma=0.1)
     assert d.kind == "diag_normal" and isinstance(d.belief, beds.DiagNormal)
+
+
+@pytest.mark.parametrize("kind", ["normal", "reference", "additive", "diag", "mv", "von_mises"])
+def test_integration_splits_exactly(rng, kind):
+    # integrating to t1 and continuing from the returned system equals one integration (the state at
+    # t_end is exact, records are unaffected by where the stream is split)
+    n, m = 4, 120
+    t, idx, v, r = _stream(rng, n, m)
+    if kind == "normal":
+        s = beds.System.normal(rng.normal(size=n), var=1.0, gamma=0.3)
+    elif kind == "reference":
+        s = beds.System.normal(rng.normal(size=n), var=1.0, gamma=0.3, reference=(0.5, 0.2))
+    elif kind == "additive":
+        s = beds.System.normal(rng.normal(size=n), var=1.0, q=0.3)
+    elif kind == "diag":
+        s = beds.System.diag_normal(rng.normal(size=(n, 2)), var=1.0, gamma=[0.3, 0.1])
+        v = np.stack([v, -v], -1)
+        r = r[:, None]                   # numpy broadcasting: one precision per event for both coordinates
+    elif kind == "mv":
+        s = beds.System.mv_normal(rng.normal(size=(n, 2)), np.array([[1.0, 0.3], [0.3, 0.5]]), gamma=0.3)
+        v = np.stack([v, -v], -1)
+        r = r[:, None]
+    else:
+        s = beds.System.von_mises(rng.normal(size=n), 2.0, gamma=0.3)
+    full, tr = s.integrate(t, idx, v, r, record=[7.0], t_end=10.0)
+    cut = int(np.searchsorted(t, 5.0, side="right"))
+    half, _ = s.integrate(t[:cut], idx[:cut], v[:cut], r[:cut], t_end=5.0)
+    assert half.t == 5.0 and t[cut - 1] <= 5.0 < t[cut]
+    rest, tr2 = half.integrate(t[cut:], idx[cut:], v[cut:], r[cut:], record=[7.0], t_end=10.0)
+    np.testing.assert_allclose(rest.mean, full.mean, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(rest.precision, full.precision, rtol=1e-12)
+    np.testing.assert_allclose(tr2.mean, tr.mean, rtol=1e-12, atol=1e-13)
+    assert rest.t == full.t == 10.0
+
+
+def test_to_belief_without_the_new_families():
+    out = beds.dynamics.to_belief("mv_normal", {"mean": np.zeros(2), "cov": np.eye(2)})
+    if getattr(beds, "MVNormal", None) is None:
+        assert isinstance(out, tuple) and out[1].shape == (2, 2)
+    else:
+        assert isinstance(out, beds.MVNormal)
