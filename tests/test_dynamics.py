@@ -560,3 +560,43 @@ def test_to_belief_without_the_new_families():
         assert isinstance(out, tuple) and out[1].shape == (2, 2)
     else:
         assert isinstance(out, beds.MVNormal)
+
+
+@pytest.mark.parametrize("kind", ["normal", "additive", "von_mises", "mv"])
+def test_threads_give_identical_results(kind):
+    # large batches are split over threads by belief ranges: bit-identical results
+    rng = np.random.default_rng(7)
+    n, m = 1024, 70000 if kind != "mv" else 66000
+    t = np.sort(rng.uniform(0, 10, m))
+    idx = rng.integers(0, n, m)
+    v = rng.normal(size=m)
+    if kind == "normal":
+        s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.4)
+    elif kind == "additive":
+        s = beds.System.normal(np.zeros(n), var=1.0, q=0.4)
+    elif kind == "von_mises":
+        s = beds.System.von_mises(np.zeros(n), 1.0, gamma=0.4)
+    else:
+        s = beds.System.mv_normal(np.zeros((n, 2)), np.eye(2), gamma=0.4)
+        v = np.stack([v, v], -1)
+    before = beds.get_num_threads()
+    try:
+        beds.set_num_threads(1)
+        f1, t1 = s.integrate(t, idx, v, 2.0, record=[5.0, 10.0])
+        beds.set_num_threads(2)
+        f2, t2 = s.integrate(t, idx, v, 2.0, record=[5.0, 10.0])
+    finally:
+        beds.set_num_threads(before)
+    np.testing.assert_array_equal(t1.mean, t2.mean)
+    np.testing.assert_array_equal(t1.precision, t2.precision)
+    np.testing.assert_array_equal(t1.info_gained, t2.info_gained)
+    np.testing.assert_array_equal(f1.mean, f2.mean)
+    # a bad index is reported whatever the split
+    bad = idx.copy()
+    bad[-3] = n
+    beds.set_num_threads(2)
+    try:
+        with pytest.raises(ValueError, match="index out of range"):
+            s.integrate(t, bad, v, 2.0)
+    finally:
+        beds.set_num_threads(before)

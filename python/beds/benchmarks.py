@@ -218,8 +218,17 @@ def py_integrate_events(mean: np.ndarray, prec: np.ndarray, last: np.ndarray, ga
 
 
 def _dynamics_section(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Throughput of System.integrate (events per second, one thread: the event loop is sequential)
-    against the numpy and scipy formulations of the same regular stream."""
+    """Throughput of System.integrate (events per second, one thread) against the numpy and scipy
+    formulations of the same regular stream and a Python event loop."""
+    all_threads = _core.get_num_threads()
+    _core.set_num_threads(1)
+    try:
+        return _dynamics_rows(budget, print_fn)
+    finally:
+        _core.set_num_threads(all_threads)
+
+
+def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
     from .dynamics import System
 
     rng = np.random.default_rng(5)

@@ -50,6 +50,9 @@ struct NormalBatch {
   const double* ref_prec; // [n] multiplicative model only (may be null when flat)
   double* gained;         // [n] in/out: cumulative information gained, nats (not used when flat)
   double* t_last;         // [n] scratch: time of the last update of each belief
+  // beliefs [lo, hi) are handled by this call (the others' events are skipped): the bindings split
+  // large batches over threads this way; every belief's arithmetic is the same whatever the split
+  std::ptrdiff_t lo, hi;
 };
 
 struct EventStream {
@@ -111,7 +114,7 @@ inline void dissipate_one(const NormalBatch& b, std::ptrdiff_t i, double dt, dou
 template <Model M, bool Flat>
 inline void record_all(const NormalBatch& b, const double* count, double t, double* out_mean, double* out_prec,
                        double* out_gained, double* out_count) {
-  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double mu = b.mean[i], tau = b.prec[i];
     dissipate_one<M, Flat>(b, i, t - b.t_last[i], mu, tau);
     out_mean[i] = mu;
@@ -215,7 +218,7 @@ constexpr std::ptrdiff_t kMinRun = 8;
 template <Model M, bool Flat>
 inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const Records& rec, double t0, double t_end,
                             double* count) {
-  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.t_last[i] = t0;
     count[i] = 0.0;
   }
@@ -235,9 +238,10 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     }
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
+    if (i < b.lo || i >= b.hi) continue;
     // a run of simultaneous events on consecutive beliefs: the vectorized path
     std::ptrdiff_t len = 1;
-    while (e + len < ev.m && ev.time[e + len] == t && ev.index[e + len] == i + len && i + len < n) ++len;
+    while (e + len < ev.m && ev.time[e + len] == t && ev.index[e + len] == i + len && i + len < b.hi) ++len;
     if (len >= kMinRun) {
       if (!update_run<M, Flat>(b, ev, e, i, len, t, count)) {
         for (std::ptrdiff_t k = 0; k < len; ++k)
@@ -269,7 +273,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
   for (; j < rec.k; ++j)
     record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
                         rec.count + j * n);
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double mu = b.mean[i], tau = b.prec[i];
     dissipate_one<M, Flat>(b, i, t_end - b.t_last[i], mu, tau);
     b.mean[i] = mu;
@@ -347,6 +351,7 @@ struct VonMisesBatch {
   const double* ref_eta;  // [n, 2] reference natural parameters (zeros: uniform reference)
   double* gained;         // [n] in/out: sum over observations of the entropy drop H(pre) - H(post), nats
   double* t_last;         // [n] scratch
+  std::ptrdiff_t lo, hi;  // beliefs handled by this call (see NormalBatch)
 };
 
 struct VonMisesRecords {
@@ -365,7 +370,7 @@ inline void vm_dissipate_one(const VonMisesBatch& b, std::ptrdiff_t i, double dt
 
 inline void vm_record_all(const VonMisesBatch& b, const double* count, double t, double* out_eta, double* out_gained,
                           double* out_count) {
-  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
     out_eta[2 * i] = e0;
@@ -379,7 +384,7 @@ inline void vm_record_all(const VonMisesBatch& b, const double* count, double t,
 inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, const VonMisesRecords& rec, double t0,
                                double t_end, double* count) {
   const std::ptrdiff_t n = b.n;
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.t_last[i] = t0;
     count[i] = 0.0;
   }
@@ -395,6 +400,7 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
     }
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
+    if (i < b.lo || i >= b.hi) continue;
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t - b.t_last[i], e0, e1);
     const double x = ev.value[e * ev.value_stride], kd = ev.obs_prec[e * ev.prec_stride];
@@ -407,7 +413,7 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
   }
   for (; j < rec.k; ++j)
     vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.gained + j * n, rec.count + j * n);
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t_end - b.t_last[i], e0, e1);
     b.eta[2 * i] = e0;

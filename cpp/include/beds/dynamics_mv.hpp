@@ -39,6 +39,7 @@ struct MvBatch {
   double* gained;          // [n] in/out
   double* logdet;          // [n] scratch: ln det Lambda of the stored state
   double* t_last;          // [n] scratch
+  std::ptrdiff_t lo, hi;   // beliefs handled by this call (see NormalBatch)
 };
 
 struct MvEvents {
@@ -119,7 +120,7 @@ template <Model M, bool Flat>
 inline void mv_record_all(const MvBatch& b, const double* count, double t, MvWork& w, double* out_mean,
                           double* out_prec, double* out_gained, double* out_count) {
   const std::ptrdiff_t d = b.d;
-  for (std::ptrdiff_t i = 0; i < b.n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     mv_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
     MatMap(out_prec + i * d * d, d, d) = w.p;
     VecMap(out_mean + i * d, d) = w.mu;
@@ -134,7 +135,7 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
                         double* count) {
   const std::ptrdiff_t n = b.n, d = b.d;
   MvWork w(d);
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.t_last[i] = t0;
     count[i] = 0.0;
     w.llt.compute(CMatMap(b.prec + i * d * d, d, d));
@@ -154,6 +155,7 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
     }
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
+    if (i < b.lo || i >= b.hi) continue;
     const double ld_pre = mv_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
     if (!(ld_pre == ld_pre)) return kBadPrecision;
     CMatMap r(ev.obs_prec + e * ev.prec_stride, d, d);
@@ -175,7 +177,7 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
   for (; j < rec.k; ++j)
     mv_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
                            rec.gained + j * n, rec.count + j * n);
-  for (std::ptrdiff_t i = 0; i < n; ++i) {
+  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.logdet[i] = mv_dissipate<M, Flat>(b, i, t_end - b.t_last[i], w);
     MatMap(b.prec + i * d * d, d, d) = w.p;
     VecMap(b.mean + i * d, d) = w.mu;
