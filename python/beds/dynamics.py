@@ -30,8 +30,9 @@ exactly (no time step):
   circular variance ``1 - A(kappa)`` for von Mises beliefs.
 
 :meth:`System.integrate` runs an observation stream (time, belief index, value, precision) in C++
-(GIL released, no Python object in the loop; about 70 million events per second on one core for
-scalar Gaussians on the reference machine) and records the trajectory.
+(GIL released, no Python object in the loop; about 50 million events per second on one core for
+scalar Gaussians on random streams, 180 to 250 million on regular streams, on the reference
+machine) and records the trajectory.
 
 Belief kinds and their state arrays (float64, batch shape ``B``):
 
