@@ -600,3 +600,31 @@ def test_threads_give_identical_results(kind):
             s.integrate(t, bad, v, 2.0)
     finally:
         beds.set_num_threads(before)
+
+
+def test_integrator_matches_solve_ivp_with_jumps(rng):
+    # one belief, the ODE dx/dt = -gamma (x - x_ref) for x = (tau, tau mu) integrated by RK45 between
+    # observations, Bayesian jumps at the observations
+    gamma, tref, mref = 0.6, 0.3, 2.0
+    t = np.sort(rng.uniform(0, 6, 12))
+    v = rng.normal(size=12)
+    r = rng.uniform(0.5, 2.0, 12)
+    s = beds.System.normal(0.0, precision=1.0, gamma=gamma, reference=(mref, tref))
+    rec = np.array([1.5, 3.0, 6.0])
+    _, tr = s.integrate(t, np.zeros(12, dtype=np.int64), v, r, record=rec)
+
+    def rhs(_t, y):
+        return [-gamma * (y[0] - tref), -gamma * (y[1] - tref * mref)]
+
+    y, t_now, out = np.array([1.0, 0.0]), 0.0, {}
+    for te, ve, re in list(zip(t, v, r)) + [(6.0, None, None)]:
+        for tr_ in rec:
+            if t_now < tr_ <= te and tr_ not in out:
+                yy = integrate.solve_ivp(rhs, (t_now, tr_), y, rtol=1e-12, atol=1e-14).y[:, -1]
+                out[tr_] = (yy[1] / yy[0], yy[0])
+        y = integrate.solve_ivp(rhs, (t_now, te), y, rtol=1e-12, atol=1e-14).y[:, -1]
+        t_now = te
+        if ve is not None:
+            y = np.array([y[0] + re, y[1] + re * ve])
+    for j, tr_ in enumerate(rec):
+        np.testing.assert_allclose([tr.mean[j], tr.precision[j]], out[tr_], rtol=1e-9)
