@@ -181,17 +181,29 @@ inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff
     const double* precs = ev.obs_prec + (e + k0) * ev.prec_stride;
     const double* last = b.t_last + i;
     const double* rate = b.rate + i;
-    for (std::ptrdiff_t k = 0; k < kn; ++k) {
-      const double x = rate[k] * (t - last[k]);
-      if (M == Model::multiplicative) {
-        if (x != last_x) {
-          last_x = x;
-          last_a = std::exp(-x);
+    if (M == Model::multiplicative) {
+      // regular streams: the same gamma dt for the whole block (a vectorized check), one exp
+      const double x0 = rate[0] * (t - last[0]);
+      std::int64_t differ = 0;
+      for (std::ptrdiff_t k = 0; k < kn; ++k) differ |= static_cast<std::int64_t>(rate[k] * (t - last[k]) != x0);
+      if (!differ) {
+        if (x0 != last_x) {
+          last_x = x0;
+          last_a = std::exp(-x0);
         }
-        decay[k] = last_a;
+        for (std::ptrdiff_t k = 0; k < kn; ++k) decay[k] = last_a;
       } else {
-        decay[k] = x;  // q dt
+        for (std::ptrdiff_t k = 0; k < kn; ++k) {
+          const double x = rate[k] * (t - last[k]);
+          if (x != last_x) {
+            last_x = x;
+            last_a = std::exp(-x);
+          }
+          decay[k] = last_a;
+        }
       }
+    } else {
+      for (std::ptrdiff_t k = 0; k < kn; ++k) decay[k] = rate[k] * (t - last[k]);  // q dt
     }
     bad |= run_block<M, Flat, VS, PS>(b.mean + i, b.prec + i, b.t_last + i, count + i, b.gained + i,
                                       Flat ? nullptr : b.ref_mean + i, Flat ? nullptr : b.ref_prec + i, decay, vals,
@@ -211,6 +223,24 @@ inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff
 }
 
 constexpr std::ptrdiff_t kMinRun = 8;
+
+// Length of the run of events starting at e that share its time and observe beliefs i, i + 1, ...
+// (< hi).  Fast path for regular streams: the longest possible run is checked in one
+// vectorizable pass (times are sorted, so equal end points mean equal times in between).
+inline std::ptrdiff_t run_length(const EventStream& ev, std::ptrdiff_t e, std::int64_t i, std::ptrdiff_t hi) {
+  const double t = ev.time[e];
+  std::ptrdiff_t cap = hi - i;
+  if (ev.m - e < cap) cap = ev.m - e;
+  if (cap >= kMinRun && ev.time[e + cap - 1] == t) {
+    const std::int64_t* idx = ev.index + e;
+    std::int64_t differ = 0;
+    for (std::ptrdiff_t k = 0; k < cap; ++k) differ |= idx[k] ^ (i + k);
+    if (!differ) return cap;
+  }
+  std::ptrdiff_t len = 1;
+  while (len < cap && ev.time[e + len] == t && ev.index[e + len] == i + len) ++len;
+  return len;
+}
 
 // Processes the events in time order, records the state at the record times (after the events
 // at the same time), and leaves the state of every belief at t_end (>= every time) in b.
@@ -240,8 +270,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     if (i < 0 || i >= n) return kBadIndex;
     if (i < b.lo || i >= b.hi) continue;
     // a run of simultaneous events on consecutive beliefs: the vectorized path
-    std::ptrdiff_t len = 1;
-    while (e + len < ev.m && ev.time[e + len] == t && ev.index[e + len] == i + len && i + len < b.hi) ++len;
+    const std::ptrdiff_t len = run_length(ev, e, i, b.hi);
     if (len >= kMinRun) {
       if (!update_run<M, Flat>(b, ev, e, i, len, t, count)) {
         for (std::ptrdiff_t k = 0; k < len; ++k)
