@@ -386,7 +386,8 @@ def test_integrator_matches_reference_loop(rng, model):
 
 @pytest.mark.parametrize("model", ["flat", "reference", "additive"])
 @pytest.mark.parametrize("scalar_prec", [False, True])
-def test_integrator_regular_stream_matches_reference_loop(rng, model, scalar_prec):
+@pytest.mark.parametrize("uniform_gamma", [False, True])
+def test_integrator_regular_stream_matches_reference_loop(rng, model, scalar_prec, uniform_gamma):
     # every belief observed at each step (the vectorized path for runs of consecutive beliefs),
     # with some steps shuffled or partial (the per-event path), and runs longer than a block
     n, steps = 300, 12
@@ -403,7 +404,8 @@ def test_integrator_regular_stream_matches_reference_loop(rng, model, scalar_pre
     r = np.full(t.size, 1.5) if scalar_prec else rng.uniform(0.1, 3.0, t.size)
     mean0, prec0 = rng.normal(size=n), rng.uniform(0.5, 3, n)
     gamma = np.full(n, 0.7)
-    gamma[::7] = 0.2
+    if not uniform_gamma:
+        gamma[::7] = 0.2
     ref_mean, ref_prec = rng.normal(size=n), rng.uniform(0.1, 1.0, n)
     kw = {"flat": {"gamma": gamma}, "reference": {"gamma": gamma, "reference": (ref_mean, ref_prec)},
           "additive": {"q": gamma}}[model]
