@@ -31,7 +31,7 @@ exactly (no time step):
 
 :meth:`System.integrate` runs an observation stream (time, belief index, value, precision) in C++
 (GIL released, no Python object in the loop; about 50 million events per second on one core for
-scalar Gaussians on random streams, 180 to 250 million on regular streams, on the reference
+scalar Gaussians on random streams, 190 to 260 million on regular streams, on the reference
 machine) and records the trajectory.
 
 Belief kinds and their state arrays (float64, batch shape ``B``):
