@@ -232,6 +232,16 @@ def test_von_mises_bessel_helpers():
     k = np.concatenate([[0.0, 1e-8, 0.5, 1.0, 2.0, 10.0, 24.9, 25.0, 25.1, 100.0, 1e4]], axis=0)
     log_i0e, a = von_mises_mean_resultant(k)
     np.testing.assert_allclose(log_i0e, np.log(special.i0e(k)), rtol=2e-15, atol=1e-15)
+    # mpmath at 40 digits: relative accuracy of log I0e down to tiny kappa (where scipy's log loses it)
+    import mpmath as mp
+
+    with mp.workdps(40):
+        kk = np.geomspace(1e-6, 1e4, 40)
+        ref_l = np.array([float(mp.log(mp.besseli(0, mp.mpf(x))) - x) for x in kk])
+        ref_a = np.array([float(mp.besseli(1, mp.mpf(x)) / mp.besseli(0, mp.mpf(x))) for x in kk])
+    li, aa = von_mises_mean_resultant(kk)
+    np.testing.assert_allclose(li, ref_l, rtol=2e-15)
+    np.testing.assert_allclose(aa, ref_a, rtol=2e-15)
     np.testing.assert_allclose(a, special.i1e(k) / special.i0e(k), rtol=2e-15, atol=1e-300)
     # MATH.md 4 values
     np.testing.assert_allclose(von_mises_mean_resultant([1.0, 2.0, 10.0])[1],

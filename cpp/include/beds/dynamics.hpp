@@ -350,16 +350,16 @@ inline double vm_entropy(double k) {
   double log_i0e, a;
   if (k < 25.0) {
     const double x = 0.25 * k * k;
-    double t0 = 1.0, t1 = 1.0, s0 = 1.0, s1 = 1.0;
+    double t0 = 1.0, t1 = 1.0, s0m1 = 0.0, s1 = 1.0;  // s0m1 = I0 - 1 (log1p: accurate at small kappa)
     for (int j = 1; j < 60; ++j) {
       t0 *= x * tab.inv_jj[j];
       t1 *= x * tab.inv_jj1[j];
-      s0 += t0;
+      s0m1 += t0;
       s1 += t1;
-      if (t0 < 1e-17 * s0) break;
+      if (t0 < 1e-17 * (1.0 + s0m1)) break;
     }
-    log_i0e = std::log(s0) - k;
-    a = 0.5 * k * s1 / s0;
+    log_i0e = std::log1p(s0m1) - k;
+    a = 0.5 * k * s1 / (1.0 + s0m1);
   } else {
     const double z = 1.0 / (8.0 * k);
     double a0 = tab.hankel0[19], a1 = tab.hankel1[19];
