@@ -8,7 +8,9 @@ import pytest
 
 import beds
 
-MODULES = [beds.normal, beds.diag_normal, beds.categorical, beds.regularization, beds.thermo]  # the modules whose docstrings have examples
+# the modules whose docstrings have examples
+MODULES = [beds.normal, beds.diag_normal, beds.categorical, beds.regularization, beds.thermo, beds.dynamics, beds.energy,
+           beds.special, beds.von_mises]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

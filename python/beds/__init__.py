@@ -22,9 +22,12 @@ from . import (
     categorical,
     cuda,
     diag_normal,
+    dynamics,
+    energy,
     exponential,
     normal,
     poisson,
+    problems,
     regularization,
     special,
     thermo,
@@ -34,6 +37,7 @@ from . import (
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
+from .dynamics import System, Trajectory
 from .exponential import Exponential
 from .normal import Normal
 from .poisson import Poisson
@@ -72,7 +76,9 @@ __all__ = [
     "PenaltyResult",
     "Poisson",
     "SIGReg",
+    "System",
     "Tangent",
+    "Trajectory",
     "VonMises",
     "__version__",
     "belief_update",
@@ -83,7 +89,9 @@ __all__ = [
     "cuda_device_count",
     "diag_normal",
     "distance",
+    "dynamics",
     "empirical_fisher",
+    "energy",
     "entropy",
     "excess_work_bound",
     "exp",
@@ -103,14 +111,15 @@ __all__ = [
     "norm",
     "normal",
     "poisson",
+    "problems",
     "regularization",
     "sac_temperature_update",
     "set_num_threads",
     "sigreg",
+    "special",
     "thermo",
     "trajectory_diagnostics",
     "transport",
-    "special",
     "ufuncs",
     "von_mises",
 ]

@@ -16,6 +16,7 @@ pairs (relative perturbation 1e-12) and far pairs (|dmu| up to 1e6, std in [1e-8
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from collections.abc import Callable
@@ -176,9 +177,122 @@ def _rows(n: int, rng: np.random.Generator, gsm: Any) -> list[tuple[str, Callabl
     return rows
 
 
+# ------------------------------------------------------------------------------ BEDS dynamics
+def np_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray,
+                        obs_prec: float) -> tuple[np.ndarray, np.ndarray]:
+    """The best pure-numpy formulation of the BEDS integration for a regular stream: every belief is
+    observed once per step, so each step is vectorized over the beliefs (a Python loop over steps)."""
+    mean, prec = mean.copy(), prec.copy()
+    a = np.exp(-gamma * dt)
+    for row in values:
+        prec *= a
+        prec += obs_prec
+        mean += (obs_prec / prec) * (row - mean)
+    return mean, prec
+
+
+def scipy_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray,
+                           obs_prec: float) -> tuple[np.ndarray, np.ndarray]:
+    """The same stream with scipy.integrate.solve_ivp (RK45) for dtau/dt = -gamma tau between the
+    observations (vectorized over the beliefs), and the Bayesian jumps at the observations."""
+    from scipy.integrate import solve_ivp
+
+    mean, prec = mean.copy(), prec.copy()
+    for row in values:
+        prec = solve_ivp(lambda _t, y: -gamma * y, (0.0, dt), prec, rtol=1e-10, atol=1e-12).y[:, -1]
+        prec = prec + obs_prec
+        mean += (obs_prec / prec) * (row - mean)
+    return mean, prec
+
+
+def py_integrate_events(mean: np.ndarray, prec: np.ndarray, last: np.ndarray, gamma: float, times: np.ndarray,
+                        index: np.ndarray, values: np.ndarray, obs_prec: float) -> None:
+    """An irregular stream has no vectorization across beliefs: one Python step per event."""
+    exp = math.exp
+    for t, i, x in zip(times.tolist(), index.tolist(), values.tolist()):
+        tau = prec[i] * exp(-gamma * (t - last[i]))
+        tp = tau + obs_prec
+        mean[i] += (obs_prec / tp) * (x - mean[i])
+        prec[i] = tp
+        last[i] = t
+
+
+def _dynamics_section(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Throughput of System.integrate (events per second, one thread) against the numpy and scipy
+    formulations of the same regular stream and a Python event loop."""
+    all_threads = _core.get_num_threads()
+    _core.set_num_threads(1)
+    try:
+        return _dynamics_rows(budget, print_fn)
+    finally:
+        _core.set_num_threads(all_threads)
+
+
+def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
+    from .dynamics import System
+
+    rng = np.random.default_rng(5)
+    out = []
+    print_fn("")
+    print_fn("BEDS dynamics: scalar Gaussian beliefs, event-driven integration (one thread)")
+    header = f"{'stream':44s} {'events':>9s} {'beds Mev/s':>10s}   baselines (Mev/s, beds speed-up)"
+    print_fn(header)
+    print_fn("-" * len(header))
+    for n, steps in ((1000, 2000), (100_000, 20)):
+        dt, gamma, tau_d = 0.01, np.full(n, 0.5), 2.0
+        values = rng.standard_normal((steps, n))
+        times = np.repeat(dt * np.arange(1, steps + 1), n)
+        index = np.tile(np.arange(n, dtype=np.int64), steps)
+        flat_values = values.reshape(-1)
+        m = times.size
+        s = System.normal(np.zeros(n), precision=np.ones(n), gamma=gamma)
+        t_beds = _best_time(lambda: s.integrate(times, index, flat_values, tau_d), budget)
+        # check the formulations agree before timing them
+        fin, _ = s.integrate(times, index, flat_values, tau_d)
+        nm, npr = np_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values, tau_d)
+        if not (np.allclose(fin.mean, nm, rtol=1e-12, atol=1e-12) and np.allclose(fin.precision, npr, rtol=1e-12)):
+            raise RuntimeError("numpy and beds integrations disagree")
+        t_np = _best_time(lambda: np_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values, tau_d), budget)
+        rate = m / t_beds / 1e6
+        parts = [f"numpy {m / t_np / 1e6:,.2f} ({t_np / t_beds:,.1f}x)"]
+        row = {"kernel": f"integrate regular n={n}", "events": m, "beds_mev_s": rate, "numpy_mev_s": m / t_np / 1e6}
+        try:
+            import scipy  # noqa: F401
+
+            k = max(1, min(steps, 20 if n <= 1000 else 2))
+            t_sp = _best_time(lambda: scipy_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values[:k], tau_d),
+                              budget, min_repeat=1) / (k * n)
+            parts.append(f"scipy solve_ivp {1e-6 / t_sp:,.3f} ({t_sp * m / t_beds:,.0f}x)")
+            row["scipy_mev_s"] = 1e-6 / t_sp
+        except ImportError:
+            parts.append("scipy not installed")
+        print_fn(f"{'regular: n=' + str(n) + ' beliefs x ' + str(steps) + ' steps':44s} {m:9d} {rate:10.1f}   "
+                 + "; ".join(parts))
+        out.append(row)
+    # random streams (no numpy vectorization possible): beds only, per model
+    n, m = 1000, 2_000_000
+    times = np.sort(rng.uniform(0, 100, m))
+    index = rng.integers(0, n, m)
+    values = rng.standard_normal(m)
+    k = 50_000
+    t_py = _best_time(lambda: py_integrate_events([0.0] * n, [1.0] * n, [0.0] * n, 0.5, times[:k], index[:k],
+                                                  values[:k], 2.0), budget, min_repeat=1) / k
+    first = True
+    for label, kw in (("multiplicative, flat reference", {"gamma": 0.5}),
+                      ("multiplicative, reference N(0, 1/0.1)", {"gamma": 0.5, "reference": (0.0, 0.1)}),
+                      ("additive diffusion", {"q": 0.5})):
+        s = System.normal(np.zeros(n), precision=np.ones(n), **kw)
+        t_api = _best_time(lambda: s.integrate(times, index, values, 2.0), budget)
+        extra = f"   python loop {1e-6 / t_py:,.2f} ({t_py * m / t_api:,.0f}x)" if first else ""
+        first = False
+        print_fn(f"{'random: ' + label:44s} {m:9d} {m / t_api / 1e6:10.1f}" + extra)
+        out.append({"kernel": f"integrate random {label}", "events": m, "beds_mev_s": m / t_api / 1e6})
+    return out
+
+
 def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...] | None = None,
         accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print,
-        regularization: bool = True) -> list[dict[str, Any]]:
+        regularization: bool = True, dynamics: bool = True) -> list[dict[str, Any]]:
     """Runs the benchmark table and returns its rows as dicts."""
     all_threads = _core.get_num_threads()
     if threads is None:
@@ -219,6 +333,8 @@ def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...]
         results += _bench_regularization.run(threads=threads, budget=min(budget, 0.3), print_fn=print_fn)
     if accuracy:
         _accuracy_table(gsm, print_fn)
+    if dynamics:
+        results += _dynamics_section(budget, print_fn)
     return results
 
 
@@ -275,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], help="thread counts (default 1,all)")
     ap.add_argument("--simd", choices=["baseline", "avx2"], help="instruction-set build of the loops")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table")
+    ap.add_argument("--no-dynamics", action="store_true", help="skip the BEDS dynamics section")
+    ap.add_argument("--only-dynamics", action="store_true", help="run only the BEDS dynamics section")
     ap.add_argument("--budget", type=float, default=0.4, help="seconds per measurement (default 0.4)")
     ap.add_argument("--no-regularization", action="store_true",
                     help="skip the regularization section (Fisher-Rao penalties, SIGReg)")
@@ -282,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
         _core.set_simd_level(args.simd)
+    if args.only_dynamics:
+        _dynamics_section(args.budget, print)
+        return 0
     run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget,
-        regularization=not args.no_regularization)
+        regularization=not args.no_regularization, dynamics=not args.no_dynamics)
     return 0

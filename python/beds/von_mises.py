@@ -189,7 +189,7 @@ class VonMises(Belief):
     >>> p = beds.VonMises(mu=0.0, kappa=np.array([1.0, 2.0]))
     >>> q = beds.VonMises(mu=[0.0, 1.0], kappa=10.0)
     >>> beds.distance(p, q).round(6)
-    array([1.747463, 1.96467 ])
+    array([1.747463, 2.093267])
     """
 
     __slots__ = ()

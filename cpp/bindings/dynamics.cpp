@@ -1,0 +1,235 @@
+// pybind11 glue of the event-driven BEDS integrators (cpp/include/beds/dynamics.hpp).
+//
+// The Python layer (python/beds/dynamics.py) validates every argument and passes C-contiguous
+// float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
+// functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during the integration; no Python object is
+// touched inside the loops.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "beds/dynamics.hpp"
+#include "beds/dynamics_mv.hpp"
+#include "beds/parallel.hpp"
+#include "dynamics.hpp"
+
+namespace py = pybind11;
+namespace dyn = beds::dynamics;
+
+namespace {
+
+using F64 = py::array_t<double, py::array::c_style>;
+using I64 = py::array_t<std::int64_t, py::array::c_style>;
+
+void check_size(const py::array& a, py::ssize_t size, const char* name) {
+  if (a.size() != size)
+    throw py::value_error(std::string(name) + " has " + std::to_string(a.size()) + " elements, expected " +
+                          std::to_string(size));
+}
+
+// The Python layer catches these and diagnoses the argument (beds.dynamics.System.integrate).
+void check_status(int status) {
+  if (status == dyn::kBadIndex) throw py::value_error("index out of range");
+  if (status == dyn::kUnsorted) throw py::value_error("times must be finite, nondecreasing and >= t0");
+  if (status == dyn::kBadValue) throw py::value_error("values must be finite");
+  if (status == dyn::kBadPrecision) throw py::value_error("precisions must be finite and >= 0");
+}
+
+// Events arrays of length m, or of length 1 (a scalar broadcast to every event: stride 0).
+py::ssize_t event_stride(const py::array& a, py::ssize_t m, const char* name) {
+  if (a.size() == m) return 1;
+  if (a.size() == 1) return 0;
+  throw py::value_error(std::string(name) + " has " + std::to_string(a.size()) + " elements, expected " +
+                        std::to_string(m) + " or 1");
+}
+
+// Splits the beliefs into one range per thread when the stream is long enough: every range scans
+// the whole stream and handles the events of its own beliefs (the beliefs are independent, so the
+// results are bit-identical for any number of threads).  f(lo, hi) returns a status.  Used for the
+// kinds whose events are expensive (von Mises: two entropies per event; full covariance: a
+// Cholesky factorization), where the duplicated scan of the stream (a few ns per event) is small.
+// Scalar Gaussian events cost about as much as that scan: they stay on one thread (measured on
+// the reference machine: two threads doubled the CPU time).
+template <class F>
+int over_belief_ranges(std::ptrdiff_t n, std::ptrdiff_t m, F& f, bool threaded) {
+  constexpr std::ptrdiff_t kMinBeliefs = 256, kMinEvents = 1 << 16;
+  std::ptrdiff_t chunks = 1;
+  if (threaded && n >= 2 * kMinBeliefs && m >= kMinEvents) {
+    chunks = beds::num_threads();
+    if (chunks > n / kMinBeliefs) chunks = n / kMinBeliefs;
+    if (chunks < 1) chunks = 1;
+  }
+  std::vector<int> status(static_cast<std::size_t>(chunks), 0);
+  struct Ctx {
+    F* f;
+    std::ptrdiff_t n, chunks;
+    int* status;
+  } ctx{&f, n, chunks, status.data()};
+  beds::parallel_for(
+      chunks,
+      [](void* c, std::ptrdiff_t k) {
+        auto& x = *static_cast<Ctx*>(c);
+        x.status[k] = (*x.f)(x.n * k / x.chunks, x.n * (k + 1) / x.chunks);
+      },
+      &ctx);
+  for (int st : status)
+    if (st) return st;
+  return dyn::kOk;
+}
+
+py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
+                           double t_end, F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model,
+                           bool flat) {
+  const py::ssize_t n = mean.size(), m = times.size(), k = record_times.size();
+  check_size(prec, n, "prec");
+  check_size(rate, n, "rate");
+  check_size(gained, n, "gained");
+  const bool use_ref = model == 0 && !flat;
+  if (use_ref) {
+    check_size(ref_mean, n, "ref_mean");
+    check_size(ref_prec, n, "ref_prec");
+  }
+  check_size(index, m, "index");
+  const py::ssize_t vs = event_stride(values, m, "values"), ps = event_stride(obs_prec, m, "obs_prec");
+  if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
+  F64 r_mean({k, n}), r_prec({k, n}), r_gained({k, n}), r_count({k, n});
+  dyn::NormalBatch b{n,
+                     mean.mutable_data(),
+                     prec.mutable_data(),
+                     rate.data(),
+                     use_ref ? ref_mean.data() : nullptr,
+                     use_ref ? ref_prec.data() : nullptr,
+                     gained.mutable_data(),
+                     nullptr,
+                     0,
+                     n};
+  dyn::EventStream ev{m, times.data(), index.data(), values.data(), obs_prec.data(), vs, ps};
+  dyn::Records rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+                   r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
+      dyn::NormalBatch part = b;
+      part.lo = lo;
+      part.hi = hi;
+      return dyn::integrate_normal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch.data() + n);
+    };
+    status = over_belief_ranges(n, m, run, false);
+  }
+  check_status(status);
+  return py::make_tuple(r_mean, r_prec, r_gained, r_count);
+}
+
+py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, F64 gained, double t0, double t_end, F64 times, I64 index,
+                              F64 angles, F64 kappa_obs, F64 record_times) {
+  const py::ssize_t n = rate.size(), m = times.size(), k = record_times.size();
+  check_size(eta, 2 * n, "eta");
+  check_size(ref_eta, 2 * n, "ref_eta");
+  check_size(gained, n, "gained");
+  check_size(index, m, "index");
+  const py::ssize_t vs = event_stride(angles, m, "angles"), ps = event_stride(kappa_obs, m, "kappa_obs");
+  F64 r_eta({k, n, py::ssize_t(2)}), r_gained({k, n}), r_count({k, n});
+  dyn::VonMisesBatch b{n, eta.mutable_data(), rate.data(), ref_eta.data(), gained.mutable_data(), nullptr, 0, n};
+  dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data(), vs, ps};
+  dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_gained.mutable_data(),
+                           r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
+      dyn::VonMisesBatch part = b;
+      part.lo = lo;
+      part.hi = hi;
+      return dyn::integrate_von_mises(part, ev, rec, t0, t_end, scratch.data() + n);
+    };
+    status = over_belief_ranges(n, m, run, true);
+  }
+  check_status(status);
+  return py::make_tuple(r_eta, r_gained, r_count);
+}
+
+py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0, double t_end,
+                       F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model, bool flat) {
+  if (mean.ndim() != 2) throw py::value_error("mean must have shape (n, d)");
+  const py::ssize_t n = mean.shape(0), d = mean.shape(1), m = times.size(), k = record_times.size();
+  check_size(prec, n * d * d, "prec");
+  check_size(rate, n, "rate");
+  check_size(gained, n, "gained");
+  const bool use_ref = model == 0 && !flat;
+  if (use_ref) {
+    check_size(ref_mean, n * d, "ref_mean");
+    check_size(ref_prec, n * d * d, "ref_prec");
+  }
+  check_size(index, m, "index");
+  check_size(values, m * d, "values");
+  py::ssize_t ps;
+  if (obs_prec.size() == m * d * d)
+    ps = d * d;
+  else if (obs_prec.size() == d * d)
+    ps = 0;
+  else
+    throw py::value_error("obs_prec must have m * d * d or d * d elements");
+  if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
+  F64 r_mean({k, n, d}), r_prec({k, n, d, d}), r_gained({k, n}), r_count({k, n});
+  dyn::MvBatch b{n, d, mean.mutable_data(), prec.mutable_data(), rate.data(),
+                 use_ref ? ref_mean.data() : nullptr, use_ref ? ref_prec.data() : nullptr,
+                 gained.mutable_data(), nullptr, nullptr, 0, n};
+  dyn::MvEvents ev{m, times.data(), index.data(), values.data(), obs_prec.data(), ps};
+  dyn::MvRecords rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+                     r_count.mutable_data()};
+  int status;
+  {
+    py::gil_scoped_release release;
+    std::vector<double> scratch(3 * static_cast<std::size_t>(n));
+    b.t_last = scratch.data();
+    b.logdet = scratch.data() + n;
+    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
+      dyn::MvBatch part = b;
+      part.lo = lo;
+      part.hi = hi;
+      return dyn::integrate_mv(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch.data() + 2 * n);
+    };
+    status = over_belief_ranges(n, m, run, true);
+  }
+  if (status == dyn::kBadPrecision) throw py::value_error("a precision matrix is not positive definite");
+  check_status(status);
+  return py::make_tuple(r_mean, r_prec, r_gained, r_count);
+}
+
+}  // namespace
+
+namespace beds_bindings {
+
+void register_dynamics(py::module_& m) {
+  m.def("dynamics_integrate_normal", &integrate_normal, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
+        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"),
+        py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"), py::arg("record_times"),
+        py::arg("model"), py::arg("flat"),
+        "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
+        "Updates mean, prec, gained in place (state at t_end) and returns the records "
+        "(mean, prec, gained, count), each of shape (k, n).");
+  m.def("dynamics_integrate_mv_normal", &integrate_mv, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
+        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"),
+        py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"),
+        py::arg("record_times"), py::arg("model"), py::arg("flat"),
+        "Event-driven integration of full-covariance Gaussian beliefs in information form (private: use "
+        "beds.System.integrate). mean (n, d), prec (n, d, d) and gained (n) are updated in place (state at "
+        "t_end); obs_prec holds one (d, d) matrix per event or a single one. Returns the records "
+        "(mean (k, n, d), prec (k, n, d, d), gained (k, n), count (k, n)).");
+  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta").noconvert(), py::arg("rate"), py::arg("ref_eta"),
+        py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
+        py::arg("kappa_obs"), py::arg("record_times"),
+        "Event-driven integration of von Mises beliefs in natural parameters (private: use "
+        "beds.System.integrate). Updates eta and gained (the entropy drops of the observations, nats) in place "
+        "and returns the records (eta (k, n, 2), gained (k, n), count (k, n)).");
+}
+
+}  // namespace beds_bindings
