@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "beds/von_mises.hpp"
+
 
 namespace beds {
 namespace dynamics {
@@ -320,57 +322,11 @@ inline int integrate_normal(Model model, bool flat, const NormalBatch& b, const 
 }
 
 // ----------------------------------------------------------------------------- von Mises
-// Entropy of vM(mu, kappa) in nats, ln(2 pi I0(kappa)) - kappa A(kappa), A = I1/I0: power series of
-// I0 and I1 below kappa = 25 (stopped when the terms no longer change the sums), Hankel's
-// asymptotic series above (20 terms, Horner in 1/(8 kappa)); the same expansions as
-// beds.dynamics.von_mises_mean_resultant.
-struct VmTables {
-  double inv_jj[60], inv_jj1[60];  // 1/j^2, 1/(j (j+1))
-  double hankel0[20], hankel1[20];  // coefficients of z^j, z = 1/(8 kappa), for I0 and I1
-  VmTables() {
-    double c0 = 1.0, c1 = 1.0;
-    hankel0[0] = hankel1[0] = 1.0;
-    inv_jj[0] = inv_jj1[0] = 0.0;
-    for (int j = 1; j < 60; ++j) {
-      inv_jj[j] = 1.0 / (static_cast<double>(j) * j);
-      inv_jj1[j] = 1.0 / (static_cast<double>(j) * (j + 1));
-    }
-    for (int j = 1; j < 20; ++j) {
-      const double odd = static_cast<double>(2 * j - 1) * (2 * j - 1);
-      c0 = c0 * odd / j;
-      c1 = -c1 * (4.0 - odd) / j;
-      hankel0[j] = c0;
-      hankel1[j] = c1;
-    }
-  }
-};
-
+// Entropy of vM(mu, kappa) in nats (beds/von_mises.hpp: the Bessel functions of beds.special).
 inline double vm_entropy(double k) {
-  static const VmTables tab;
-  double log_i0e, a;
-  if (k < 25.0) {
-    const double x = 0.25 * k * k;
-    double t0 = 1.0, t1 = 1.0, s0m1 = 0.0, s1 = 1.0;  // s0m1 = I0 - 1 (log1p: accurate at small kappa)
-    for (int j = 1; j < 60; ++j) {
-      t0 *= x * tab.inv_jj[j];
-      t1 *= x * tab.inv_jj1[j];
-      s0m1 += t0;
-      s1 += t1;
-      if (t0 < 1e-17 * (1.0 + s0m1)) break;
-    }
-    log_i0e = std::log1p(s0m1) - k;
-    a = 0.5 * k * s1 / (1.0 + s0m1);
-  } else {
-    const double z = 1.0 / (8.0 * k);
-    double a0 = tab.hankel0[19], a1 = tab.hankel1[19];
-    for (int j = 18; j >= 0; --j) {
-      a0 = a0 * z + tab.hankel0[j];
-      a1 = a1 * z + tab.hankel1[j];
-    }
-    log_i0e = std::log(a0) - 0.5 * std::log(2.0 * 3.141592653589793238 * k);
-    a = a1 / a0;
-  }
-  return 1.8378770664093454836 + log_i0e + k * (1.0 - a);  // ln(2 pi) + ...
+  double h;
+  von_mises::entropy(k, h);
+  return h;
 }
 
 struct VonMisesBatch {
