@@ -139,6 +139,14 @@ BEDS_HD bool inner(double k, double um, double uk, double vm, double vk, double&
 // sqrt(A') cosh(w) is about 1/sqrt(2) at both ends.
 BEDS_HD double radial(double x, double y) {
   if (!(y > x)) return 0.0;
+  if (y - x <= 0.01 * (x + 1.0)) {  // a short range: one panel in kappa (asinh differences would cancel)
+    const double mid = 0.5 * (x + y), half = 0.5 * (y - x);
+    double s = 0.0;
+    for (int i = 0; i < 5; ++i)
+      s += kGLw[i] * (math::sqrt(bessel::ratio(mid - half * kGLx[i]).a_prime) +
+                      math::sqrt(bessel::ratio(mid + half * kGLx[i]).a_prime));
+    return half * s;
+  }
   const double w0 = std::asinh(x), w1 = std::asinh(y);
   const int panels = static_cast<int>(std::ceil((w1 - w0) / 1.5));
   const double width = (w1 - w0) / panels;
@@ -158,26 +166,44 @@ BEDS_HD double radial(double x, double y) {
   return total;
 }
 
+// f(kstar + dk) - f(kstar) without cancellation: for dk small against the scale kstar + 1 of f,
+// dk times the mean of f' = A + k A' (two-point Gauss-Legendre, relative error < 1e-12).
+BEDS_HD double f_prime(double k) {
+  const bessel::Ratio r = bessel::ratio(k);
+  return r.a + k * r.a_prime;
+}
+BEDS_HD double f_gap(double ks, double fs, double dk) {
+  if (dk <= 0.01 * (ks + 1.0)) {
+    constexpr double kNode = 0.21132486540518711775;  // (1 - 1/sqrt(3)) / 2
+    return dk * 0.5 * (f_prime(ks + kNode * dk) + f_prime(ks + (1.0 - kNode) * dk));
+  }
+  const double k = ks + dk;
+  return k * bessel::ratio(k).a - fs;
+}
+
 // The Clairaut integrals from the lowest point kstar of a geodesic (c^2 = fstar = f(kstar) > 0):
 //   phi  = int c sqrt(h) / sqrt(f (f - c^2)) dkappa                      (angle swept)
 //   corr = int sqrt(h) (1 - sqrt(1 - c^2 / f)) dkappa                     (radial minus Psi)
-// in v with kappa = kstar cosh^2 v, over [v(x), v(y)] with the partial sums at v(mid) as well
-// (x <= mid <= y), on Gauss-Legendre panels of growing width.  Both integrands decay like
-// e^(-2 (v - v(x))), so the sum stops 18 units past v(x) (below 1e-15 relative).
+// in v with kappa = kstar cosh^2 v, i.e. kappa - kstar = kstar sinh^2 v, over [v(x), v(y)] with
+// the partial sums at v(mid) as well (x <= mid <= y, given as offsets dx, dmid, dy from kstar so
+// that geodesics that stay in a thin band kstar <= kappa <= kstar (1 + 1e-14) keep their digits),
+// on Gauss-Legendre panels of growing width.  Both integrands decay like e^(-2 (v - v(x))), so the
+// sum stops 18 units past v(x) (below 1e-15 relative).
+//   psi  = int sqrt(h (f - c^2) / f) dkappa = radial - corr   (valid when `whole`; used for thin
+//          geodesics, where radial - corr cancels; elsewhere radial - corr is the more accurate)
 struct Clairaut {
-  double phi_mid, corr_mid;  // over [x, mid]
-  double phi, corr;          // over [x, y]
+  double phi_mid, corr_mid, psi_mid;  // over [x, mid]
+  double phi, corr, psi;              // over [x, y]
+  bool whole;                         // the range was not cut at v(x) + 18 (psi is valid)
 };
-BEDS_HD double v_of(double k, double kstar) {
-  const double r = k / kstar;
-  return r > 1.0 ? std::acosh(math::sqrt(r)) : 0.0;
-}
-BEDS_HD Clairaut clairaut(double kstar, double fstar, double x, double mid, double y, bool want_corr) {
-  Clairaut out{0.0, 0.0, 0.0, 0.0};
-  const double v0 = v_of(x, kstar);
+BEDS_HD double v_of(double dk, double kstar) { return std::asinh(math::sqrt(dk / kstar)); }
+BEDS_HD Clairaut clairaut(double kstar, double fstar, double dx, double dmid, double dy, bool want_corr) {
+  Clairaut out{0.0, 0.0, 0.0, 0.0, 0.0, 0.0, true};
+  const double v0 = v_of(dx, kstar);
   const double vcap = v0 + 18.0;
-  const double vmid = math::min(v_of(mid, kstar), vcap);
-  const double vend = math::min(v_of(y, kstar), vcap);
+  out.whole = v_of(dy, kstar) <= vcap;
+  const double vmid = math::min(v_of(dmid, kstar), vcap);
+  const double vend = math::min(v_of(dy, kstar), vcap);
   const double c = math::sqrt(fstar);
   double lo = v0, width = 0.5;
   bool mid_done = !(vmid > v0);
@@ -186,7 +212,7 @@ BEDS_HD Clairaut clairaut(double kstar, double fstar, double x, double mid, doub
     double hi = math::min(lo + width, vend);
     if (!mid_done && hi > vmid) hi = vmid;  // a panel boundary at v(mid)
     const double centre = 0.5 * (lo + hi), half = 0.5 * (hi - lo);
-    double sp = 0.0, sc = 0.0;
+    double sp = 0.0, sc = 0.0, ss = 0.0;
     for (int i = 0; i < 5; ++i) {
       for (int sgn = -1; sgn <= 1; sgn += 2) {
         const double v = centre + sgn * half * kGLx[i];
@@ -194,26 +220,31 @@ BEDS_HD Clairaut clairaut(double kstar, double fstar, double x, double mid, doub
         const double em1 = math::expm1(v);
         const double ev = 1.0 + em1;
         const double sh = 0.5 * (em1 + em1 / ev), ch = sh + 1.0 / ev;
-        const double k = kstar * ch * ch;
-        const double dk = 2.0 * kstar * ch * sh;  // dkappa / dv
+        const double dk = kstar * sh * sh;         // kappa - kstar
+        const double k = kstar + dk;
+        const double dkdv = 2.0 * kstar * ch * sh;  // dkappa / dv
         const bessel::Ratio bv = bessel::ratio(k);
         const double f = k * bv.a, sqrt_h = math::sqrt(bv.a_prime);
-        const double gap = math::max(f - fstar, 0.0);  // f - c^2
+        const double gap = math::max(f_gap(kstar, fstar, dk), 0.0);  // f - c^2
         const double root = math::sqrt(gap);
-        // near v = 0, sqrt(gap) ~ sqrt(f'(kstar) kstar) sinh v: dk / root stays finite
-        const double ratio = root > 0.0 ? dk / root : 2.0 * math::sqrt(kstar / (bv.a + k * bv.a_prime));
+        // near v = 0, sqrt(gap) ~ sqrt(f'(kstar) kstar) sinh v: dkdv / root stays finite
+        const double ratio = root > 0.0 ? dkdv / root : 2.0 * math::sqrt(kstar / f_prime(kstar));
         sp += kGLw[i] * (c * sqrt_h / math::sqrt(f)) * ratio;
         if (want_corr) {
           const double q = fstar / f;
-          sc += kGLw[i] * sqrt_h * (q / (1.0 + math::sqrt(math::max(1.0 - q, 0.0)))) * dk;
+          const double t = math::sqrt(gap / f);
+          sc += kGLw[i] * sqrt_h * (q / (1.0 + t)) * dkdv;
+          ss += kGLw[i] * sqrt_h * t * dkdv;
         }
       }
     }
     out.phi += half * sp;
     out.corr += half * sc;
+    out.psi += half * ss;
     if (!mid_done && hi >= vmid) {
       out.phi_mid = out.phi;
       out.corr_mid = out.corr;
+      out.psi_mid = out.psi;
       mid_done = true;
     }
     lo = hi;
@@ -222,6 +253,7 @@ BEDS_HD Clairaut clairaut(double kstar, double fstar, double x, double mid, doub
   if (!mid_done) {
     out.phi_mid = out.phi;
     out.corr_mid = out.corr;
+    out.psi_mid = out.psi;
   }
   return out;
 }
@@ -235,6 +267,7 @@ struct Geodesic {
   double distance;
   double c;        // Clairaut constant (>= 0; 0 for the same-mean and through-the-uniform cases)
   double kstar;    // lowest kappa of the geodesic (its turning point if `turning`)
+  double delta;    // min(k1, k2) - kstar (exact: kept apart from kstar for thin geodesics)
   bool turning;    // the geodesic dips below min(k1, k2) before rising
 };
 
@@ -250,11 +283,12 @@ BEDS_HD double swept(const Sweep& s, double sigma) {
   const double ks = kstar_of(s, sigma);
   if (!(ks > 0.0)) return sigma < 0.0 ? 0.0 : kPi;
   const double fs = f_of(ks);
+  const double da = sigma * sigma, db = da + (s.b - s.a);  // a - kstar, b - kstar
   if (sigma > 0.0) {  // kstar -> a -> kstar -> b: phi[kstar, a] + phi[kstar, b]
-    const Clairaut q = clairaut(ks, fs, ks, s.a, s.b, false);
+    const Clairaut q = clairaut(ks, fs, 0.0, da, db, false);
     return q.phi_mid + q.phi;
   }
-  return clairaut(ks, fs, s.a, s.a, s.b, false).phi;
+  return clairaut(ks, fs, da, da, db, false).phi;
 }
 
 // Brent's method for g(x) = 0 on [lo, hi] with g(lo) <= 0 <= g(hi) (values given).
@@ -268,7 +302,9 @@ BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double
   double c = a, fc = fa, d = b - a;
   bool bisected = true;
   for (int it = 0; it < 100; ++it) {
-    if (fb == 0.0 || math::abs(b - a) <= xtol) break;
+    // absolute floor xtol, else 2 ulp of the current estimate (roots near 0 keep their digits)
+    const double tol = math::max(xtol, 4.5e-16 * math::abs(b));
+    if (fb == 0.0 || math::abs(b - a) <= tol) break;
     double s;
     if (fa != fc && fb != fc) {
       s = a * fb * fc / ((fa - fb) * (fa - fc)) + b * fa * fc / ((fb - fa) * (fb - fc)) +
@@ -279,7 +315,7 @@ BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double
     const double m = 0.25 * (3.0 * a + b);
     const bool outside = !((s > math::min(m, b) && s < math::max(m, b)));
     const bool slow = bisected ? math::abs(s - b) >= 0.5 * math::abs(b - c) : math::abs(s - b) >= 0.5 * math::abs(c - d);
-    const bool tiny = bisected ? math::abs(b - c) < xtol : math::abs(c - d) < xtol;
+    const bool tiny = bisected ? math::abs(b - c) < tol : math::abs(c - d) < tol;
     if (outside || slow || tiny) {
       s = 0.5 * (a + b);
       bisected = true;
@@ -307,7 +343,7 @@ BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double
 
 // The geodesic between (k1, k2) at angle difference dmu in [0, pi].
 BEDS_HD Geodesic geodesic_between(double k1, double k2, double dmu) {
-  Geodesic out{0.0, 0.0, 0.0, false};
+  Geodesic out{0.0, 0.0, 0.0, 0.0, false};
   const double a = math::min(k1, k2), b = math::max(k1, k2);
   if (a == 0.0 || dmu == 0.0) {
     out.distance = radial(a, b);
@@ -325,12 +361,14 @@ BEDS_HD Geodesic geodesic_between(double k1, double k2, double dmu) {
   if (dmu == at0) {
     sigma = 0.0;
   } else if (dmu < at0) {
-    sigma = brent([&](double x) { return swept(s, x) - dmu; }, -s.sa, 0.0, -dmu, at0 - dmu, 4e-16 * s.sa);
+    sigma = brent([&](double x) { return swept(s, x) - dmu; }, -s.sa, 0.0, -dmu, at0 - dmu, 1e-30 * s.sa);
   } else {
-    sigma = brent([&](double x) { return swept(s, x) - dmu; }, 0.0, s.sa, at0 - dmu, kPi - dmu, 4e-16 * s.sa);
+    sigma = brent([&](double x) { return swept(s, x) - dmu; }, 0.0, s.sa, at0 - dmu, kPi - dmu, 1e-30 * s.sa);
   }
   const double ks = kstar_of(s, sigma);
+  const double da = sigma * sigma, db = da + (b - a);
   out.kstar = ks;
+  out.delta = da;
   out.turning = sigma > 0.0;
   if (!(ks > 0.0)) {  // the root sits at an end of the bracket
     out.distance = out.turning ? radial(0.0, a) + radial(0.0, b) : radial(a, b);
@@ -339,12 +377,20 @@ BEDS_HD Geodesic geodesic_between(double k1, double k2, double dmu) {
   const double fs = f_of(ks);
   out.c = math::sqrt(fs);
   double psi;
+  // psi directly for thin geodesics (kappa within 1% of kstar: radial - corr would cancel), else
+  // as the radial distance minus the decaying correction
+  const bool thin = db <= 0.01 * (ks + 1.0);
   if (out.turning) {  // 2 [kstar, a] + [a, b] = [kstar, a] + [kstar, b]
-    const Clairaut q = clairaut(ks, fs, ks, a, b, true);
-    const double r_ka = radial(ks, a);
-    psi = (r_ka - q.corr_mid) + (r_ka + radial(a, b) - q.corr);
+    const Clairaut q = clairaut(ks, fs, 0.0, da, db, true);
+    if (thin) {
+      psi = q.psi_mid + q.psi;
+    } else {
+      const double r_ka = radial(ks, a);
+      psi = (r_ka - q.corr_mid) + (r_ka + radial(a, b) - q.corr);
+    }
   } else {
-    psi = radial(a, b) - clairaut(ks, fs, a, a, b, true).corr;
+    const Clairaut q = clairaut(ks, fs, da, da, db, true);
+    psi = thin ? q.psi : radial(a, b) - q.corr;
   }
   out.distance = out.c * dmu + psi;
   return out;
@@ -361,16 +407,15 @@ BEDS_HD bool distance(double mu1, double k1, double mu2, double k2, double& out)
 }
 
 // ------------------------------------------------------------------- log, exp, geodesic, transport
-// Unit tangent (mu', kappa') at kappa = k of a geodesic with Clairaut constant c, moving toward
-// larger mu when sgn > 0 and toward larger kappa when dir > 0.  At k = 0 (Cartesian convention) a
-// geodesic leaves radially (c = 0) in direction theta: pass the angle between theta and the base
-// mu as `angle`.
+// Unit tangent (mu', kappa') at kappa = k of a geodesic with Clairaut constant c (gap = f(k) - c^2,
+// computed without cancellation by the caller), moving toward larger mu when sgn > 0 and toward
+// larger kappa when dir > 0.
 struct Unit {
   double mu, kappa;
 };
-BEDS_HD Unit unit_tangent(double k, double c, double sgn, double dir) {
+BEDS_HD Unit unit_tangent(double k, double gap, double c, double sgn, double dir) {
   const Metric g = metric(k);
-  const double q = math::max(1.0 - c * c / g.f, 0.0);
+  const double q = math::max(gap / g.f, 0.0);  // 1 - c^2 / f, gap = f(k) - c^2
   Unit u;
   u.mu = sgn * c / g.f;
   u.kappa = dir * math::sqrt(q / g.h);
@@ -396,7 +441,8 @@ BEDS_HD void log_map(double mu1, double k1, double mu2, double k2, double& vm, d
   }
   const double sgn = diff > 0.0 ? 1.0 : (diff < 0.0 ? -1.0 : 0.0);
   const double dir = geo.turning ? -1.0 : (k1 < k2 ? 1.0 : -1.0);
-  const Unit u = unit_tangent(k1, geo.c, sgn, dir);
+  const double gap = geo.c > 0.0 ? f_gap(geo.kstar, geo.c * geo.c, (k1 - math::min(k1, k2)) + geo.delta) : f_of(k1);
+  const Unit u = unit_tangent(k1, gap, geo.c, sgn, dir);
   vm = d * u.mu;
   vk = d * u.kappa;
 }
@@ -428,19 +474,22 @@ struct FromBottom {
   double phi, length;
 };
 BEDS_HD FromBottom from_bottom(double ks, double fs, double v) {
-  const double ch = std::cosh(v);
-  const double k = ks * ch * ch;
-  const Clairaut q = clairaut(ks, fs, ks, k, k, true);
+  const double sh = std::sinh(v);
+  const double dk = ks * sh * sh;
+  const Clairaut q = clairaut(ks, fs, 0.0, dk, dk, true);
   FromBottom r;
   r.phi = q.phi;
-  r.length = math::sqrt(fs) * q.phi + radial(ks, k) - q.corr;
+  r.length = math::sqrt(fs) * q.phi + (dk <= 0.01 * (ks + 1.0) ? q.psi : radial(ks, ks + dk) - q.corr);
   return r;
 }
 
-// kstar <= k0 with f(kstar) = c2 (0 < c2 <= f(k0)): Brent on [0, k0].
-BEDS_HD double f_inverse(double c2, double k0) {
-  auto g = [&](double k) { return f_of(k) - c2; };
-  return brent(g, 0.0, k0, -c2, f_of(k0) - c2, 4e-16 * k0);
+// delta = k0 - kstar in [0, k0] with f(k0) - f(kstar) = gap0 (0 < gap0 <= f(k0)): Brent on delta.
+BEDS_HD double f_inverse_delta(double gap0, double k0) {
+  auto g = [&](double d) {
+    const double ks = k0 - d;
+    return f_gap(ks, f_of(ks), d) - gap0;
+  };
+  return brent(g, 0.0, k0, -gap0, f_of(k0) - gap0, 1e-30 * k0);
 }
 
 // Exp_p(v): walks the geodesic with initial velocity v for its length.
@@ -477,10 +526,12 @@ BEDS_HD void exp_map(double mu0, double k0, double vm, double vk, double& mu, do
     k = radial_inverse(0.0, length - to_centre);
     return;
   }
-  const double c2 = c * c;
-  const double ks = c2 >= g0.f ? k0 : f_inverse(c2, k0);
+  // f(k0) - c^2 = f0 h0 vk^2 / L^2 exactly (no cancellation for nearly circular motion)
+  const double gap0 = g0.f * (g0.h * vk * vk) / (length * length);
+  const double delta = gap0 > 0.0 ? f_inverse_delta(gap0, k0) : 0.0;
+  const double ks = k0 - delta;
   const double fs = f_of(ks);
-  const double v0 = v_of(k0, ks);
+  const double v0 = v_of(delta, ks);
   const FromBottom at0 = from_bottom(ks, fs, v0);
   double target, phi_sign;
   if (vk >= 0.0) {
@@ -511,9 +562,9 @@ BEDS_HD void exp_map(double mu0, double k0, double vm, double vk, double& mu, do
     dmu = at0.phi - end.phi;
   else
     dmu = at0.phi + end.phi;
-  const double ch = std::cosh(v);
+  const double sh = std::sinh(v);
   mu = wrap(mu0 + sgn * dmu);
-  k = ks * ch * ch;
+  k = ks + ks * sh * sh;
 }
 
 BEDS_HD bool exp(double mu0, double k0, double vm, double vk, double& mu, double& k) {
