@@ -300,6 +300,20 @@ def test_huge_kappa() -> None:
     assert np.all(np.isfinite(vm.kl(0.0, k, 0.1, 2 * k))) and np.all(vm.entropy(k) < 0)
 
 
+@pytest.mark.parametrize("case", [(0.0, 1e5, 1e-3, 2e5), (0.3, 1e8, 0.3001, 5e7), (0.0, 1e6, 3.0, 1e6),
+                                  (0.0, 1e-6, 2.0, 3e-6), (0.0, 1e-6, PI, 1e5), (1.0, 1e7, 1.0 + PI - 1e-9, 1e7)])
+def test_exp_log_geodesic_at_extreme_kappas(case) -> None:
+    # measured: exp(log) within 2.6e-11 rad and 6.3e-12 relative in kappa (kappa = 1e6, 3 rad apart)
+    m1, k1, m2, k2 = case
+    vmu, vk = vm.log(*case)
+    d = vm.distance(*case)
+    assert math.sqrt(vm.inner(k1, vmu, vk, vmu, vk)) == pytest.approx(d, rel=1e-12)
+    em, ek = vm.exp(m1, k1, vmu, vk)
+    assert abs(wrap(em - m2)) <= 1e-9 and ek == pytest.approx(k2, rel=1e-9)
+    gm, gk = vm.geodesic(*case, 0.5)
+    assert vm.distance(m1, k1, gm, gk) == pytest.approx(d / 2, rel=1e-12)
+
+
 @pytest.mark.parametrize("kappa,rtol", [(1e4, 1e-4), (1e6, 1e-6), (1e8, 1e-8)])
 def test_agrees_with_the_normal_family_for_large_kappa(kappa: float, rtol: float) -> None:
     # sigma^2 = 1 / kappa; the angle differences are a few sigma.  Measured relative difference:
