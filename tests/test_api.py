@@ -866,3 +866,31 @@ def test_empty_batches(family, rng):
     assert beds.geodesic(p, q, 0.5).batch_shape == (0,)
     assert beds.log(p, q).batch_shape == (0,)
     assert beds.metric(p).shape[0] == 0
+
+
+# ------------------------------------------------------------------------------ von Mises (issue 3)
+@pytest.mark.parametrize(("mod", "name"), [(m, n) for m in (beds.von_mises, beds.special) for n in m.__all__
+                                           if not inspect.isclass(getattr(m, n))],
+                         ids=lambda x: getattr(x, "__name__", x))
+def test_von_mises_and_special_functions_document_a_formula(mod, name):
+    doc = inspect.getdoc(getattr(mod, name))
+    assert doc and len(doc) > 20 and _FORMULA.search(doc), f"{mod.__name__}.{name}: {doc!r}"
+
+
+def test_von_mises_object_model(rng):
+    mu, kappa = rng.uniform(-3, 3, (2, 3)), rng.uniform(0.5, 3.0, (2, 3))
+    p = beds.VonMises(mu=mu, kappa=kappa)
+    assert p.batch_shape == (2, 3) and p.event_ndim == 0 and p.dtype == np.float64
+    assert "VonMises" in repr(p) and "mu" in repr(p) and "kappa" in repr(p)
+    assert not p.mu.flags.writeable and not p.kappa.flags.writeable
+    assert mu.flags.writeable  # the caller's array is untouched
+    q = p[1, ::2]
+    np.testing.assert_array_equal(q.kappa, kappa[1, ::2])
+    assert beds.VonMises(np.float32(0.0), np.ones(2, np.float32)).dtype == np.float32
+    v = beds.log(p, beds.VonMises(0.0, 1.0))
+    np.testing.assert_allclose(beds.norm(2 * v), 2 * beds.norm(v), rtol=1e-15)
+    np.testing.assert_allclose(beds.inner(v, v), beds.norm(v) ** 2, rtol=1e-14)
+    assert beds.metric(p).shape == (2, 3, 2, 2)
+    assert beds.entropy(p).shape == (2, 3)
+    m = beds.karcher_mean(p, axis=-1)
+    assert isinstance(m, beds.VonMises) and m.batch_shape == (2,)

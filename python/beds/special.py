@@ -76,7 +76,8 @@ mean_resultant_inverse = array_function(
     """``A^-1(r)``: the concentration kappa with ``A(kappa) = r``, r in [0, 1] (+inf at r = 1).
 
     The maximum-likelihood kappa of a von Mises sample with mean resultant length r.  Backward
-    error about 1 ulp of r; the forward error is that times the condition number
+    error ``|A(kappa) - r|`` at most that of A itself (measured: 5.7 ulp of r, near kappa = 10 .. 16);
+    the forward error is that times the condition number
     ``r / (kappa A'(kappa))`` (1 near r = 0, about 2 kappa for large kappa, so r close to 1 should
     be given as ``1 - (1 - r)`` computed accurately).
     """, module=_M)

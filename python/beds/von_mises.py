@@ -83,7 +83,8 @@ kl = array_function(
 
 jeffreys = array_function(
     "jeffreys", "von_mises_jeffreys", ("mu1", "kappa1", "mu2", "kappa2"), _P2,
-    """Jeffreys divergence ``(kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
+    """Jeffreys divergence ``KL(1 || 2) + KL(2 || 1)
+    = (kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
     module=_M)
 
 entropy = array_function(
@@ -119,7 +120,8 @@ transport = array_function(
     "transport", "von_mises_transport", ("mu1", "kappa1", "mu2", "kappa2", "v_mu", "v_kappa"),
     _P2 + ("real", "real"),
     """Parallel transport of (v_mu, v_kappa) from point 1 to point 2 along the geodesic: on a surface
-    the transported vector keeps its length and its angle with the geodesic.""", module=_M)
+    the transported vector keeps its length and its angle with the geodesic.  Reference: do Carmo,
+    *Differential Geometry of Curves and Surfaces*, 4-4.""", module=_M)
 
 
 def _wrap(x: np.ndarray) -> np.ndarray:
