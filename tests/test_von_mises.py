@@ -4,14 +4,14 @@ Oracles independent of the C++ code:
 
 * ``tests/data/von_mises_distance.csv``: distances from ``tests/_von_mises_oracle.py`` (mpmath
   tanh-sinh quadrature of the Clairaut integrals in kappa, Illinois root find for the turning
-  point, 22 digits).  Measured max relative error of ``beds.von_mises.distance``: 1.6e-12 on the
-  11 rows of the file (asserted: 1e-10, the target of issue 3; the test reads whatever rows the
+  point, 22 digits).  Measured max relative error of ``beds.von_mises.distance``: 1e-11 on the
+  32 rows of the file (asserted: 1e-10, the target of issue 3; the test reads whatever rows the
   file has).  The oracle also runs live on a same-mean pair (2.5e-12) and on a pair pi apart
   (through the uniform law, 1e-16): single quadratures, fast.
-* known limitation (xfail, strict): tiny angle differences at near-equal kappas carry an absolute
-  error of about 4e-16 sqrt(kappa A), i.e. relative 4e-16 / dmu (8e-9 at dmu = 1e-7); more
-  generally near pairs (relative separation 1e-8, kappa in [1e-2, 1e4]) have relative errors up to
-  8e-8 (median 4e-9) against the midpoint metric.
+* near pairs: tiny angle differences at equal kappas against the arc sqrt(kappa A) dmu (exact to
+  O(dmu^2)), and 300 random pairs at relative separation 1e-8 (kappa in [1e-2, 1e4]) against the
+  midpoint metric (exact to O(d^2)): relative error at most 1e-10 (these found a loss of digits
+  for thin geodesics, since fixed by integrating from the turning point in offsets).
 * scipy's ``solve_ivp`` (DOP853, rtol = atol = 1e-13) on the geodesic equations of
   ``ds^2 = h(kappa) dkappa^2 + f(kappa) dmu^2`` (f = kappa A, h = A', Christoffel symbols from
   f' = A + kappa A', h' = A'' = -A'/kappa + A/kappa^2 - 2 A A', Bessel ratios from scipy):
@@ -269,9 +269,6 @@ def test_equal_kappas_and_tiny_angles() -> None:
     assert vm.distance(0.0, 2.0, 1e-9, 3.0) == pytest.approx(r, rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: tiny angle differences at near-equal kappas have an "
-                   "absolute error of about 4e-16 * sqrt(kappa A) (relative 4e-16 / dmu), above the 1e-10 "
-                   "relative target of issue 3 for dmu below 4e-6")
 def test_tiny_angle_relative_accuracy_target() -> None:
     k = np.array([1e-3, 0.5, 3.0])
     arc = np.sqrt(k * beds.special.mean_resultant(k))
@@ -281,8 +278,6 @@ def test_tiny_angle_relative_accuracy_target() -> None:
     np.testing.assert_allclose(vm.distance(0.3, k, 0.3 + dmu, k), arc * exact_dmu, rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: near pairs (relative separation 1e-8) have relative "
-                   "distance errors up to 8e-8 (median 4e-9), above the 1e-10 target of issue 3")
 def test_near_pairs_relative_accuracy_target() -> None:
     rng = np.random.default_rng(1)
     n, s = 300, 1e-8

@@ -197,16 +197,25 @@ struct Clairaut {
   bool whole;                         // the range was not cut at v(x) + 18 (psi is valid)
 };
 BEDS_HD double v_of(double dk, double kstar) { return std::asinh(math::sqrt(dk / kstar)); }
+// v(d2) - v(d1) for d1 <= d2 without cancellation: asinh(x2) - asinh(x1) = asinh(x2 sqrt(1 + x1^2)
+// - x1 sqrt(1 + x2^2)), and that difference is ((d2 - d1) / kstar) / (x2 sqrt(1 + x1^2) + x1 sqrt(1 + x2^2)).
+BEDS_HD double v_span(double d1, double d2, double kstar) {
+  const double x1 = math::sqrt(d1 / kstar), x2 = math::sqrt(d2 / kstar);
+  const double den = x2 * math::sqrt(1.0 + x1 * x1) + x1 * math::sqrt(1.0 + x2 * x2);
+  return den > 0.0 ? std::asinh(((d2 - d1) / kstar) / den) : 0.0;
+}
 BEDS_HD Clairaut clairaut(double kstar, double fstar, double dx, double dmid, double dy, bool want_corr) {
   Clairaut out{0.0, 0.0, 0.0, 0.0, 0.0, 0.0, true};
+  // panels on [0, span] in u = v - v(x) (spans computed without cancellation for thin ranges)
   const double v0 = v_of(dx, kstar);
-  const double vcap = v0 + 18.0;
-  out.whole = v_of(dy, kstar) <= vcap;
-  const double vmid = math::min(v_of(dmid, kstar), vcap);
-  const double vend = math::min(v_of(dy, kstar), vcap);
+  const double vcap = 18.0;
+  const double span_end = v_span(dx, dy, kstar);
+  out.whole = span_end <= vcap;
+  const double vmid = math::min(v_span(dx, dmid, kstar), vcap);
+  const double vend = math::min(span_end, vcap);
   const double c = math::sqrt(fstar);
-  double lo = v0, width = 0.5;
-  bool mid_done = !(vmid > v0);
+  double lo = 0.0, width = 0.5;
+  bool mid_done = !(vmid > 0.0);
   int guard = 0;
   while (lo < vend && guard++ < 64) {
     double hi = math::min(lo + width, vend);
@@ -215,7 +224,7 @@ BEDS_HD Clairaut clairaut(double kstar, double fstar, double dx, double dmid, do
     double sp = 0.0, sc = 0.0, ss = 0.0;
     for (int i = 0; i < 5; ++i) {
       for (int sgn = -1; sgn <= 1; sgn += 2) {
-        const double v = centre + sgn * half * kGLx[i];
+        const double v = v0 + (centre + sgn * half * kGLx[i]);
         // cosh v and sinh v from one expm1 (accurate sinh for small v)
         const double em1 = math::expm1(v);
         const double ev = 1.0 + em1;
@@ -271,24 +280,33 @@ struct Geodesic {
   bool turning;    // the geodesic dips below min(k1, k2) before rising
 };
 
-// Angle swept by the geodesic with parameter sigma (see the file comment).
+// Angle swept by the geodesic with parameter sigma (see the file comment).  Near the junction
+// sigma = 0 (thin geodesics, kstar close to a) sigma itself is the variable; near the ends
+// (kstar close to 0: |dmu| close to 0 or pi) it is tau = sqrt(a) - |sigma|, so that kstar =
+// tau (2 sqrt(a) - tau) keeps its relative accuracy there.
 struct Sweep {
   double a, b, sa;  // a = min kappa, b = max kappa, sa = sqrt(a)
 };
-BEDS_HD double kstar_of(const Sweep& s, double sigma) {
+struct Lowest {
+  double ks, da;  // kstar and a - kstar
+};
+BEDS_HD Lowest lowest_sigma(const Sweep& s, double sigma) {
   const double m = math::abs(sigma);
-  return (s.sa - m) * (s.sa + m);
+  return Lowest{(s.sa - m) * (s.sa + m), m * m};
 }
-BEDS_HD double swept(const Sweep& s, double sigma) {
-  const double ks = kstar_of(s, sigma);
-  if (!(ks > 0.0)) return sigma < 0.0 ? 0.0 : kPi;
-  const double fs = f_of(ks);
-  const double da = sigma * sigma, db = da + (s.b - s.a);  // a - kstar, b - kstar
-  if (sigma > 0.0) {  // kstar -> a -> kstar -> b: phi[kstar, a] + phi[kstar, b]
-    const Clairaut q = clairaut(ks, fs, 0.0, da, db, false);
+BEDS_HD Lowest lowest_tau(const Sweep& s, double tau) {
+  const double m = s.sa - tau;
+  return Lowest{tau * (s.sa + m), m * m};
+}
+BEDS_HD double swept_at(const Sweep& s, const Lowest& l, bool turning) {
+  if (!(l.ks > 0.0)) return turning ? kPi : 0.0;
+  const double fs = f_of(l.ks);
+  const double db = l.da + (s.b - s.a);  // b - kstar
+  if (turning) {  // kstar -> a -> kstar -> b: phi[kstar, a] + phi[kstar, b]
+    const Clairaut q = clairaut(l.ks, fs, 0.0, l.da, db, false);
     return q.phi_mid + q.phi;
   }
-  return clairaut(ks, fs, da, da, db, false).phi;
+  return clairaut(l.ks, fs, l.da, l.da, db, false).phi;
 }
 
 // Brent's method for g(x) = 0 on [lo, hi] with g(lo) <= 0 <= g(hi) (values given).
@@ -355,21 +373,30 @@ BEDS_HD Geodesic geodesic_between(double k1, double k2, double dmu) {
     return out;
   }
   Sweep s{a, b, math::sqrt(a)};
-  // the junction sigma = 0 (kstar = a) decides the branch
-  const double at0 = swept(s, 0.0);
-  double sigma;
-  if (dmu == at0) {
-    sigma = 0.0;
-  } else if (dmu < at0) {
-    sigma = brent([&](double x) { return swept(s, x) - dmu; }, -s.sa, 0.0, -dmu, at0 - dmu, 1e-30 * s.sa);
-  } else {
-    sigma = brent([&](double x) { return swept(s, x) - dmu; }, 0.0, s.sa, at0 - dmu, kPi - dmu, 1e-30 * s.sa);
+  // the junction sigma = 0 (kstar = a) decides the branch, the midpoint |sigma| = sqrt(a)/2 the
+  // variable (sigma between the junction and the midpoint, tau beyond)
+  const double at0 = swept_at(s, Lowest{a, 0.0}, false);
+  const bool turning = dmu > at0;
+  const double half = 0.5 * s.sa;
+  const double sg = turning ? 1.0 : -1.0;
+  const double at_half = swept_at(s, lowest_sigma(s, half), turning);
+  Lowest low{a, 0.0};
+  if (dmu != at0) {
+    if (turning ? dmu <= at_half : dmu >= at_half) {
+      auto g = [&](double m) { return swept_at(s, lowest_sigma(s, m), turning) - dmu; };
+      const double m = brent(g, 0.0, half, at0 - dmu, at_half - dmu, 1e-30 * s.sa);
+      low = lowest_sigma(s, sg * m);
+    } else {
+      auto g = [&](double t) { return swept_at(s, lowest_tau(s, t), turning) - dmu; };
+      const double end = turning ? kPi : 0.0;
+      const double t = brent(g, 0.0, half, end - dmu, at_half - dmu, 1e-300);
+      low = lowest_tau(s, t);
+    }
   }
-  const double ks = kstar_of(s, sigma);
-  const double da = sigma * sigma, db = da + (b - a);
+  const double ks = low.ks, da = low.da, db = da + (b - a);
   out.kstar = ks;
   out.delta = da;
-  out.turning = sigma > 0.0;
+  out.turning = turning;
   if (!(ks > 0.0)) {  // the root sits at an end of the bracket
     out.distance = out.turning ? radial(0.0, a) + radial(0.0, b) : radial(a, b);
     return out;
@@ -507,7 +534,7 @@ BEDS_HD void exp_map(double mu0, double k0, double vm, double vk, double& mu, do
     k = k0;
     return;
   }
-  const double c = g0.f * math::abs(vm) / length;
+  const double c = g0.f * math::abs(vm) / length;  // Clairaut constant of the unit-speed geodesic
   const double sgn = vm > 0.0 ? 1.0 : -1.0;
   if (!(c > 0.0) || !(c * c > 0.0)) {  // radial geodesic (through the uniform law if it goes inward far enough)
     if (vk >= 0.0) {
@@ -526,10 +553,19 @@ BEDS_HD void exp_map(double mu0, double k0, double vm, double vk, double& mu, do
     k = radial_inverse(0.0, length - to_centre);
     return;
   }
-  // f(k0) - c^2 = f0 h0 vk^2 / L^2 exactly (no cancellation for nearly circular motion)
+  // c^2 = f0 (f0 vm^2 / L^2) and f(k0) - c^2 = f0 (h0 vk^2 / L^2), both without cancellation: the
+  // lowest point comes from the smaller one (kstar near 0: radial motion; near k0: circular)
+  const double c2 = g0.f * (g0.f * vm * vm) / (length * length);
   const double gap0 = g0.f * (g0.h * vk * vk) / (length * length);
-  const double delta = gap0 > 0.0 ? f_inverse_delta(gap0, k0) : 0.0;
-  const double ks = k0 - delta;
+  double ks, delta;
+  if (c2 <= gap0) {
+    auto g = [&](double k) { return f_of(k) - c2; };
+    ks = brent(g, 0.0, k0, -c2, gap0, 1e-300);
+    delta = k0 - ks;
+  } else {
+    delta = gap0 > 0.0 ? f_inverse_delta(gap0, k0) : 0.0;
+    ks = k0 - delta;
+  }
   const double fs = f_of(ks);
   const double v0 = v_of(delta, ks);
   const FromBottom at0 = from_bottom(ks, fs, v0);
