@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, categorical, cuda, diag_normal, exponential, normal, poisson, ufuncs
+from . import _core, categorical, cuda, diag_normal, exponential, mvnormal, normal, poisson, ufuncs
 from ._belief import Belief, ConvergenceWarning, Tangent
 from .categorical import Categorical
 from .diag_normal import DiagNormal
 from .exponential import Exponential
+from .mvnormal import MVNormal
 from .normal import Normal
 from .poisson import Poisson
 
@@ -33,6 +34,7 @@ __all__ = [
     "ConvergenceWarning",
     "DiagNormal",
     "Exponential",
+    "MVNormal",
     "Normal",
     "Poisson",
     "Tangent",
@@ -54,6 +56,7 @@ __all__ = [
     "kl",
     "log",
     "metric",
+    "mvnormal",
     "norm",
     "normal",
     "poisson",

@@ -177,8 +177,9 @@ def _rows(n: int, rng: np.random.Generator, gsm: Any) -> list[tuple[str, Callabl
 
 
 def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...] | None = None,
-        accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print) -> list[dict[str, Any]]:
-    """Runs the benchmark table and returns its rows as dicts."""
+        accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print,
+        mvnormal: bool = True) -> list[dict[str, Any]]:
+    """Runs the benchmark table (and the MVNormal section) and returns its rows as dicts."""
     all_threads = _core.get_num_threads()
     if threads is None:
         threads = tuple(sorted({1, all_threads}))
@@ -214,6 +215,11 @@ def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...]
         _core.set_num_threads(all_threads)
     if accuracy:
         _accuracy_table(gsm, print_fn)
+    if mvnormal:
+        from ._bench_mvnormal import run_mvnormal
+
+        for row in run_mvnormal(print_fn, threads=threads, accuracy=accuracy):
+            results.append({"kernel": f"mvnormal {row['kernel']} d={row['d']}", **row})
     return results
 
 
@@ -271,9 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--simd", choices=["baseline", "avx2"], help="instruction-set build of the loops")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table")
     ap.add_argument("--budget", type=float, default=0.4, help="seconds per measurement (default 0.4)")
+    ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
     args = ap.parse_args(argv)
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
         _core.set_simd_level(args.simd)
-    run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget)
+    run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget,
+        mvnormal=not args.no_mvnormal)
     return 0
