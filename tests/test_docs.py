@@ -8,7 +8,7 @@ import pytest
 
 import beds
 
-MODULES = [beds.normal, beds.diag_normal, beds.categorical]  # the modules whose docstrings have examples
+MODULES = [beds.normal, beds.diag_normal, beds.categorical, beds.mvnormal]  # the modules whose docstrings have examples
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

