@@ -28,6 +28,8 @@ def test_beds_mvnormal_distance(benchmark, pairs):
 def test_scipy_shooting_distance(benchmark, pairs):
     pytest.importorskip("scipy")
     m1, S1, m2, S2 = pairs
+    if m1.shape[-1] > 3:
+        pytest.skip("the scipy reference takes seconds per pair beyond d = 3")
     benchmark(lambda: [scipy_shooting_distance(m1[i], S1[i], m2[i], S2[i]) for i in range(2)])
 
 
@@ -41,6 +43,6 @@ def test_beds_same_mean(benchmark, d):
 @pytest.mark.benchmark(group="mvnormal same-mean distance")
 @pytest.mark.parametrize("d", [3, 10])
 def test_pyriemann_same_mean(benchmark, d):
-    prd = pytest.importorskip("pyriemann.utils.distance")
+    prd = pytest.importorskip("pyriemann.geometry.distance")
     _, S1, _, S2 = _pairs(d, 2000)
     benchmark(prd.distance_riemann, S1, S2)
