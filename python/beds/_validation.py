@@ -86,7 +86,7 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must be symmetric (relative tolerance {tol:g}); "
-                         f"found {name}{list(idx)} = {x[idx]!r} but the transposed entry is {x[idx[:-2] + idx[:-3:-1]]!r}")
+                         f"found {name}{list(idx)} = {x[idx].item()!r} but the transposed entry is {x[idx[:-2] + idx[:-3:-1]].item()!r}")
     if domain == "spd":
         flat = 0.5 * (x + np.swapaxes(x, -1, -2))
         flat = flat.reshape((-1,) + x.shape[-2:])
@@ -97,7 +97,7 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
                 where = np.unravel_index(i, x.shape[:-2]) if x.ndim > 2 else ()
                 ev = np.linalg.eigvalsh(flat[i])
                 raise ValueError(f"{name} must be positive definite; the matrix at batch index "
-                                 f"{tuple(int(j) for j in where)} has smallest eigenvalue {ev[0]!r}") from None
+                                 f"{tuple(int(j) for j in where)} has smallest eigenvalue {ev[0].item()!r}") from None
 
 
 def check_domain(name: str, a: np.ndarray, domain: str) -> None:
