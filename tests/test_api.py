@@ -132,7 +132,8 @@ def test_cuda_queries():
 
 
 _PUBLIC_FUNCTIONS = [
-    (mod, name) for mod in [beds, beds.normal, beds.diag_normal, beds.categorical, beds.exponential, beds.poisson]
+    (mod, name) for mod in [beds, beds.normal, beds.diag_normal, beds.categorical, beds.exponential, beds.poisson,
+                            beds.mvnormal]
     for name in mod.__all__
     if callable(getattr(mod, name)) and not inspect.isclass(getattr(mod, name))
 ]

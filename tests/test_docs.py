@@ -10,7 +10,7 @@ import beds
 
 # the modules whose docstrings have examples
 MODULES = [beds.normal, beds.diag_normal, beds.categorical, beds.regularization, beds.thermo, beds.dynamics, beds.energy,
-           beds.special, beds.von_mises]
+           beds.special, beds.von_mises, beds.mvnormal]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

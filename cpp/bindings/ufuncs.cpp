@@ -56,6 +56,14 @@ std::vector<char> type_list(beds::LoopTypes kind, int nin, int nout, char T) {
     case beds::LoopTypes::categorical_mean:
       t = {T, T, NPY_DOUBLE, NPY_INT64, T, NPY_INT64};
       break;
+    case beds::LoopTypes::tol_iter:
+      t.assign(static_cast<std::size_t>(nin + nout), T);
+      if (nin >= 2 && nout >= 1) {
+        t[static_cast<std::size_t>(nin - 2)] = NPY_DOUBLE;
+        t[static_cast<std::size_t>(nin - 1)] = NPY_INT64;
+        t.back() = NPY_INT64;
+      }
+      break;
   }
   if (t.size() != static_cast<std::size_t>(nin + nout)) throw std::logic_error("beds: inconsistent loop types");
   return t;
@@ -101,6 +109,7 @@ int register_table(PyObject* module, const beds::LoopEntry* base, std::size_t nb
 // Tables of the families built once (see loop_registry.hpp); the trailing nullptr keeps the
 // array non-empty and is skipped.
 const beds::LoopTable kSingleBuildTables[] = {
+    &beds::loops_mvnormal,
     nullptr,
 };
 

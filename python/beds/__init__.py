@@ -25,6 +25,7 @@ from . import (
     dynamics,
     energy,
     exponential,
+    mvnormal,
     normal,
     poisson,
     problems,
@@ -39,6 +40,7 @@ from .categorical import Categorical
 from .diag_normal import DiagNormal
 from .dynamics import System, Trajectory
 from .exponential import Exponential
+from .mvnormal import MVNormal
 from .normal import Normal
 from .poisson import Poisson
 from .von_mises import VonMises
@@ -72,6 +74,7 @@ __all__ = [
     "Diagnostics",
     "Exponential",
     "GoverningEquation",
+    "MVNormal",
     "Normal",
     "PenaltyResult",
     "Poisson",
@@ -108,6 +111,7 @@ __all__ = [
     "landauer_efficiency",
     "log",
     "metric",
+    "mvnormal",
     "norm",
     "normal",
     "poisson",

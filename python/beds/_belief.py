@@ -47,13 +47,18 @@ class Belief:
     Subclasses declare ``params`` (parameter names, in the order of the ufunc arguments),
     ``domains`` (the domain of each parameter, see ``beds._validation.check_domain``),
     ``event_ndim`` (0 for scalar parameters, 1 for vector parameters such as ``DiagNormal``) and
-    ``family`` (the ufunc prefix).
+    ``family`` (the ufunc prefix).  Families whose parameters have different event ranks (a mean
+    of shape (..., d) and a covariance of shape (..., d, d) for ``MVNormal``) also declare
+    ``event_ndims``, one per parameter; the batch shapes of the parameters then broadcast, the
+    event shapes do not.
     """
 
     params: ClassVar[tuple[str, ...]] = ()
     domains: ClassVar[tuple[str, ...]] = ()
     tangent_domains: ClassVar[tuple[str, ...]] = ()
     event_ndim: ClassVar[int] = 0
+    #: event rank of each parameter (None: ``event_ndim`` for all of them)
+    event_ndims: ClassVar[tuple[int, ...] | None] = None
     family: ClassVar[str] = ""
     #: parameters passed to the ufuncs that take only part of the point (entropy, inner)
     entropy_params: ClassVar[tuple[str, ...]] = ()
@@ -70,20 +75,48 @@ class Belief:
         strong = [a for a, v in zip(arrays, values) if not isinstance(v, (int, float)) or isinstance(v, bool)]
         dtype = common_float_dtype(*(strong or arrays))
         arrays = [a.astype(dtype, copy=False) for a in arrays]
-        e = self.event_ndim
-        try:
-            arrays = list(np.broadcast_arrays(*arrays))
-        except ValueError:
-            desc = ", ".join(f"{n} {a.shape}" for n, a in zip(self.params, arrays))
-            raise ValueError(f"parameter shapes do not broadcast: {desc}") from None
-        if arrays[0].ndim < e:
-            raise ValueError(f"{' and '.join(self.params)} need a last axis over coordinates/classes, got scalars")
+        if self.event_ndims is None:
+            e = self.event_ndim
+            try:
+                arrays = list(np.broadcast_arrays(*arrays))
+            except ValueError:
+                desc = ", ".join(f"{n} {a.shape}" for n, a in zip(self.params, arrays))
+                raise ValueError(f"parameter shapes do not broadcast: {desc}") from None
+            if arrays[0].ndim < e:
+                raise ValueError(f"{' and '.join(self.params)} need a last axis over coordinates/classes, got scalars")
+            shape = arrays[0].shape
+            batch = shape[: len(shape) - e]
+        else:
+            arrays, batch = self._broadcast_batches(arrays)
         if _validate:
             for a, n, d in zip(arrays, self.params, self.domains):
                 check_domain(n, a, d)
         self._p = tuple(_readonly(a) for a in arrays)
-        shape = arrays[0].shape
-        self._batch_shape = shape[: len(shape) - e]
+        self._batch_shape = batch
+
+    @classmethod
+    def _param_event_ndims(cls) -> tuple[int, ...]:
+        return cls.event_ndims if cls.event_ndims is not None else (cls.event_ndim,) * len(cls.params)
+
+    @classmethod
+    def _broadcast_batches(cls, arrays: Sequence[np.ndarray],
+                           batch: tuple[int, ...] | None = None) -> tuple[list[np.ndarray], tuple[int, ...]]:
+        """Broadcasts the batch axes of parameters with different event ranks (event axes are kept)."""
+        ev = cls._param_event_ndims()
+        for a, n, e in zip(arrays, cls.params, ev):
+            if a.ndim < e:
+                raise ValueError(f"{n} needs at least {e} dimension(s) (its event axes), got shape {a.shape}")
+        batches = [a.shape[: a.ndim - e] for a, e in zip(arrays, ev)]
+        try:
+            b = np.broadcast_shapes(*batches) if batch is None else np.broadcast_shapes(batch, *batches)
+            if batch is not None and b != tuple(batch):
+                raise ValueError
+        except ValueError:
+            desc = ", ".join(f"{n} {a.shape}" for n, a in zip(cls.params, arrays))
+            raise ValueError(f"parameter batch shapes do not broadcast: {desc}") from None
+        out = [np.broadcast_to(a, b + a.shape[a.ndim - e:]) if a.shape[: a.ndim - e] != b else a
+               for a, e in zip(arrays, ev)]
+        return out, b
 
     @classmethod
     def _bind(cls, args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
@@ -142,7 +175,7 @@ class Belief:
         return self._batch_shape[0]
 
     def __getitem__(self, idx: Any) -> Belief:
-        return type(self)._trusted(*(_index_param(a, idx, self.event_ndim) for a in self._p))
+        return type(self)._trusted(*(_index_param(a, idx, e) for a, e in zip(self._p, self._param_event_ndims())))
 
     def astype(self, dtype: Any) -> Belief:
         """The same beliefs with parameters of another float dtype."""
@@ -155,8 +188,8 @@ class Belief:
         """The same beliefs with another batch shape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        e = self.event_ndim
-        return type(self)._trusted(*(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a in self._p))
+        return type(self)._trusted(*(a.reshape(tuple(shape) + a.shape[a.ndim - e :])
+                                     for a, e in zip(self._p, self._param_event_ndims())))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.params, self._p))
@@ -280,7 +313,10 @@ class Belief:
         raise NotImplementedError
 
     def _broadcast_to(self, shape: tuple[int, ...]) -> Belief:
-        return type(self)._trusted(*(np.broadcast_to(a, shape) for a in self._p))
+        """Broadcast to ``shape``, the shape of the first parameter (batch + its event axes)."""
+        ev = self._param_event_ndims()
+        batch = tuple(shape[: len(shape) - ev[0]])
+        return type(self)._trusted(*(np.broadcast_to(a, batch + a.shape[a.ndim - e:]) for a, e in zip(self._p, ev)))
 
     def _check_tangent(self, v: Any, what: str = "v") -> None:
         if not isinstance(v, Tangent):
@@ -320,9 +356,8 @@ class Belief:
         n = int(np.prod([self._batch_shape[i] for i in axes], dtype=np.int64))
         if n == 0:
             raise ValueError("karcher_mean of an empty batch")
-        e = self.event_ndim
         arrays = []
-        for a in self._p:
+        for a, e in zip(self._p, self._param_event_ndims()):
             t = np.transpose(a, order + list(range(nb, nb + e)))
             arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
         # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
@@ -357,12 +392,12 @@ class Tangent:
             raise TypeError(f"base must be a belief (beds.Normal, ...), got {type(base).__name__}")
         values = type(base)._bind(args, kwargs)
         arrays = [as_real_array(v, n).astype(base.dtype, copy=False) for v, n in zip(values, base.params)]
-        shape = base._p[0].shape
         try:
-            arrays = [np.broadcast_to(a, shape) for a in arrays]
+            arrays = [np.broadcast_to(a, p.shape) for a, p in zip(arrays, base._p)]
         except ValueError:
             desc = ", ".join(f"{n} {np.shape(v)}" for n, v in zip(base.params, values))
-            raise ValueError(f"tangent components {desc} do not broadcast to the base's parameter shape {shape}") from None
+            shapes = ", ".join(f"{n} {p.shape}" for n, p in zip(base.params, base._p))
+            raise ValueError(f"tangent components {desc} do not broadcast to the base's parameter shapes {shapes}") from None
         for a, n, d in zip(arrays, base.params, base.tangent_domains):
             check_domain(n, a, d)
         self.base = base
@@ -398,9 +433,8 @@ class Tangent:
         s = np.asarray(s)
         if s.dtype.kind not in "iuf":
             return NotImplemented
-        if self.base.event_ndim:
-            s = s[..., None]
-        return Tangent(self.base, *(c * s for c in self._c))
+        ev = self.base._param_event_ndims()
+        return Tangent(self.base, *(c * s[(...,) + (None,) * e] for c, e in zip(self._c, ev)))
 
     def __mul__(self, s: Any) -> Tangent:
         return self._scale(s)

@@ -10,6 +10,7 @@ import numpy.typing
 import typing
 __all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg_projections', 'simd_level']
 __all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'dynamics_integrate_mv_normal', 'dynamics_integrate_normal', 'dynamics_integrate_von_mises', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'simd_level']
+__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'mvnormal_bounds', 'mvnormal_distance', 'mvnormal_distance_info', 'mvnormal_entropy', 'mvnormal_exp', 'mvnormal_geodesic', 'mvnormal_inner', 'mvnormal_jeffreys', 'mvnormal_kl', 'mvnormal_log', 'mvnormal_nielsen', 'mvnormal_same_cov_distance', 'mvnormal_same_mean_distance', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'simd_level']
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
@@ -84,6 +85,19 @@ exponential_karcher_mean: numpy.ufunc
 exponential_kl: numpy.ufunc
 exponential_log: numpy.ufunc
 exponential_transport: numpy.ufunc
+mvnormal_bounds: numpy.ufunc
+mvnormal_distance: numpy.ufunc
+mvnormal_distance_info: numpy.ufunc
+mvnormal_entropy: numpy.ufunc
+mvnormal_exp: numpy.ufunc
+mvnormal_geodesic: numpy.ufunc
+mvnormal_inner: numpy.ufunc
+mvnormal_jeffreys: numpy.ufunc
+mvnormal_kl: numpy.ufunc
+mvnormal_log: numpy.ufunc
+mvnormal_nielsen: numpy.ufunc
+mvnormal_same_cov_distance: numpy.ufunc
+mvnormal_same_mean_distance: numpy.ufunc
 normal_distance: numpy.ufunc
 normal_entropy: numpy.ufunc
 normal_exp: numpy.ufunc

@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "PROB_SUM_TOL",
+    "SYM_TOL",
     "TANGENT_SUM_TOL",
     "as_real_array",
     "as_tuple",
@@ -58,15 +59,64 @@ def _prob_tol(a: np.ndarray) -> float:
     return PROB_SUM_TOL.get(a.dtype, 1e-6)
 
 
+#: Symmetry tolerance of covariance matrices (relative to sqrt(S_ii S_jj)) and of symmetric tangent
+#: matrices (relative to max |B|), per input dtype; the kernels (cpp/include/beds/mvnormal.hpp)
+#: check the same values and use (S + S^T) / 2.
+SYM_TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-10}
+
+
+def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
+    """``spd``: square, finite, symmetric within SYM_TOL, positive definite; ``symmetric``: square,
+    finite, symmetric within SYM_TOL (relative to the largest entry of each matrix)."""
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{name} must have two trailing axes of equal length (d, d), got shape {a.shape}")
+    if a.shape[-1] == 0:
+        raise ValueError(f"{name} must have d >= 1, got shape {a.shape}")
+    if a.size == 0:
+        return
+    tol = SYM_TOL.get(a.dtype, 1e-10)
+    x = a.astype(np.float64)
+    diff = np.abs(x - np.swapaxes(x, -1, -2))
+    if domain == "spd":
+        dg = np.abs(np.diagonal(x, axis1=-2, axis2=-1))
+        scale = np.sqrt(dg[..., :, None] * dg[..., None, :])
+    else:
+        scale = np.max(np.abs(x), axis=(-2, -1), keepdims=True)
+    bad = ~(diff <= tol * scale)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} must be symmetric (relative tolerance {tol:g}); "
+                         f"found {name}{list(idx)} = {x[idx].item()!r} but the transposed entry is {x[idx[:-2] + idx[:-3:-1]].item()!r}")
+    if domain == "spd":
+        flat = 0.5 * (x + np.swapaxes(x, -1, -2))
+        flat = flat.reshape((-1,) + x.shape[-2:])
+        for i in range(flat.shape[0]):
+            try:
+                np.linalg.cholesky(flat[i])
+            except np.linalg.LinAlgError:
+                where = np.unravel_index(i, x.shape[:-2]) if x.ndim > 2 else ()
+                ev = np.linalg.eigvalsh(flat[i])
+                raise ValueError(f"{name} must be positive definite; the matrix at batch index "
+                                 f"{tuple(int(j) for j in where)} has smallest eigenvalue {ev[0].item()!r}") from None
+
+
 def check_domain(name: str, a: np.ndarray, domain: str) -> None:
     """Raises ValueError naming ``name`` when ``a`` is outside ``domain``.
 
     Domains: ``real`` (finite), ``positive`` (finite and > 0), ``nonnegative`` (finite and >= 0),
     ``unit_interval`` (in [0, 1]),
     ``probs`` (finite, >= 0, sums to 1 along the last axis), ``probs_interior`` (the same with
-    every entry > 0), ``tangent_probs`` (finite, sums to 0 along the last axis).
+    every entry > 0), ``tangent_probs`` (finite, sums to 0 along the last axis), ``spd``
+    (covariance matrices over the last two axes: finite, symmetric within SYM_TOL, positive
+    definite) and ``symmetric`` (tangent matrices: finite, symmetric within SYM_TOL).
     """
     a = np.asarray(a)
+    if domain in ("spd", "symmetric"):
+        if a.size and not np.isfinite(a).all():
+            bad = ~np.isfinite(a)
+            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+        _check_matrix(name, a, domain)
+        return
     if domain in ("probs", "probs_interior", "tangent_probs") and a.ndim and a.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one class along its last axis, got shape {a.shape}")
     if a.size == 0:

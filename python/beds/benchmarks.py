@@ -292,8 +292,9 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
 
 def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...] | None = None,
         accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print,
-        regularization: bool = True, dynamics: bool = True) -> list[dict[str, Any]]:
-    """Runs the benchmark table and returns its rows as dicts."""
+        regularization: bool = True, dynamics: bool = True, mvnormal: bool = True,
+        von_mises: bool = True) -> list[dict[str, Any]]:
+    """Runs the benchmark table and the sections of the families and returns their rows as dicts."""
     all_threads = _core.get_num_threads()
     if threads is None:
         threads = tuple(sorted({1, all_threads}))
@@ -335,6 +336,15 @@ def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...]
         _accuracy_table(gsm, print_fn)
     if dynamics:
         results += _dynamics_section(budget, print_fn)
+    if mvnormal:
+        from ._bench_mvnormal import run_mvnormal
+
+        for row in run_mvnormal(print_fn, threads=threads, accuracy=accuracy):
+            results.append({"kernel": f"mvnormal {row['kernel']} d={row['d']}", **row})
+    if von_mises:
+        from . import _bench_von_mises
+
+        results += _bench_von_mises.run(budget=min(budget, 0.3), print_fn=print_fn)
     return results
 
 
@@ -396,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=0.4, help="seconds per measurement (default 0.4)")
     ap.add_argument("--no-regularization", action="store_true",
                     help="skip the regularization section (Fisher-Rao penalties, SIGReg)")
+    ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
+    ap.add_argument("--no-von-mises", action="store_true", help="skip the von Mises section")
     args = ap.parse_args(argv)
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
@@ -404,5 +416,6 @@ def main(argv: list[str] | None = None) -> int:
         _dynamics_section(args.budget, print)
         return 0
     run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget,
-        regularization=not args.no_regularization, dynamics=not args.no_dynamics)
+        regularization=not args.no_regularization, dynamics=not args.no_dynamics, mvnormal=not args.no_mvnormal,
+        von_mises=not args.no_von_mises)
     return 0

@@ -13,7 +13,8 @@ namespace beds {
 enum class LoopTypes : int {
   all_same = 0,        // every operand has the loop's float type
   normal_mean = 1,     // (T, T, T, double tol, int64 max_iter) -> (T, T, int64 iterations)
-  categorical_mean = 2 // (T, T, double tol, int64 max_iter) -> (T, int64 iterations)
+  categorical_mean = 2, // (T, T, double tol, int64 max_iter) -> (T, int64 iterations)
+  tol_iter = 3         // (T, ..., T, double tol, int64 max_iter) -> (T, ..., T, int64 iterations)
 };
 
 struct LoopEntry {
@@ -32,6 +33,8 @@ const LoopEntry* loops_avx2(std::size_t& count);  // defined only when BEDS_HAVE
 // Fused Fisher-Rao penalty loops (cpp/src/regularization_loops.inc), one table per build.
 const LoopEntry* regularization_loops_baseline(std::size_t& count);
 const LoopEntry* regularization_loops_avx2(std::size_t& count);  // only when BEDS_HAVE_AVX2_LOOPS
+
+const LoopEntry* loops_mvnormal(std::size_t& count);  // cpp/src/mvnormal_loops.cpp
 
 // Families whose loops are built once (baseline only: Eigen matrix code, row kernels) live in
 // their own translation unit with their own table; cpp/bindings/ufuncs.cpp lists them in

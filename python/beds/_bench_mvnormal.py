@@ -1,0 +1,207 @@
+"""Multivariate normal section of ``python -m beds bench`` (a few seconds).
+
+Times per pair, one thread and all threads, for d = 2, 3, 8, 32: the general distance (geodesic
+shooting to 1e-12), the same-mean closed form, the bounds and the exp map.  Baselines, each optional
+(skipped when not importable; never dependencies of beds):
+
+* a scipy shooting reference (``scipy.linalg.expm`` + ``scipy.optimize.least_squares`` on the same
+  Eriksen parametrization), on a few pairs;
+* pyRiemann's batched ``distance_riemann`` for the same-mean distance (its metric is sqrt(2) times
+  the Fisher-Rao one: compared after dividing by sqrt(2));
+* the PyPI package ``fisherrao`` (``calvo_oller_distance``: the Calvo-Oller bound without the
+  factor 1/2, i.e. sqrt(2) times a lower bound, not the distance) and geomstats
+  (``GeneralNormalDistributions``: a product metric that is not Fisher-Rao).
+
+Accuracy: same-mean distance on near pairs (relative perturbation 1e-10) against mpmath at 50
+digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from . import mvnormal as _mv
+
+__all__ = ["run_mvnormal", "scipy_shooting_distance"]
+
+
+def _spd(rng: np.random.Generator, n: int, d: int, spread: float = 0.5) -> np.ndarray:
+    Q, _ = np.linalg.qr(rng.standard_normal((n, d, d)))
+    ev = np.exp(spread * rng.standard_normal((n, d)))
+    S = Q @ (ev[..., None] * np.swapaxes(Q, -1, -2))
+    return 0.5 * (S + np.swapaxes(S, -1, -2))
+
+
+def scipy_shooting_distance(m1: np.ndarray, S1: np.ndarray, m2: np.ndarray, S2: np.ndarray) -> float:
+    """Reference: least-squares shooting with scipy.linalg.expm on the (2d+1) Eriksen matrix."""
+    import scipy.linalg as sl
+    from scipy.optimize import least_squares
+
+    d = len(m1)
+    L = np.linalg.cholesky(S1)
+    m = sl.solve_triangular(L, m2 - m1, lower=True)
+    Li = sl.solve_triangular(L, np.eye(d), lower=True)
+    S = Li @ S2 @ Li.T
+    Si = np.linalg.inv(S)
+    tgt_D, tgt_d = Si, Si @ m
+    iu = np.tril_indices(d)
+
+    def unpack(v):
+        x = v[:d]
+        B = np.zeros((d, d))
+        B[iu] = v[d:]
+        return x, B + np.tril(B, -1).T
+
+    def res(v):
+        x, B = unpack(v)
+        A = np.zeros((2 * d + 1, 2 * d + 1))
+        A[:d, :d] = -B
+        A[:d, d] = A[d, :d] = x
+        A[d, d + 1:] = A[d + 1:, d] = -x
+        A[d + 1:, d + 1:] = B
+        E = sl.expm(A)
+        return np.concatenate([E[d, :d] - tgt_d, (E[:d, :d] - tgt_D)[iu]])
+
+    lw, U = np.linalg.eigh(np.block([[S + np.outer(m, m), m[:, None]], [m[None, :], np.ones((1, 1))]]))
+    W = U @ np.diag(np.log(lw)) @ U.T
+    v0 = np.concatenate([W[:d, d], W[:d, :d][iu]])
+    sol = least_squares(res, v0, xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    x, B = unpack(sol.x)
+    return float(np.sqrt(x @ x + 0.5 * np.sum(B * B)))
+
+
+def _best(fn: Callable[[], Any], budget: float) -> float:
+    fn()
+    best = float("inf")
+    start = time.perf_counter()
+    for i in range(30):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+        if i >= 1 and time.perf_counter() - start > budget:
+            break
+    return best
+
+
+def run_mvnormal(print_fn: Callable[[str], None] = print, budget: float = 0.2,
+                 threads: tuple[int, ...] | None = None, accuracy: bool = True) -> list[dict[str, Any]]:
+    """Prints the MVNormal table (microseconds per pair) and returns its rows."""
+    all_threads = _core.get_num_threads()
+    threads = threads or tuple(sorted({1, all_threads}))
+    rng = np.random.default_rng(4)
+    rows = []
+    print_fn("")
+    print_fn("MVNormal: microseconds per pair (float64)")
+    header = f"{'kernel':30s} {'d':>3s} {'pairs':>6s} " + " ".join(f"{f'{t} thr':>9s}" for t in threads) + "   baselines (1 thread)"
+    print_fn(header)
+    print_fn("-" * len(header))
+    try:
+        import pyriemann.geometry.distance as prd  # pyRiemann >= 0.12
+    except Exception:  # noqa: BLE001
+        try:
+            import pyriemann.utils.distance as prd
+        except Exception:  # noqa: BLE001
+            prd = None
+    try:
+        import fisherrao
+    except Exception:  # noqa: BLE001
+        fisherrao = None
+    try:
+        for d in (2, 3, 8, 32):
+            n = {2: 4000, 3: 4000, 8: 500, 32: 4}[d]
+            m1, m2 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+            S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
+            cases: list[tuple[str, Callable[[], Any], int, dict[str, tuple[Callable[[], Any], int]]]] = []
+            base: dict[str, tuple[Callable[[], Any], int]] = {}
+            try:
+                import scipy  # noqa: F401
+                if d <= 3:  # seconds per pair beyond (3 s at d = 8, 14 s at d = 32)
+                    base["scipy shooting"] = (lambda: [scipy_shooting_distance(m1[i], S1[i], m2[i], S2[i])
+                                                        for i in range(2)], 2)
+            except ImportError:
+                pass
+            if fisherrao is not None:
+                kf = min(n, 200)
+                base["fisherrao (CO x sqrt2)"] = (lambda kf=kf: [fisherrao.calvo_oller_distance(m1[i], S1[i], m2[i], S2[i])
+                                                                 for i in range(kf)], kf)
+            cases.append(("distance (shooting, tol 1e-12)", lambda: _mv.distance(m1, S1, m2, S2), n, base))
+            sbase: dict[str, tuple[Callable[[], Any], int]] = {}
+            if prd is not None:
+                sbase["pyriemann distance_riemann"] = (lambda: prd.distance_riemann(S1, S2), n)
+            sbase["numpy log(eigvalsh)"] = (lambda: np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(
+                _whiten(S1, S2))) ** 2, axis=-1)), n)
+            cases.append(("same-mean distance", lambda: _mv.same_mean_distance(S1, S2), n, sbase))
+            cases.append(("bounds (Calvo-Oller, sqrt J)", lambda: _mv.bounds(m1, S1, m2, S2), n, {}))
+            cases.append(("exp map", lambda: _mv.exp(m1, S1, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
+            for name, fn, count, baselines in cases:
+                ts = []
+                for th in threads:
+                    _core.set_num_threads(th)
+                    ts.append(_best(fn, budget) / count * 1e6)
+                _core.set_num_threads(1)
+                parts = []
+                bt = {}
+                for bname, (bfn, bc) in baselines.items():
+                    bt[bname] = _best(bfn, budget) / bc * 1e6
+                    parts.append(f"{bname} {bt[bname]:,.2f} ({bt[bname] / ts[0]:,.1f}x)")
+                print_fn(f"{name:30s} {d:3d} {count:6d} " + " ".join(f"{t:9.3f}" for t in ts) + "   " + "; ".join(parts))
+                rows.append({"kernel": name, "d": d, "us_per_pair": dict(zip(threads, ts)), "baselines_us": bt})
+    finally:
+        _core.set_num_threads(all_threads)
+    if accuracy:
+        _accuracy(print_fn, prd)
+    return rows
+
+
+def _whiten(S1: np.ndarray, S2: np.ndarray) -> np.ndarray:
+    L = np.linalg.cholesky(S1)
+    Y = np.linalg.solve(L, S2)
+    return np.linalg.solve(L, np.swapaxes(Y, -1, -2))
+
+
+def _accuracy(print_fn: Callable[[str], None], prd: Any) -> None:
+    try:
+        import mpmath as mp
+    except ImportError:
+        return
+    rng = np.random.default_rng(5)
+    print_fn("")
+    print_fn("MVNormal same-mean distance, near pairs (relative perturbation 1e-10), max relative error vs mpmath:")
+    for d in (3, 10):
+        n = 20
+        S1 = _spd(rng, n, d)
+        E = rng.standard_normal((n, d, d))
+        S2 = S1 + 1e-10 * (E + np.swapaxes(E, -1, -2)) * np.abs(S1).max(axis=(1, 2))[:, None, None]
+        ref = []
+        with mp.workdps(50):
+            for a, b in zip(S1, S2):
+                Li = mp.inverse(mp.cholesky(mp.matrix(a.tolist())))
+                ev = mp.eigsy(Li * mp.matrix(b.tolist()) * Li.T, eigvals_only=True)
+                ref.append(float(mp.sqrt(sum(mp.log(e) ** 2 for e in ev) / 2)))
+        ref = np.array(ref)
+        got = {"beds": _mv.same_mean_distance(S1, S2),
+               "log(eigvalsh)": np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(_whiten(S1, S2))) ** 2, axis=-1))}
+        if prd is not None:
+            with np.errstate(all="ignore"):
+                got["pyriemann/sqrt2"] = np.asarray(prd.distance_riemann(S1, S2)) / np.sqrt(2)
+        cells = [f"{k} {np.max(np.abs(v - ref) / ref):.1e}" for k, v in got.items()]
+        print_fn(f"  d = {d:2d}: " + "; ".join(cells))
+    # general distance: beds vs the scipy shooting reference on the MATH.md vector
+    S1 = np.array([[1, .2], [.2, .5]])
+    S2 = np.array([[.6, -.1], [-.1, 1.4]])
+    m2 = np.array([1.0, -1.0])
+    exact = 1.80759522003692
+    try:
+        sc = scipy_shooting_distance(np.zeros(2), S1, m2, S2)
+        sc_txt = f"scipy shooting {abs(sc - exact) / exact:.1e}"
+    except ImportError:
+        sc_txt = "scipy not installed"
+    b = float(_mv.distance(np.zeros(2), S1, m2, S2))
+    nl = float(_mv.distance_nielsen(np.zeros(2), S1, m2, S2, tol=1e-8))
+    print_fn(f"MATH.md vector (d_FR = 1.80759522003692): beds {abs(b - exact) / exact:.1e}; {sc_txt}; "
+             f"Nielsen approximation {abs(nl - exact) / exact:.1e}")
