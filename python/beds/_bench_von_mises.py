@@ -6,7 +6,7 @@ Rows:
   naive ``1 - A/kappa - A^2`` (ns per element, and the relative error of both at kappa = 1e6);
 * ``i0e``: against ``scipy.special.i0e``;
 * ``distance``: ``beds.von_mises.distance`` per pair (kappa log-uniform in [1e-2, 1e3], angles
-  uniform), one thread, against a scipy reference of the same distance on a small sample:
+  uniform), one thread, against a scipy reference of the same distance on three fixed pairs:
   shooting with ``scipy.integrate.solve_ivp`` (DOP853, rtol 1e-10) on the geodesic equations and
   ``scipy.optimize.root`` on the initial direction and length (what a user would write without
   beds).  The relative difference of the two distances is printed with the timing.
@@ -72,7 +72,7 @@ def scipy_distance(mu1: float, k1: float, mu2: float, k2: float) -> float:
     f1, h1, _, _ = fh(k1)
     guess_len = float(np.sqrt(f1 * dmu * dmu + h1 * (k2 - k1) ** 2))
     guess = [np.arctan2(np.sqrt(f1) * dmu, np.sqrt(h1) * (k2 - k1)), max(guess_len, 1e-3)]
-    out = root(residual, guess, method="hybr", options={"xtol": 1e-12})
+    out = root(residual, guess, method="hybr", options={"xtol": 1e-12, "maxfev": 60})
     return float(out.x[1]) if out.success else float("nan")
 
 
@@ -118,7 +118,11 @@ def run(sizes: tuple[int, ...] = (10**3, 10**4), budget: float = 0.3, print_fn: 
                      {"kernel": "i0e", "n": k.size, "beds_ns": t_i0, "scipy_ns": t_sci0}]
         except ImportError:
             print_fn(f"{'A(kappa) derivative':36s} {k.size:8d} {t_ap:11.1f}   (scipy not installed)")
-        sample = _pairs(max(scipy_sample, 1), rng)
+        # the scipy reference on three fixed, well-conditioned pairs (its shooting is slow and can
+        # stall on random ones: extreme concentrations, geodesics near the uniform law)
+        fixed = np.array([(0.0, 1.0, 1.0, 2.0), (0.0, 2.0, 0.5, 5.0), (0.3, 3.0, 1.2, 1.5)])[:max(scipy_sample, 1)]
+        sample = tuple(fixed[:, j] for j in range(4))
+        scipy_sample = len(fixed)
         t_scipy = None
         try:
             import scipy  # noqa: F401
@@ -127,7 +131,8 @@ def run(sizes: tuple[int, ...] = (10**3, 10**4), budget: float = 0.3, print_fn: 
             ref = [scipy_distance(*(float(a[i]) for a in sample)) for i in range(scipy_sample)]
             t_scipy = (time.perf_counter() - t0) / scipy_sample
             ours = _vm.distance(*sample)[:scipy_sample]
-            diff = float(np.nanmax(np.abs(np.asarray(ref) / ours - 1)))
+            ok = np.isfinite(ref)
+            diff = float(np.max(np.abs(np.asarray(ref)[ok] / ours[ok] - 1))) if ok.any() else float("nan")
         except ImportError:
             diff = float("nan")
         for n in sizes:
