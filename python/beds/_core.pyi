@@ -8,9 +8,7 @@ from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg_projections', 'simd_level']
-__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'dynamics_integrate_mv_normal', 'dynamics_integrate_normal', 'dynamics_integrate_von_mises', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'simd_level']
-__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'mvnormal_bounds', 'mvnormal_distance', 'mvnormal_distance_info', 'mvnormal_entropy', 'mvnormal_exp', 'mvnormal_geodesic', 'mvnormal_inner', 'mvnormal_jeffreys', 'mvnormal_kl', 'mvnormal_log', 'mvnormal_nielsen', 'mvnormal_same_cov_distance', 'mvnormal_same_mean_distance', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'simd_level']
+__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'dynamics_integrate_mv_normal', 'dynamics_integrate_normal', 'dynamics_integrate_von_mises', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'mvnormal_bounds', 'mvnormal_distance', 'mvnormal_distance_info', 'mvnormal_entropy', 'mvnormal_exp', 'mvnormal_geodesic', 'mvnormal_inner', 'mvnormal_jeffreys', 'mvnormal_kl', 'mvnormal_log', 'mvnormal_nielsen', 'mvnormal_same_cov_distance', 'mvnormal_same_mean_distance', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg_projections', 'simd_level', 'special_i0e', 'special_i1e', 'special_log_i0', 'special_mean_resultant', 'special_mean_resultant_derivative', 'special_mean_resultant_inverse', 'von_mises_distance', 'von_mises_entropy', 'von_mises_exp', 'von_mises_geodesic', 'von_mises_inner', 'von_mises_jeffreys', 'von_mises_kl', 'von_mises_log', 'von_mises_transport']
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
@@ -58,7 +56,7 @@ _math_log: numpy.ufunc
 _math_log1p: numpy.ufunc
 _math_log1p_pos: numpy.ufunc
 _math_log1pmx: numpy.ufunc
-built_with_cuda: bool
+built_with_cuda: bool = False
 categorical_distance: numpy.ufunc
 categorical_entropy: numpy.ufunc
 categorical_exp: numpy.ufunc
@@ -119,3 +117,18 @@ poisson_karcher_mean: numpy.ufunc
 poisson_kl: numpy.ufunc
 poisson_log: numpy.ufunc
 poisson_transport: numpy.ufunc
+special_i0e: numpy.ufunc
+special_i1e: numpy.ufunc
+special_log_i0: numpy.ufunc
+special_mean_resultant: numpy.ufunc
+special_mean_resultant_derivative: numpy.ufunc
+special_mean_resultant_inverse: numpy.ufunc
+von_mises_distance: numpy.ufunc
+von_mises_entropy: numpy.ufunc
+von_mises_exp: numpy.ufunc
+von_mises_geodesic: numpy.ufunc
+von_mises_inner: numpy.ufunc
+von_mises_jeffreys: numpy.ufunc
+von_mises_kl: numpy.ufunc
+von_mises_log: numpy.ufunc
+von_mises_transport: numpy.ufunc
