@@ -477,6 +477,22 @@ def _is_duck_array(v: Any) -> bool:
             and type(v).__module__.split(".")[0] != "numpy")
 
 
+def bind_arguments(what: str, names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+    """The values of ``names`` from positional and keyword arguments, in order (TypeError naming
+    ``what`` for too many, unexpected, repeated or missing arguments)."""
+    if len(args) > len(names):
+        raise TypeError(f"{what} takes {len(names)} arguments ({', '.join(names)})")
+    values = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names or k in values:
+            raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
+        values[k] = v
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TypeError(f"missing argument(s): {', '.join(missing)}")
+    return [values[n] for n in names]
+
+
 def array_function(
     name: str,
     ufunc_name: str,
@@ -497,17 +513,7 @@ def array_function(
     names = list(arg_names)
 
     def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        if len(args) > len(names):
-            raise TypeError(f"{ufunc_name} takes {len(names)} arguments ({', '.join(names)})")
-        values = dict(zip(names, args))
-        for k, v in kwargs.items():
-            if k not in names or k in values:
-                raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
-            values[k] = v
-        missing = [n for n in names if n not in values]
-        if missing:
-            raise TypeError(f"missing argument(s): {', '.join(missing)}")
-        vals = [values[n] for n in names]
+        vals = bind_arguments(ufunc_name, names, args, kwargs)
         for v in vals:
             if type(v) is not np.ndarray and _is_duck_array(v):
                 # dask, xarray, ...: let the ufunc dispatch through __array_ufunc__

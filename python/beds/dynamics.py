@@ -309,10 +309,8 @@ class System:
         return _f64(var, name_var), name_var
 
     @classmethod
-    def normal(cls, mean: Any, var: Any = None, *, precision: Any = None, gamma: Any = None, q: Any = None,
-               reference: Any = None, eps: Any = None, t: Any = 0.0) -> System:
-        """Scalar Gaussian beliefs N(mean, var) (give ``var`` or ``precision`` = 1/var)."""
-        rate, model, eps, rule, t = cls._common(gamma, q, eps, "trace", t, "normal")
+    def _gauss_mean_precision(cls, mean: Any, var: Any, precision: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validated float64 mean and precision (from ``var`` or ``precision``), broadcast together."""
         m = _f64(mean, "mean")
         p, pname = cls._gauss_precision(var, precision)
         check_domain("mean", m, "real")
@@ -323,6 +321,14 @@ class System:
             m, p = np.broadcast_arrays(m, p)
         except ValueError:
             raise ValueError(f"shapes do not broadcast: mean {m.shape}, {pname} {p.shape}") from None
+        return m, p
+
+    @classmethod
+    def normal(cls, mean: Any, var: Any = None, *, precision: Any = None, gamma: Any = None, q: Any = None,
+               reference: Any = None, eps: Any = None, t: Any = 0.0) -> System:
+        """Scalar Gaussian beliefs N(mean, var) (give ``var`` or ``precision`` = 1/var)."""
+        rate, model, eps, rule, t = cls._common(gamma, q, eps, "trace", t, "normal")
+        m, p = cls._gauss_mean_precision(mean, var, precision)
         shape = m.shape
         rate = _bcast(rate, shape, "gamma" if model == "multiplicative" else "q")
         ref = cls._gauss_reference(reference, model, shape, ())
@@ -334,16 +340,7 @@ class System:
         """Mean-field Gaussian beliefs N(mean, diag(var)), parameters of shape ``batch + (d,)``.
         ``gamma``/``q`` broadcast to ``batch + (d,)`` (a rate per coordinate)."""
         rate, model, eps, rule, t = cls._common(gamma, q, eps, rule, t, "diag_normal")
-        m = _f64(mean, "mean")
-        p, pname = cls._gauss_precision(var, precision)
-        check_domain("mean", m, "real")
-        check_domain(pname, p, "positive")
-        if pname == "var":
-            p = 1.0 / p
-        try:
-            m, p = np.broadcast_arrays(m, p)
-        except ValueError:
-            raise ValueError(f"shapes do not broadcast: mean {m.shape}, {pname} {p.shape}") from None
+        m, p = cls._gauss_mean_precision(mean, var, precision)
         if m.ndim < 1 or m.shape[-1] == 0:
             raise ValueError(f"mean needs a last axis of d >= 1 coordinates, got shape {m.shape}")
         rate = _bcast(rate, m.shape, "gamma" if model == "multiplicative" else "q")

@@ -53,7 +53,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
-from ._belief import Belief, ConvergenceWarning, Tangent, _is_duck_array
+from ._belief import Belief, ConvergenceWarning, Tangent, _is_duck_array, bind_arguments
 from ._validation import as_real_array, call_checked, check_domain, check_iterations
 
 __all__ = [
@@ -150,17 +150,7 @@ def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
 
 def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: str) -> Any:
     def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        if len(args) > len(names):
-            raise TypeError(f"{name} takes {len(names)} arguments ({', '.join(names)})")
-        values = dict(zip(names, args))
-        for k, v in kwargs.items():
-            if k not in names or k in values:
-                raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
-            values[k] = v
-        missing = [n for n in names if n not in values]
-        if missing:
-            raise TypeError(f"missing argument(s): {', '.join(missing)}")
-        return _call(ufunc_name, [values[n] for n in names], list(names), kinds, out=out,
+        return _call(ufunc_name, bind_arguments(name, names, args, kwargs), list(names), kinds, out=out,
                      message=f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None)
 
     fn.__name__ = fn.__qualname__ = name
