@@ -1,6 +1,6 @@
 """Prints the benchmark table (same as ``python -m beds bench``); run from anywhere.
 
-    python bench/run.py [--large] [--sizes 1e3,1e6] [--threads 1,2] [--simd baseline]
+python bench/run.py [--large] [--sizes 1e3,1e6] [--threads 1,2] [--simd baseline]
 """
 
 import sys

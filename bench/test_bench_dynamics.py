@@ -1,10 +1,9 @@
 """BEDS dynamics: event-driven integration of scalar Gaussian beliefs (2e6 events) against the best
 numpy formulation (regular stream, vectorized over beliefs) and a pure-Python event loop."""
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds.benchmarks import np_integrate_rounds, py_integrate_events
 
 N, STEPS = 1000, 2000

@@ -1,9 +1,8 @@
 """Mean-field normal (d = 10) and categorical (k = 10) kernels against numpy (1e5 beliefs)."""
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds.benchmarks import np_categorical_distance, np_diag_distance
 
 
@@ -11,8 +10,12 @@ from beds.benchmarks import np_categorical_distance, np_diag_distance
 def diag():
     rng = np.random.default_rng(1)
     shape = (10**5, 10)
-    return (rng.standard_normal(shape), np.exp(0.5 * rng.standard_normal(shape)),
-            rng.standard_normal(shape), np.exp(0.5 * rng.standard_normal(shape)))
+    return (
+        rng.standard_normal(shape),
+        np.exp(0.5 * rng.standard_normal(shape)),
+        rng.standard_normal(shape),
+        np.exp(0.5 * rng.standard_normal(shape)),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,9 @@
 """Multivariate normal kernels (time per call on a batch of pairs) against pyRiemann and a scipy
 shooting reference.  Peers are optional: their benchmarks are skipped when not importable."""
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds._bench_mvnormal import _spd, scipy_shooting_distance
 
 

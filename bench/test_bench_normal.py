@@ -1,10 +1,14 @@
 """Univariate normal kernels against the best numpy formulations (N = 1e6 pairs)."""
 
-import pytest
-
 import beds
-from beds.benchmarks import (np_normal_distance_acosh, np_normal_distance_asinh, np_normal_exp, np_normal_geodesic,
-                             np_normal_log)
+import pytest
+from beds.benchmarks import (
+    np_normal_distance_acosh,
+    np_normal_distance_asinh,
+    np_normal_exp,
+    np_normal_geodesic,
+    np_normal_log,
+)
 
 
 @pytest.mark.benchmark(group="normal distance")

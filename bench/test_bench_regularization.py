@@ -1,9 +1,8 @@
 """Fused Fisher-Rao penalty kernels and SIGReg against numpy formulations of the same quantities."""
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds._bench_regularization import np_normal_fr_penalty, np_sigreg
 
 

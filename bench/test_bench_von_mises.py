@@ -1,10 +1,9 @@
 """von Mises kernels: Bessel ratios against scipy (1e6 concentrations) and the Fisher-Rao distance
 per pair against the scipy shooting reference (``beds._bench_von_mises.scipy_distance``)."""
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds._bench_von_mises import scipy_distance
 
 
@@ -17,8 +16,12 @@ def kappas():
 def vm_pairs():
     rng = np.random.default_rng(3)
     n = 1000
-    return (rng.uniform(-np.pi, np.pi, n), 10 ** rng.uniform(-2, 3, n), rng.uniform(-np.pi, np.pi, n),
-            10 ** rng.uniform(-2, 3, n))
+    return (
+        rng.uniform(-np.pi, np.pi, n),
+        10 ** rng.uniform(-2, 3, n),
+        rng.uniform(-np.pi, np.pi, n),
+        10 ** rng.uniform(-2, 3, n),
+    )
 
 
 @pytest.mark.benchmark(group="A'(kappa), 1e6")

@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
-
 import beds
+import numpy as np
 
 
 def main(n: int = 256, gamma: float = 1.0, T: float = 3.0, steps: int = 3000, seed: int = 1) -> dict[str, float]:
@@ -50,21 +49,29 @@ def main(n: int = 256, gamma: float = 1.0, T: float = 3.0, steps: int = 3000, se
         "eu_excess_length": float(np.mean(deu.length / cov_eu)),
         "eu_efficiency": float(np.mean(deu.efficiency)),
     }
-    print(f"{n} Normal beliefs relaxed toward N(0, 1) for T = {T} at gamma = {gamma} "
-          f"({steps} exact flow steps, {elapsed:.2f} s)\n")
+    print(
+        f"{n} Normal beliefs relaxed toward N(0, 1) for T = {T} at gamma = {gamma} "
+        f"({steps} exact flow steps, {elapsed:.2f} s)\n"
+    )
     print(f"{'':24s}{'Fisher-Rao':>14s}{'Euclidean':>14s}")
     print(f"{'length L (mean)':24s}{np.mean(dfr.length):14.6f}{np.mean(deu.length):14.6f}")
     print(f"{'action A (mean)':24s}{np.mean(dfr.action):14.6f}{np.mean(deu.action):14.6f}")
     print(f"{'efficiency L^2/A (mean)':24s}{np.mean(dfr.efficiency):14.6f}{np.mean(deu.efficiency):14.6f}")
     print(f"{'FR distance covered':24s}{np.mean(cov_fr):14.6f}{np.mean(cov_eu):14.6f}")
     print(f"{'L / distance covered':24s}{np.mean(dfr.length / cov_fr):14.9f}{np.mean(deu.length / cov_eu):14.6f}")
-    print(f"{'remaining distance':24s}{np.mean(beds.distance(a[-1], ref)):14.6f}"
-          f"{np.mean(beds.distance(b[-1], ref)):14.6f}")
+    print(
+        f"{'remaining distance':24s}{np.mean(beds.distance(a[-1], ref)):14.6f}"
+        f"{np.mean(beds.distance(b[-1], ref)):14.6f}"
+    )
     print(f"\nFR length = (1 - e^-gamma T) d(q0, q_ref): max relative deviation {out['fr_length_over_distance']:.1e}")
-    print(f"analytic efficiency of an exponentially slowing geodesic 2 tanh(gT/2)/(gT) = {analytic:.9f}, "
-          f"FR run {out['fr_efficiency']:.9f}")
-    print("The Euclidean pull follows straight lines in (mu, sigma): each path is longer than the geodesic"
-          f"\nbetween its endpoints by {100 * (out['eu_excess_length'] - 1):.1f}% on average.")
+    print(
+        f"analytic efficiency of an exponentially slowing geodesic 2 tanh(gT/2)/(gT) = {analytic:.9f}, "
+        f"FR run {out['fr_efficiency']:.9f}"
+    )
+    print(
+        "The Euclidean pull follows straight lines in (mu, sigma): each path is longer than the geodesic"
+        f"\nbetween its endpoints by {100 * (out['eu_excess_length'] - 1):.1f}% on average."
+    )
     return out
 
 

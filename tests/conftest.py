@@ -6,10 +6,9 @@ import os
 import sys
 import warnings
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 # shared helpers (tests/_oracles.py) importable as `_oracles` under --import-mode=importlib
 sys.path.insert(0, os.path.dirname(__file__))

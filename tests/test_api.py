@@ -6,16 +6,25 @@ import importlib.metadata
 import inspect
 import re
 
+import beds
 import numpy as np
 import pytest
 
-import beds
-
 FAMILIES = ["Normal", "DiagNormal", "Categorical", "Exponential", "Poisson"]
-MODULES = {"Normal": beds.normal, "DiagNormal": beds.diag_normal, "Categorical": beds.categorical,
-           "Exponential": beds.exponential, "Poisson": beds.poisson}
-PARAMS = {"Normal": ("mean", "std"), "DiagNormal": ("mean", "std"), "Categorical": ("probs",),
-          "Exponential": ("rate",), "Poisson": ("rate",)}
+MODULES = {
+    "Normal": beds.normal,
+    "DiagNormal": beds.diag_normal,
+    "Categorical": beds.categorical,
+    "Exponential": beds.exponential,
+    "Poisson": beds.poisson,
+}
+PARAMS = {
+    "Normal": ("mean", "std"),
+    "DiagNormal": ("mean", "std"),
+    "Categorical": ("probs",),
+    "Exponential": ("rate",),
+    "Poisson": ("rate",),
+}
 EVENT_NDIM = {"Normal": 0, "DiagNormal": 1, "Categorical": 1, "Exponential": 0, "Poisson": 0}
 D, K = 3, 4
 
@@ -132,8 +141,8 @@ def test_cuda_queries():
 
 
 _PUBLIC_FUNCTIONS = [
-    (mod, name) for mod in [beds, beds.normal, beds.diag_normal, beds.categorical, beds.exponential, beds.poisson,
-                            beds.mvnormal]
+    (mod, name)
+    for mod in [beds, beds.normal, beds.diag_normal, beds.categorical, beds.exponential, beds.poisson, beds.mvnormal]
     for name in mod.__all__
     if callable(getattr(mod, name)) and not inspect.isclass(getattr(mod, name))
 ]
@@ -146,8 +155,9 @@ def test_public_functions_have_docstrings(mod, name):
     assert doc and len(doc) > 20, f"{mod.__name__}.{name} has no docstring"
 
 
-@pytest.mark.parametrize(("mod", "name"), [(m, n) for m, n in _PUBLIC_FUNCTIONS if m is not beds],
-                         ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize(
+    ("mod", "name"), [(m, n) for m, n in _PUBLIC_FUNCTIONS if m is not beds], ids=lambda x: getattr(x, "__name__", x)
+)
 def test_family_functions_document_a_formula_or_reference(mod, name):
     doc = inspect.getdoc(getattr(mod, name))
     assert _FORMULA.search(doc), f"{mod.__name__}.{name}: no formula or reference in {doc!r}"
@@ -293,8 +303,19 @@ def test_indexing_acts_on_batch_axes_only(family, rng):
     arrays = params(family, (4, 5), rng)
     p = getattr(beds, family)(*arrays)
     e = EVENT_NDIM[family]
-    cases = [1, slice(1, 3), (1, 2), (slice(None), 0), Ellipsis, (Ellipsis, 0), (0, Ellipsis),
-             np.array([0, 2, 3]), np.array([True, False, True, True]), (None, 0), (slice(None, None, -1), 0)]
+    cases = [
+        1,
+        slice(1, 3),
+        (1, 2),
+        (slice(None), 0),
+        Ellipsis,
+        (Ellipsis, 0),
+        (0, Ellipsis),
+        np.array([0, 2, 3]),
+        np.array([True, False, True, True]),
+        (None, 0),
+        (slice(None, None, -1), 0),
+    ]
     for idx in cases:
         q = p[idx]
         assert type(q) is type(p)
@@ -303,7 +324,7 @@ def test_indexing_acts_on_batch_axes_only(family, rng):
         for name, a in zip(PARAMS[family], arrays, strict=True):
             # index the batch axes, keep the event axes whole
             expected = a[t + (slice(None),) * e] if has_ellipsis else a[t]
-            assert getattr(q, name).shape[q.ndim:] == a.shape[2:], idx
+            assert getattr(q, name).shape[q.ndim :] == a.shape[2:], idx
             np.testing.assert_array_equal(getattr(q, name), expected)
         assert q.batch_shape == np.empty((4, 5))[idx].shape
 
@@ -420,17 +441,22 @@ def test_batch_shapes_broadcast(family, rng):
 
 
 def test_known_values():
-    np.testing.assert_allclose(beds.distance(beds.Normal(0.0, 1.0), beds.Normal(0.0, 2.0)),
-                               np.sqrt(2) * np.log(2), rtol=1e-15)
-    np.testing.assert_allclose(beds.distance(beds.Categorical([0.5, 0.5]), beds.Categorical([0.1, 0.9])),
-                               2 * np.arccos(np.sqrt(0.05) + np.sqrt(0.45)), rtol=1e-14)
+    np.testing.assert_allclose(
+        beds.distance(beds.Normal(0.0, 1.0), beds.Normal(0.0, 2.0)), np.sqrt(2) * np.log(2), rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        beds.distance(beds.Categorical([0.5, 0.5]), beds.Categorical([0.1, 0.9])),
+        2 * np.arccos(np.sqrt(0.05) + np.sqrt(0.45)),
+        rtol=1e-14,
+    )
     np.testing.assert_allclose(beds.distance(beds.Exponential(1.0), beds.Exponential(np.e)), 1.0, rtol=1e-15)
     np.testing.assert_allclose(beds.distance(beds.Poisson(1.0), beds.Poisson(4.0)), 2.0, rtol=1e-15)
     dn = beds.distance(beds.DiagNormal(np.zeros(2), np.ones(2)), beds.DiagNormal(np.ones(2), np.ones(2)))
     one = beds.distance(beds.Normal(0.0, 1.0), beds.Normal(1.0, 1.0))
     np.testing.assert_allclose(dn, np.sqrt(2) * one, rtol=1e-15)
-    np.testing.assert_allclose(beds.kl(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0)),
-                               np.log(2) + (1 + 1) / 8 - 0.5, rtol=1e-14)
+    np.testing.assert_allclose(
+        beds.kl(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0)), np.log(2) + (1 + 1) / 8 - 0.5, rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -763,10 +789,12 @@ def test_karcher_mean_weights(family, rng):
 def test_karcher_mean_closed_forms(rng):
     r = rng.uniform(0.5, 3, 10)
     w = rng.uniform(0.1, 1, 10)
-    np.testing.assert_allclose(beds.karcher_mean(beds.Exponential(r), weights=w).rate,
-                               np.exp(np.sum(w * np.log(r)) / w.sum()), rtol=1e-14)
-    np.testing.assert_allclose(beds.karcher_mean(beds.Poisson(r), weights=w).rate,
-                               (np.sum(w * np.sqrt(r)) / w.sum()) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(
+        beds.karcher_mean(beds.Exponential(r), weights=w).rate, np.exp(np.sum(w * np.log(r)) / w.sum()), rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        beds.karcher_mean(beds.Poisson(r), weights=w).rate, (np.sum(w * np.sqrt(r)) / w.sum()) ** 2, rtol=1e-14
+    )
     # normals with a common mean lie on a vertical geodesic: geometric mean of the stds
     s = rng.uniform(0.5, 3, 10)
     m = beds.karcher_mean(beds.Normal(1.5, s))
@@ -784,8 +812,11 @@ def test_karcher_mean_closed_forms(rng):
 
 def test_karcher_mean_of_identical_beliefs_is_that_belief():
     """Identical inputs are valid: the mean is the common belief, with no warning."""
-    for p in [beds.Normal([0.0, 0.0], [1.0, 1.0]), beds.Normal([0.3] * 5, [2.0] * 5),
-              beds.DiagNormal(np.zeros((3, 2)), np.ones((3, 2)))]:
+    for p in [
+        beds.Normal([0.0, 0.0], [1.0, 1.0]),
+        beds.Normal([0.3] * 5, [2.0] * 5),
+        beds.DiagNormal(np.zeros((3, 2)), np.ones((3, 2))),
+    ]:
         m = beds.karcher_mean(p)
         np.testing.assert_allclose(m.mean, p.mean[0], atol=1e-15)
         np.testing.assert_allclose(m.std, p.std[0], rtol=1e-15)
@@ -870,9 +901,11 @@ def test_empty_batches(family, rng):
 
 
 # ------------------------------------------------------------------------------ von Mises (issue 3)
-@pytest.mark.parametrize(("mod", "name"), [(m, n) for m in (beds.von_mises, beds.special) for n in m.__all__
-                                           if not inspect.isclass(getattr(m, n))],
-                         ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize(
+    ("mod", "name"),
+    [(m, n) for m in (beds.von_mises, beds.special) for n in m.__all__ if not inspect.isclass(getattr(m, n))],
+    ids=lambda x: getattr(x, "__name__", x),
+)
 def test_von_mises_and_special_functions_document_a_formula(mod, name):
     doc = inspect.getdoc(getattr(mod, name))
     assert doc and len(doc) > 20 and _FORMULA.search(doc), f"{mod.__name__}.{name}: {doc!r}"

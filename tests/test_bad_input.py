@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 D, K, B = 3, 4, 3  # coordinates (DiagNormal), classes (Categorical), batch size
 
@@ -23,7 +22,10 @@ _R2 = (("rate1", "positive"), ("rate2", "positive"))
 
 def _flat():
     return {
-        "distance": _R2, "kl": _R2, "jeffreys": _R2, "log": _R2,
+        "distance": _R2,
+        "kl": _R2,
+        "jeffreys": _R2,
+        "log": _R2,
         "entropy": (("rate", "positive"),),
         "inner": (("rate", "positive"), ("u", "real"), ("v", "real")),
         "exp": (("rate", "positive"), ("v", "real")),
@@ -34,32 +36,56 @@ def _flat():
 
 # module -> function -> ((argument, domain), ...), core ndim of every argument
 FUNCTIONS: dict[str, tuple[dict, int]] = {
-    "normal": ({
-        "distance": _P2, "kl": _P2, "jeffreys": _P2, "log": _P2,
-        "entropy": (("std", "positive"),),
-        "inner": (("std", "positive"), ("u_mean", "real"), ("u_std", "real"), ("v_mean", "real"),
-                  ("v_std", "real")),
-        "exp": (("mean", "real"), ("std", "positive"), ("v_mean", "real"), ("v_std", "real")),
-        "geodesic": _P2 + (("t", "t"),),
-        "transport": _P2 + (("v_mean", "real"), ("v_std", "real")),
-    }, 0),
-    "diag_normal": ({
-        "distance": _P2, "kl": _P2, "jeffreys": _P2,
-        "entropy": (("std", "positive"),),
-        "inner": (("std", "positive"), ("u_mean", "real"), ("u_std", "real"), ("v_mean", "real"),
-                  ("v_std", "real")),
-    }, 1),
-    "categorical": ({
-        "distance": (("p", "probs"), ("q", "probs")),
-        "kl": (("p", "probs"), ("q", "probs")),
-        "jeffreys": (("p", "probs"), ("q", "probs")),
-        "entropy": (("p", "probs"),),
-        "inner": (("p", "interior"), ("u", "tangent"), ("v", "tangent")),
-        "exp": (("p", "interior"), ("v", "tangent")),
-        "log": (("p", "interior"), ("q", "probs")),
-        "geodesic": (("p", "probs"), ("q", "probs"), ("t", "t")),
-        "transport": (("p", "interior"), ("q", "interior"), ("v", "tangent")),
-    }, 1),
+    "normal": (
+        {
+            "distance": _P2,
+            "kl": _P2,
+            "jeffreys": _P2,
+            "log": _P2,
+            "entropy": (("std", "positive"),),
+            "inner": (
+                ("std", "positive"),
+                ("u_mean", "real"),
+                ("u_std", "real"),
+                ("v_mean", "real"),
+                ("v_std", "real"),
+            ),
+            "exp": (("mean", "real"), ("std", "positive"), ("v_mean", "real"), ("v_std", "real")),
+            "geodesic": _P2 + (("t", "t"),),
+            "transport": _P2 + (("v_mean", "real"), ("v_std", "real")),
+        },
+        0,
+    ),
+    "diag_normal": (
+        {
+            "distance": _P2,
+            "kl": _P2,
+            "jeffreys": _P2,
+            "entropy": (("std", "positive"),),
+            "inner": (
+                ("std", "positive"),
+                ("u_mean", "real"),
+                ("u_std", "real"),
+                ("v_mean", "real"),
+                ("v_std", "real"),
+            ),
+        },
+        1,
+    ),
+    "categorical": (
+        {
+            "distance": (("p", "probs"), ("q", "probs")),
+            "kl": (("p", "probs"), ("q", "probs")),
+            "jeffreys": (("p", "probs"), ("q", "probs")),
+            "entropy": (("p", "probs"),),
+            "inner": (("p", "interior"), ("u", "tangent"), ("v", "tangent")),
+            "exp": (("p", "interior"), ("v", "tangent")),
+            "log": (("p", "interior"), ("q", "probs")),
+            "geodesic": (("p", "probs"), ("q", "probs"), ("t", "t")),
+            "transport": (("p", "interior"), ("q", "interior"), ("v", "tangent")),
+        },
+        1,
+    ),
     "exponential": (_flat(), 0),
     "poisson": (_flat(), 0),
 }
@@ -168,8 +194,9 @@ def test_non_positive_std_or_rate_is_a_value_error_naming_the_argument(case, val
     assert names_argument(str(exc.value), name), str(exc.value)
 
 
-@pytest.mark.parametrize("case", [c for c in ARG_CASES if spec(c[0], c[1])[0][c[2]][1] in ("probs", "interior")],
-                         ids=_ids)
+@pytest.mark.parametrize(
+    "case", [c for c in ARG_CASES if spec(c[0], c[1])[0][c[2]][1] in ("probs", "interior")], ids=_ids
+)
 def test_negative_probability_is_a_value_error_naming_the_argument(case, rng):
     mod, fn, i = case
     name = spec(mod, fn)[0][i][0]
@@ -182,8 +209,9 @@ def test_negative_probability_is_a_value_error_naming_the_argument(case, rng):
     assert names_argument(str(exc.value), name), str(exc.value)
 
 
-@pytest.mark.parametrize("case", [c for c in ARG_CASES if spec(c[0], c[1])[0][c[2]][1] in ("probs", "interior")],
-                         ids=_ids)
+@pytest.mark.parametrize(
+    "case", [c for c in ARG_CASES if spec(c[0], c[1])[0][c[2]][1] in ("probs", "interior")], ids=_ids
+)
 @pytest.mark.parametrize("total", [0.9, 1 + 1e-5], ids=["0.9", "1+1e-5"])
 def test_probabilities_not_summing_to_one_are_value_errors(case, total, rng):
     mod, fn, i = case
@@ -232,11 +260,14 @@ def test_boundary_probabilities_are_fine_where_allowed():
     assert np.isfinite(beds.categorical.log(q, p)).all()
 
 
-@pytest.mark.parametrize(("fn", "args"), [
-    ("exp", ([0.5, 0.5], [0.95, -0.95])),
-    ("geodesic", ([0.5, 0.5], [0.1, 0.9], 3.0)),
-    ("geodesic", ([0.5, 0.5], [0.1, 0.9], -2.0)),
-])
+@pytest.mark.parametrize(
+    ("fn", "args"),
+    [
+        ("exp", ([0.5, 0.5], [0.95, -0.95])),
+        ("geodesic", ([0.5, 0.5], [0.1, 0.9], 3.0)),
+        ("geodesic", ([0.5, 0.5], [0.1, 0.9], -2.0)),
+    ],
+)
 def test_categorical_leaving_the_simplex(fn, args):
     with pytest.raises(ValueError, match="simplex"):
         call("categorical", fn, *args)
@@ -323,8 +354,9 @@ def test_scalar_where_a_last_axis_is_needed(case, rng):
     assert "dimension" in msg or "axis" in msg
 
 
-@pytest.mark.parametrize("case", [c for c in ARG_CASES if spec(c[0], c[1])[1][c[2]] == 1
-                                  and len(FUNCTIONS[c[0]][0][c[1]]) > 1], ids=_ids)
+@pytest.mark.parametrize(
+    "case", [c for c in ARG_CASES if spec(c[0], c[1])[1][c[2]] == 1 and len(FUNCTIONS[c[0]][0][c[1]]) > 1], ids=_ids
+)
 def test_wrong_number_of_coordinates_or_classes(case, rng):
     mod, fn, i = case
     args_spec, _ = spec(mod, fn)
@@ -456,8 +488,13 @@ FAMILY_PARAMS = {
     "Exponential": (("rate", "positive"),),
     "Poisson": (("rate", "positive"),),
 }
-_MODULE_OF = {"Normal": "normal", "DiagNormal": "diag_normal", "Categorical": "categorical",
-              "Exponential": "exponential", "Poisson": "poisson"}
+_MODULE_OF = {
+    "Normal": "normal",
+    "DiagNormal": "diag_normal",
+    "Categorical": "categorical",
+    "Exponential": "exponential",
+    "Poisson": "poisson",
+}
 PARAM_CASES = [(f, i) for f, ps in FAMILY_PARAMS.items() for i in range(len(ps))]
 
 
@@ -671,8 +708,11 @@ def test_categorical_exp_leaving_the_simplex_via_objects():
 def test_operations_needing_the_interior_of_the_simplex():
     edge = beds.Categorical([1.0, 0.0])
     inside = beds.Categorical([0.5, 0.5])
-    for f in [lambda: beds.log(edge, inside), lambda: beds.metric(edge), lambda: edge.tangent([0.1, -0.1]).base.exp(
-            edge.tangent([0.1, -0.1]))]:
+    for f in [
+        lambda: beds.log(edge, inside),
+        lambda: beds.metric(edge),
+        lambda: edge.tangent([0.1, -0.1]).base.exp(edge.tangent([0.1, -0.1])),
+    ]:
         with pytest.raises(ValueError, match="> 0"):
             f()
 
@@ -698,8 +738,9 @@ def _batch(family, rng, shape=(4,)):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("weights", [[1.0, -1.0, 1.0, 1.0], [np.nan, 1.0, 1.0, 1.0], [np.inf, 1.0, 1.0, 1.0]],
-                         ids=["negative", "nan", "inf"])
+@pytest.mark.parametrize(
+    "weights", [[1.0, -1.0, 1.0, 1.0], [np.nan, 1.0, 1.0, 1.0], [np.inf, 1.0, 1.0, 1.0]], ids=["negative", "nan", "inf"]
+)
 def test_karcher_mean_bad_weights(family, weights, rng):
     with pytest.raises(ValueError, match="weights"):
         beds.karcher_mean(_batch(family, rng), weights=weights)

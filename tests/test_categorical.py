@@ -15,17 +15,16 @@ from __future__ import annotations
 import math
 import warnings
 
+import beds
+import beds.categorical as cat
 import mpmath
 import numpy as np
 import pytest
 import scipy.special
+from _oracles import ulp_errors
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import beds
-import beds.categorical as cat
-from _oracles import ulp_errors
 
 mpmath.mp.dps = 50
 SCALE = 2**52
@@ -113,7 +112,8 @@ def test_divergences_vs_mpmath(kind: str, quantity: str) -> None:
     i = int(np.argmax(errs))
     assert errs[i] <= ORACLE_BOUND[quantity], (
         f"{quantity} on {kind} pairs: {errs[i]:.2f} ulp (bound {ORACLE_BOUND[quantity]}) at "
-        f"p={pairs[i][0]!r}, q={pairs[i][1]!r}: got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}")
+        f"p={pairs[i][0]!r}, q={pairs[i][1]!r}: got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}"
+    )
 
 
 def test_near_pairs_defeat_the_arccos_form() -> None:
@@ -259,13 +259,17 @@ def test_exp_log_and_norm(pts) -> None:
 SELF_PAIR = [0.04023005709398519, 0.47988497145300735, 0.47988497145300735]  # sums to 1 - 2^-53
 
 
-@pytest.mark.parametrize(("p", "q"), [
-    ([1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]),
-    (SELF_PAIR, SELF_PAIR),
-    ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]),
-    ([0.2, 0.3, 0.5], [0.2 + 1e-15, 0.3 - 1e-15, 0.5]),
-    ([0.2, 0.3, 0.5], [0.2 + 1e-12, 0.3, 0.5 - 1e-12]),
-], ids=["thirds", "self_pair", "equal", "near_1e-15", "near_1e-12"])
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        ([1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]),
+        (SELF_PAIR, SELF_PAIR),
+        ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]),
+        ([0.2, 0.3, 0.5], [0.2 + 1e-15, 0.3 - 1e-15, 0.5]),
+        ([0.2, 0.3, 0.5], [0.2 + 1e-12, 0.3, 0.5 - 1e-12]),
+    ],
+    ids=["thirds", "self_pair", "equal", "near_1e-15", "near_1e-12"],
+)
 def test_log_output_is_a_valid_tangent(p, q) -> None:
     """Library outputs round-trip: exp(log(p, q)) = q, also for q = p or q next to p (log is then
     zero or tiny, and its sum is rounding noise relative to its size)."""
@@ -309,8 +313,9 @@ def test_transport_preserves_inner_products(data) -> None:
     assert float(beds.inner(TU, TV)) == pytest.approx(float(beds.inner(U, V)), abs=1e-11 * scale)
     assert float(beds.norm(TU)) == pytest.approx(float(beds.norm(U)), rel=1e-11)
     # transporting log_p(q) to q gives -log_q(p)
-    np.testing.assert_allclose(beds.transport(beds.log(P, Q), Q).probs, -beds.log(Q, P).probs,
-                               atol=1e-12 * (1 + float(beds.distance(P, Q))))
+    np.testing.assert_allclose(
+        beds.transport(beds.log(P, Q), Q).probs, -beds.log(Q, P).probs, atol=1e-12 * (1 + float(beds.distance(P, Q)))
+    )
     # array API agrees
     np.testing.assert_allclose(cat.transport(p, q, u), TU.probs, rtol=0, atol=1e-15 * np.abs(u).sum() * 1e3)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 
 def test_cuda_api_without_device_is_clean():

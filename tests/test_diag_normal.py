@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import math
 
+import beds
 import mpmath as mp
 import numpy as np
 import pytest
-
-import beds
 
 EPS = 2.0**-52
 
@@ -178,8 +177,12 @@ def test_karcher_mean_float32(rng):
 def test_noncontiguous_inputs_match_contiguous(rng, name):
     fn = getattr(beds.diag_normal, name)
     n, d = 9, 6
-    big = [rng.normal(size=(d, n)), np.exp(rng.normal(size=(d, n))), rng.normal(size=(d, n)),
-           np.exp(rng.normal(size=(d, n)))]
+    big = [
+        rng.normal(size=(d, n)),
+        np.exp(rng.normal(size=(d, n))),
+        rng.normal(size=(d, n)),
+        np.exp(rng.normal(size=(d, n))),
+    ]
     transposed = [a.T for a in big]  # (n, d), last axis strided
     contiguous = [np.ascontiguousarray(a) for a in transposed]
     ref = fn(*contiguous)
@@ -209,13 +212,17 @@ def test_noncontiguous_entropy_inner_and_objects(rng):
 
 def test_single_coordinate_equals_normal(rng):
     m1, s1, m2, s2 = _batch(rng, (20, 1))
-    np.testing.assert_allclose(beds.diag_normal.distance(m1, s1, m2, s2), beds.normal.distance(m1, s1, m2, s2)[:, 0],
-                               rtol=2 * EPS)
+    np.testing.assert_allclose(
+        beds.diag_normal.distance(m1, s1, m2, s2), beds.normal.distance(m1, s1, m2, s2)[:, 0], rtol=2 * EPS
+    )
     np.testing.assert_allclose(beds.diag_normal.kl(m1, s1, m2, s2), beds.normal.kl(m1, s1, m2, s2)[:, 0], rtol=2 * EPS)
     np.testing.assert_allclose(beds.diag_normal.entropy(s1), beds.normal.entropy(s1)[:, 0], rtol=2 * EPS)
     p, q = beds.DiagNormal(m1, s1), beds.DiagNormal(m2, s2)
-    np.testing.assert_allclose(beds.distance(p, q), beds.distance(beds.Normal(m1[:, 0], s1[:, 0]),
-                                                                  beds.Normal(m2[:, 0], s2[:, 0])), rtol=2 * EPS)
+    np.testing.assert_allclose(
+        beds.distance(p, q),
+        beds.distance(beds.Normal(m1[:, 0], s1[:, 0]), beds.Normal(m2[:, 0], s2[:, 0])),
+        rtol=2 * EPS,
+    )
 
 
 def test_large_dimension(rng):
@@ -224,10 +231,12 @@ def test_large_dimension(rng):
     dist = float(beds.diag_normal.distance(m1, s1, m2, s2))
     ref = math.sqrt(math.fsum(beds.normal.distance(m1, s1, m2, s2) ** 2))
     assert dist == pytest.approx(ref, rel=1e-13)
-    assert float(beds.diag_normal.kl(m1, s1, m2, s2)) == pytest.approx(math.fsum(beds.normal.kl(m1, s1, m2, s2)),
-                                                                       rel=1e-13)
+    assert float(beds.diag_normal.kl(m1, s1, m2, s2)) == pytest.approx(
+        math.fsum(beds.normal.kl(m1, s1, m2, s2)), rel=1e-13
+    )
     assert float(beds.diag_normal.jeffreys(m1, s1, m2, s2)) == pytest.approx(
-        math.fsum(beds.normal.jeffreys(m1, s1, m2, s2)), rel=1e-13)
+        math.fsum(beds.normal.jeffreys(m1, s1, m2, s2)), rel=1e-13
+    )
     # a batch of two large beliefs, so that the gufunc's outer loop runs too
     two = beds.diag_normal.distance(np.stack([m1, m2]), np.stack([s1, s2]), m2, s2)
     assert float(two[0]) == pytest.approx(ref, rel=1e-13) and float(two[1]) == 0.0
@@ -283,8 +292,9 @@ def test_float32_entropy_inner_and_objects(rng):
     assert beds.exp(v).dtype == np.float32
     assert beds.transport(v, q).mean.dtype == np.float32
     assert beds.geodesic(p, q, np.float32(0.5)).dtype == np.float32
-    np.testing.assert_allclose(beds.distance(p, q), beds.distance(p.astype(np.float64), q.astype(np.float64)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        beds.distance(p, q), beds.distance(p.astype(np.float64), q.astype(np.float64)), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("t", [0.5, 1])

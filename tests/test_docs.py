@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import doctest
 
+import beds
 import pytest
 
-import beds
-
 # the modules whose docstrings have examples
-MODULES = [beds.normal, beds.diag_normal, beds.categorical, beds.regularization, beds.thermo, beds.dynamics, beds.energy,
-           beds.special, beds.von_mises, beds.mvnormal]
+MODULES = [
+    beds.normal,
+    beds.diag_normal,
+    beds.categorical,
+    beds.regularization,
+    beds.thermo,
+    beds.dynamics,
+    beds.energy,
+    beds.special,
+    beds.von_mises,
+    beds.mvnormal,
+]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 
+import beds
 import numpy as np
 import pytest
-from scipy import integrate, special
-
-import beds
 from beds.dynamics import ema_decay, ema_gain, gamma_from_ema, von_mises_entropy, von_mises_mean_resultant
+from scipy import integrate, special
 
 
 def _stream(rng, n, m, horizon=10.0):
@@ -58,8 +57,9 @@ def test_reference_dissipation_matches_solve_ivp():
 def test_additive_dissipation_matches_solve_ivp():
     q, tau0 = 0.3, 4.0
     s = beds.System.normal(1.0, precision=tau0, q=q)
-    sol = integrate.solve_ivp(lambda _t, y: [-q * y[0] ** 2], (0, 5.0), [tau0], rtol=1e-12, atol=1e-14,
-                              dense_output=True)
+    sol = integrate.solve_ivp(
+        lambda _t, y: [-q * y[0] ** 2], (0, 5.0), [tau0], rtol=1e-12, atol=1e-14, dense_output=True
+    )
     for t in (0.5, 5.0):
         np.testing.assert_allclose(s.dissipate(t).precision, sol.sol(t)[0], rtol=1e-10)
         np.testing.assert_allclose(s.dissipate(t).var, 1 / tau0 + q * t, rtol=1e-14)
@@ -67,8 +67,9 @@ def test_additive_dissipation_matches_solve_ivp():
 
 
 def test_semigroup_and_zero_time():
-    s = beds.System.diag_normal(np.zeros((2, 3)), precision=np.arange(1.0, 7.0).reshape(2, 3),
-                                gamma=[0.1, 0.2, 0.3], reference=(1.0, 0.25))
+    s = beds.System.diag_normal(
+        np.zeros((2, 3)), precision=np.arange(1.0, 7.0).reshape(2, 3), gamma=[0.1, 0.2, 0.3], reference=(1.0, 0.25)
+    )
     a = s.dissipate(0.7).dissipate(1.3)
     b = s.dissipate(2.0)
     np.testing.assert_allclose(a.mean, b.mean, rtol=1e-13)
@@ -101,7 +102,7 @@ def test_crystallization_halts():
     np.testing.assert_array_equal(c.frozen, [True, False])
     np.testing.assert_array_equal(c.output, [0.0, np.nan])
     d = c.dissipate(10.0).assimilate(5.0, 1.0)
-    assert d.var[0] == 0.001 and d.mean[0] == 0.0          # halted
+    assert d.var[0] == 0.001 and d.mean[0] == 0.0  # halted
     assert d.mean[1] != 0.0 and d.var[1] != 1.0
     fin, tr = c.integrate([1.0, 2.0], [0, 1], [3.0, 3.0], 1.0, record=[2.0])
     assert fin.mean[0] == 0.0 and fin.precision[0] == 1000.0 and tr.observations[0, 0] == 0
@@ -125,7 +126,7 @@ def test_mv_normal_kalman_update_and_diffusion(rng):
     cov = a @ a.T + np.eye(3)
     mean = rng.normal(size=3)
     b = rng.normal(size=(3, 3))
-    r = b @ b.T + 0.5 * np.eye(3)   # observation precision matrix
+    r = b @ b.T + 0.5 * np.eye(3)  # observation precision matrix
     y = rng.normal(size=3)
     s = beds.System.mv_normal(mean, cov, gamma=0.2)
     up = s.assimilate(y, r)
@@ -244,11 +245,13 @@ def test_von_mises_bessel_helpers():
     np.testing.assert_allclose(aa, ref_a, rtol=2e-15)
     np.testing.assert_allclose(a, special.i1e(k) / special.i0e(k), rtol=2e-15, atol=1e-300)
     # MATH.md 4 values
-    np.testing.assert_allclose(von_mises_mean_resultant([1.0, 2.0, 10.0])[1],
-                               [0.4463899659, 0.6977746580, 0.9485998260], rtol=1e-9)
+    np.testing.assert_allclose(
+        von_mises_mean_resultant([1.0, 2.0, 10.0])[1], [0.4463899659, 0.6977746580, 0.9485998260], rtol=1e-9
+    )
     h = von_mises_entropy(2.0)
-    np.testing.assert_allclose(h, math.log(2 * math.pi * special.i0(2.0)) - 2.0 * special.i1(2.0) / special.i0(2.0),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        h, math.log(2 * math.pi * special.i0(2.0)) - 2.0 * special.i1(2.0) / special.i0(2.0), rtol=1e-14
+    )
 
 
 def test_von_mises_operations():
@@ -256,7 +259,7 @@ def test_von_mises_operations():
     np.testing.assert_allclose(s.dissipate(2.0).kappa, np.array([2.0, 3.0]) * math.exp(-1.0), rtol=1e-14)
     np.testing.assert_allclose(s.dissipate(2.0).mu, [0.0, 1.0], atol=1e-15)
     up = s.assimilate(math.pi / 2, 2.0)
-    np.testing.assert_allclose(up.eta[0], [2.0, 2.0], atol=1e-15)   # (2, 0) + 2 (0, 1)
+    np.testing.assert_allclose(up.eta[0], [2.0, 2.0], atol=1e-15)  # (2, 0) + 2 (0, 1)
     np.testing.assert_allclose(up.mu[0], math.pi / 4)
     np.testing.assert_allclose(up.kappa[0], 2 * math.sqrt(2))
     f = s.fuse(s)
@@ -264,7 +267,7 @@ def test_von_mises_operations():
     r = beds.System.von_mises(0.0, 1.0, gamma=1.0, reference=(math.pi / 2, 5.0))
     far = r.dissipate(100.0)
     np.testing.assert_allclose([far.mu, far.kappa], [math.pi / 2, 5.0], rtol=1e-12)
-    mid = r.dissipate(math.log(2.0))   # a = 1/2: eta = (1, 0)/2 + (0, 5)/2
+    mid = r.dissipate(math.log(2.0))  # a = 1/2: eta = (1, 0)/2 + (0, 5)/2
     np.testing.assert_allclose(mid.eta, [0.5, 2.5], rtol=1e-14)
     out = s.belief
     if getattr(beds, "VonMises", None) is None:
@@ -276,8 +279,9 @@ def test_von_mises_integrator_matches_loop(rng):
     n, m = 5, 300
     t, idx, x, kd = _stream(rng, n, m)
     x = x * 2
-    s = beds.System.von_mises(rng.uniform(-3, 3, n), rng.uniform(0, 4, n), gamma=rng.uniform(0.1, 1, n),
-                              reference=(0.3, 0.7))
+    s = beds.System.von_mises(
+        rng.uniform(-3, 3, n), rng.uniform(0, 4, n), gamma=rng.uniform(0.1, 1, n), reference=(0.3, 0.7)
+    )
     rec = np.sort([0.0, 2.0, t[40], 7.5, 10.0])
     fin, tr = s.integrate(t, idx, x, kd, record=rec)
     gamma = s.gamma
@@ -311,10 +315,10 @@ def test_von_mises_integrator_matches_loop(rng):
 def test_von_mises_dissipation_entropy():
     # no observations: the dissipated information is the entropy increase; kappa decays as e^(-gamma t)
     s = beds.System.von_mises([0.0, 2.0], [30.0, 3.0], gamma=0.5)
-    _, tr = s.integrate(np.array([]), np.array([], dtype=np.int64), np.array([]), np.array([]),
-                        record=[0.0, 1.0, 4.0])
-    np.testing.assert_allclose(tr.precision, np.array([30.0, 3.0]) * np.exp(-0.5 * np.array([0, 1.0, 4.0]))[:, None],
-                               rtol=1e-14)
+    _, tr = s.integrate(np.array([]), np.array([], dtype=np.int64), np.array([]), np.array([]), record=[0.0, 1.0, 4.0])
+    np.testing.assert_allclose(
+        tr.precision, np.array([30.0, 3.0]) * np.exp(-0.5 * np.array([0, 1.0, 4.0]))[:, None], rtol=1e-14
+    )
     np.testing.assert_allclose(tr.info_dissipated, tr.entropy - tr.entropy[0], atol=1e-14)
     np.testing.assert_array_equal(tr.info_gained, 0.0)
     # large kappa: the Gaussian limit, entropy rising at gamma / 2 per unit time
@@ -364,7 +368,7 @@ def _reference_loop(mean, prec, gamma, q, ref_mean, ref_prec, t, idx, v, r, rec)
 def test_integrator_matches_reference_loop(rng, model):
     n, m = 6, 400
     t, idx, v, r = _stream(rng, n, m)
-    t[100:103] = t[100]          # simultaneous events
+    t[100:103] = t[100]  # simultaneous events
     mean0 = rng.normal(size=n)
     prec0 = rng.uniform(0.5, 3, n)
     gamma = rng.uniform(0.05, 1.0, n)
@@ -386,8 +390,11 @@ def test_integrator_matches_reference_loop(rng, model):
         np.testing.assert_allclose(tr.precision[j], tau, rtol=1e-12)
         np.testing.assert_allclose(tr.info_gained[j], g, rtol=1e-11, atol=1e-13)
         # gained - dissipated = H(t0) - H(t)
-        np.testing.assert_allclose(tr.info_gained[j] - tr.info_dissipated[j], tr.entropy[0] - tr.entropy[j]
-                                   if j == 0 else s.entropy() - tr.entropy[j], atol=1e-11)
+        np.testing.assert_allclose(
+            tr.info_gained[j] - tr.info_dissipated[j],
+            tr.entropy[0] - tr.entropy[j] if j == 0 else s.entropy() - tr.entropy[j],
+            atol=1e-11,
+        )
     np.testing.assert_allclose(fin.mean, tr.mean[-1], rtol=1e-14)
     assert fin.t == 12.0
     np.testing.assert_array_equal(tr.observations[-1], np.bincount(idx, minlength=n))
@@ -417,10 +424,16 @@ def test_integrator_regular_stream_matches_reference_loop(rng, model, scalar_pre
     if not uniform_gamma:
         gamma[::7] = 0.2
     ref_mean, ref_prec = rng.normal(size=n), rng.uniform(0.1, 1.0, n)
-    kw = {"flat": {"gamma": gamma}, "reference": {"gamma": gamma, "reference": (ref_mean, ref_prec)},
-          "additive": {"q": gamma}}[model]
-    args = {"flat": (gamma, None, np.zeros(n), np.zeros(n)), "reference": (gamma, None, ref_mean, ref_prec),
-            "additive": (None, gamma, None, None)}[model]
+    kw = {
+        "flat": {"gamma": gamma},
+        "reference": {"gamma": gamma, "reference": (ref_mean, ref_prec)},
+        "additive": {"q": gamma},
+    }[model]
+    args = {
+        "flat": (gamma, None, np.zeros(n), np.zeros(n)),
+        "reference": (gamma, None, ref_mean, ref_prec),
+        "additive": (None, gamma, None, None),
+    }[model]
     s = beds.System.normal(mean0, precision=prec0, **kw)
     rec = np.array([0.35, 0.6, 1.3])
     _, tr = s.integrate(t, idx, v, 1.5 if scalar_prec else r, record=rec)
@@ -456,7 +469,7 @@ def test_kalman_riccati_steady_state_additive():
     s = beds.System.normal(0.0, var=5.0, q=q)
     fin, tr = s.integrate(t, np.zeros(steps, dtype=np.int64), np.zeros(steps), 1 / obs_var, record=[t[-1]])
     qd = q * delta
-    m_prior = qd / 2 + math.sqrt(qd * qd / 4 + qd * obs_var)       # steady prior variance
+    m_prior = qd / 2 + math.sqrt(qd * qd / 4 + qd * obs_var)  # steady prior variance
     p_post = m_prior * obs_var / (m_prior + obs_var)
     np.testing.assert_allclose(1 / tr.precision[0], p_post, rtol=1e-13)
 
@@ -468,7 +481,7 @@ def test_multiplicative_steady_state_and_ema():
     t = delta * np.arange(1, steps + 1)
     rng = np.random.default_rng(1)
     x = rng.normal(size=steps)
-    tau_star = tau_d / alpha                 # post-update steady state
+    tau_star = tau_d / alpha  # post-update steady state
     s = beds.System.normal(0.7, precision=tau_star, gamma=gamma)
     fin, tr = s.integrate(t, np.zeros(steps, dtype=np.int64), x, tau_d, record=t)
     ema = np.empty(steps)
@@ -477,7 +490,7 @@ def test_multiplicative_steady_state_and_ema():
     for k in range(steps):
         mu = beta * mu + (1 - beta) * x[k]
         ema[k] = mu
-    assert tr.mean.shape == (steps,)   # a scalar system: batch shape ()
+    assert tr.mean.shape == (steps,)  # a scalar system: batch shape ()
     np.testing.assert_allclose(tr.mean, ema, rtol=0, atol=1e-12)
     np.testing.assert_allclose(tr.precision, tau_star, rtol=1e-13)
     np.testing.assert_allclose(gamma_from_ema(beta, delta), gamma, rtol=1e-14)
@@ -548,7 +561,7 @@ def test_integration_splits_exactly(rng, kind):
     elif kind == "diag":
         s = beds.System.diag_normal(rng.normal(size=(n, 2)), var=1.0, gamma=[0.3, 0.1])
         v = np.stack([v, -v], -1)
-        r = r[:, None]                   # numpy broadcasting: one precision per event for both coordinates
+        r = r[:, None]  # numpy broadcasting: one precision per event for both coordinates
     elif kind == "mv":
         s = beds.System.mv_normal(rng.normal(size=(n, 2)), np.array([[1.0, 0.3], [0.3, 0.5]]), gamma=0.3)
         v = np.stack([v, -v], -1)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 
 @pytest.fixture
@@ -19,23 +18,26 @@ def _call(s, **kw):
     return s.integrate(args["times"], args["index"], args["values"], args["precisions"], record=kw.get("record"))
 
 
-@pytest.mark.parametrize("kw, exc, msg", [
-    ({"times": [1.0, 0.5]}, ValueError, r"times must be sorted.*times\[1\]"),
-    ({"times": [np.nan, 1.0]}, ValueError, "times must be finite"),
-    ({"times": [-1.0, 1.0]}, ValueError, "times must be >= the system time"),
-    ({"times": [[0.5, 1.0]]}, ValueError, "times must be one-dimensional"),
-    ({"index": [0, 3]}, ValueError, r"index out of range \[0, 3\): index\[1\] = 3"),
-    ({"index": [-1, 0]}, ValueError, "index out of range"),
-    ({"index": [0.0, 1.0]}, TypeError, "index must be an array of integers"),
-    ({"index": [0, 1, 2]}, ValueError, r"index must have shape \(2,\)"),
-    ({"values": [np.nan, 1.0]}, ValueError, "values must be finite"),
-    ({"values": [1.0, 2.0, 3.0]}, ValueError, "values of shape"),
-    ({"precisions": [-1.0, 1.0]}, ValueError, "precisions must be >= 0"),
-    ({"precisions": [np.inf, 1.0]}, ValueError, "precisions must be finite"),
-    ({"precisions": ["a", "b"]}, TypeError, "precisions"),
-    ({"record": [2.0, 1.0]}, ValueError, "record times must be sorted"),
-    ({"record": [np.nan]}, ValueError, "record must be finite"),
-])
+@pytest.mark.parametrize(
+    "kw, exc, msg",
+    [
+        ({"times": [1.0, 0.5]}, ValueError, r"times must be sorted.*times\[1\]"),
+        ({"times": [np.nan, 1.0]}, ValueError, "times must be finite"),
+        ({"times": [-1.0, 1.0]}, ValueError, "times must be >= the system time"),
+        ({"times": [[0.5, 1.0]]}, ValueError, "times must be one-dimensional"),
+        ({"index": [0, 3]}, ValueError, r"index out of range \[0, 3\): index\[1\] = 3"),
+        ({"index": [-1, 0]}, ValueError, "index out of range"),
+        ({"index": [0.0, 1.0]}, TypeError, "index must be an array of integers"),
+        ({"index": [0, 1, 2]}, ValueError, r"index must have shape \(2,\)"),
+        ({"values": [np.nan, 1.0]}, ValueError, "values must be finite"),
+        ({"values": [1.0, 2.0, 3.0]}, ValueError, "values of shape"),
+        ({"precisions": [-1.0, 1.0]}, ValueError, "precisions must be >= 0"),
+        ({"precisions": [np.inf, 1.0]}, ValueError, "precisions must be finite"),
+        ({"precisions": ["a", "b"]}, TypeError, "precisions"),
+        ({"record": [2.0, 1.0]}, ValueError, "record times must be sorted"),
+        ({"record": [np.nan]}, ValueError, "record must be finite"),
+    ],
+)
 def test_integrate_bad_input(sys2, kw, exc, msg):
     with pytest.raises(exc, match=msg):
         _call(sys2, **kw)
@@ -48,30 +50,41 @@ def test_integrate_bad_t_end_and_temperature(sys2):
         sys2.integrate([1.0], [0], [1.0], 1.0, temperature=0.0)
 
 
-@pytest.mark.parametrize("ctor, kw, exc, msg", [
-    ("normal", {"mean": 0.0, "var": 1.0}, ValueError, "exactly one of gamma"),
-    ("normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0, "q": 1.0}, ValueError, "exactly one of gamma"),
-    ("normal", {"mean": 0.0, "var": -1.0, "gamma": 1.0}, ValueError, "var must be > 0"),
-    ("normal", {"mean": 0.0, "precision": 0.0, "gamma": 1.0}, ValueError, "precision must be > 0"),
-    ("normal", {"mean": np.nan, "var": 1.0, "gamma": 1.0}, ValueError, "mean must be finite"),
-    ("normal", {"mean": 0.0, "var": 1.0, "gamma": -1.0}, ValueError, "gamma must be >= 0"),
-    ("normal", {"mean": 0.0, "var": 1.0, "q": np.nan}, ValueError, "q must be finite"),
-    ("normal", {"mean": [0.0, 1.0], "var": [1.0, 1.0, 1.0], "gamma": 1.0}, ValueError, "do not broadcast"),
-    ("normal", {"mean": [0.0, 1.0], "var": 1.0, "gamma": [1.0, 1.0, 1.0]}, ValueError, "gamma of shape"),
-    ("normal", {"mean": 0.0, "var": 1.0, "q": 1.0, "reference": (0.0, 1.0)}, ValueError, "reference"),
-    ("normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0, "reference": (0.0, -1.0)}, ValueError,
-     "reference precision must be >= 0"),
-    ("normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0, "eps": -1.0}, ValueError, "eps"),
-    ("normal", {"mean": "x", "var": 1.0, "gamma": 1.0}, TypeError, "mean"),
-    ("diag_normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0}, ValueError, "last axis"),
-    ("diag_normal", {"mean": [0.0], "var": [1.0], "gamma": 1.0, "rule": "median"}, ValueError, "rule"),
-    ("mv_normal", {"mean": [0.0, 0.0], "cov": [[1.0, 2.0], [2.0, 1.0]], "gamma": 1.0}, ValueError,
-     "positive definite"),
-    ("mv_normal", {"mean": [0.0, 0.0], "cov": [[1.0, 0.5], [0.0, 1.0]], "gamma": 1.0}, ValueError, "symmetric"),
-    ("mv_normal", {"mean": [0.0, 0.0], "cov": np.eye(3), "gamma": 1.0}, ValueError, r"cov must have shape"),
-    ("von_mises", {"mu": 0.0, "kappa": -1.0, "gamma": 1.0}, ValueError, "kappa must be >= 0"),
-    ("von_mises", {"mu": np.inf, "kappa": 1.0, "gamma": 1.0}, ValueError, "mu must be finite"),
-])
+@pytest.mark.parametrize(
+    "ctor, kw, exc, msg",
+    [
+        ("normal", {"mean": 0.0, "var": 1.0}, ValueError, "exactly one of gamma"),
+        ("normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0, "q": 1.0}, ValueError, "exactly one of gamma"),
+        ("normal", {"mean": 0.0, "var": -1.0, "gamma": 1.0}, ValueError, "var must be > 0"),
+        ("normal", {"mean": 0.0, "precision": 0.0, "gamma": 1.0}, ValueError, "precision must be > 0"),
+        ("normal", {"mean": np.nan, "var": 1.0, "gamma": 1.0}, ValueError, "mean must be finite"),
+        ("normal", {"mean": 0.0, "var": 1.0, "gamma": -1.0}, ValueError, "gamma must be >= 0"),
+        ("normal", {"mean": 0.0, "var": 1.0, "q": np.nan}, ValueError, "q must be finite"),
+        ("normal", {"mean": [0.0, 1.0], "var": [1.0, 1.0, 1.0], "gamma": 1.0}, ValueError, "do not broadcast"),
+        ("normal", {"mean": [0.0, 1.0], "var": 1.0, "gamma": [1.0, 1.0, 1.0]}, ValueError, "gamma of shape"),
+        ("normal", {"mean": 0.0, "var": 1.0, "q": 1.0, "reference": (0.0, 1.0)}, ValueError, "reference"),
+        (
+            "normal",
+            {"mean": 0.0, "var": 1.0, "gamma": 1.0, "reference": (0.0, -1.0)},
+            ValueError,
+            "reference precision must be >= 0",
+        ),
+        ("normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0, "eps": -1.0}, ValueError, "eps"),
+        ("normal", {"mean": "x", "var": 1.0, "gamma": 1.0}, TypeError, "mean"),
+        ("diag_normal", {"mean": 0.0, "var": 1.0, "gamma": 1.0}, ValueError, "last axis"),
+        ("diag_normal", {"mean": [0.0], "var": [1.0], "gamma": 1.0, "rule": "median"}, ValueError, "rule"),
+        (
+            "mv_normal",
+            {"mean": [0.0, 0.0], "cov": [[1.0, 2.0], [2.0, 1.0]], "gamma": 1.0},
+            ValueError,
+            "positive definite",
+        ),
+        ("mv_normal", {"mean": [0.0, 0.0], "cov": [[1.0, 0.5], [0.0, 1.0]], "gamma": 1.0}, ValueError, "symmetric"),
+        ("mv_normal", {"mean": [0.0, 0.0], "cov": np.eye(3), "gamma": 1.0}, ValueError, r"cov must have shape"),
+        ("von_mises", {"mu": 0.0, "kappa": -1.0, "gamma": 1.0}, ValueError, "kappa must be >= 0"),
+        ("von_mises", {"mu": np.inf, "kappa": 1.0, "gamma": 1.0}, ValueError, "mu must be finite"),
+    ],
+)
 def test_constructors_bad_input(ctor, kw, exc, msg):
     with pytest.raises(exc, match=msg):
         getattr(beds.System, ctor)(**kw)
@@ -117,12 +130,15 @@ def test_mv_integrate_bad_precisions():
 
 
 @pytest.mark.parametrize("kind", ["normal", "von_mises", "diag"])
-@pytest.mark.parametrize("kw, msg", [
-    ({"times": [0.5, np.nan]}, "times must be finite"),
-    ({"times": [0.5, np.inf]}, "times must be finite"),
-    ({"values": np.nan}, "values must be finite"),
-    ({"precisions": -1.0}, "precisions must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "kw, msg",
+    [
+        ({"times": [0.5, np.nan]}, "times must be finite"),
+        ({"times": [0.5, np.inf]}, "times must be finite"),
+        ({"values": np.nan}, "values must be finite"),
+        ({"precisions": -1.0}, "precisions must be >= 0"),
+    ],
+)
 def test_scalar_and_last_element_errors(kind, kw, msg):
     if kind == "normal":
         s = beds.System.normal(np.zeros(3), var=1.0, gamma=0.5)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import math
 
+import beds
 import numpy as np
 import pytest
+from beds import energy
 from hypothesis import given
 from hypothesis import strategies as st
 
-import beds
-from beds import energy
-
-KT300 = 4.141947e-21   # MATH.md section 0
+KT300 = 4.141947e-21  # MATH.md section 0
 
 
 def test_constants_and_joules():
     assert energy.BOLTZMANN == 1.380649e-23
     np.testing.assert_allclose(energy.joules(1.0), KT300, rtol=1e-7)
     np.testing.assert_allclose(energy.joules(math.log(2), temperature=300.0), KT300 * math.log(2), rtol=1e-7)
-    np.testing.assert_allclose(energy.landauer_power(2.0), KT300, rtol=1e-7)          # gamma k_B T / 2
+    np.testing.assert_allclose(energy.landauer_power(2.0), KT300, rtol=1e-7)  # gamma k_B T / 2
     np.testing.assert_allclose(energy.landauer_power(2.0, 150.0, coordinates=4), 2 * KT300, rtol=1e-7)
 
 
@@ -58,16 +57,19 @@ def test_paper_eq19_is_below_the_floor(tau_star, tau_d, gamma):
     np.testing.assert_allclose(eq19, floor * math.log1p(x) / x, rtol=1e-13)
 
 
-@pytest.mark.parametrize("fn, args, name", [
-    (energy.landauer_power, (-1.0,), "gamma"),
-    (energy.landauer_power, (float("nan"),), "gamma"),
-    (energy.information_per_observation, (0.0, 1.0), "precision"),
-    (energy.information_per_observation, (1.0, -1.0), "obs_precision"),
-    (energy.observation_rate, (1.0, 1.0, 0.0), "obs_precision"),
-    (energy.optimal_observation_precision, (1.0, 1.0, -2.0), "max_rate"),
-    (energy.paper_eq19_power, (1.0, -1.0, 1.0), "target_precision"),
-    (energy.operational_power, (1.0, float("inf")), "energy_per_observation"),
-])
+@pytest.mark.parametrize(
+    "fn, args, name",
+    [
+        (energy.landauer_power, (-1.0,), "gamma"),
+        (energy.landauer_power, (float("nan"),), "gamma"),
+        (energy.information_per_observation, (0.0, 1.0), "precision"),
+        (energy.information_per_observation, (1.0, -1.0), "obs_precision"),
+        (energy.observation_rate, (1.0, 1.0, 0.0), "obs_precision"),
+        (energy.optimal_observation_precision, (1.0, 1.0, -2.0), "max_rate"),
+        (energy.paper_eq19_power, (1.0, -1.0, 1.0), "target_precision"),
+        (energy.operational_power, (1.0, float("inf")), "energy_per_observation"),
+    ],
+)
 def test_bad_inputs_name_the_argument(fn, args, name):
     with pytest.raises(ValueError, match=name):
         fn(*args)

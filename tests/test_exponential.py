@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 import warnings
 
+import beds
+import beds.exponential as ex
 import mpmath
 import numpy as np
 import pytest
-
-import beds
-import beds.exponential as ex
 from _oracles import loguniform, rate_pairs, ulp_errors
 
 mpmath.mp.dps = 50
@@ -58,7 +57,8 @@ def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> No
     i = int(np.argmax(err))
     assert err[i] <= BOUND[quantity], (
         f"{quantity} ({simd_level}) on {kind}: {err[i]:.2f} ulp at rate1={a[i]!r}, rate2={b[i]!r}: "
-        f"got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}")
+        f"got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}"
+    )
 
 
 @pytest.mark.parametrize("quantity", ["distance", "kl"])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
+import beds
 import mpmath
 import numpy as np
 import pytest
-
-import beds
 
 GE = beds.GoverningEquation
 
@@ -45,8 +44,11 @@ def test_ridge_vs_fisher_rao_in_the_location_model():
         r = ge_fr.penalty(beds.Normal(theta, sigma0))
         ridge_value = ridge(np.array([theta]))
         ridge_grad = ridge.penalty(np.array([theta])).grad["theta"][0]
-        gaps[disp] = (abs(r.value - ridge_value) / ridge_value, abs(r.grad["mean"] - ridge_grad) / ridge_grad,
-                      abs(r.grad["std"]) / ridge_grad)
+        gaps[disp] = (
+            abs(r.value - ridge_value) / ridge_value,
+            abs(r.grad["mean"] - ridge_grad) / ridge_grad,
+            abs(r.grad["std"]) / ridge_grad,
+        )
     # second-order agreement: d^2 = D^2 - D^4 / 24 + ... with D = disp  (measured gaps)
     for disp in (1e-1, 1.0, 3.0):  # d^2 = 2 acosh(1 + D^2/4)^2 on the sigma = sigma0 line
         assert gaps[disp][0] == pytest.approx(1 - 2 * math.acosh(1 + disp**2 / 4) ** 2 / disp**2, rel=1e-9)
@@ -343,10 +345,10 @@ def test_gradient_is_metric_times_natural_gradient(k, penalty):
     for i, name in enumerate(base.params):
         nat = np.concatenate([np.reshape(c, base.batch_shape + (-1,)) for c in r.direction._c], axis=-1)
         lhs = (g @ nat[..., None])[..., 0]
-        off = sum(int(np.prod(c.shape[len(base.batch_shape):])) for c in r.direction._c[:i])
-        n = int(np.prod(r.grad[name].shape[len(base.batch_shape):]))
+        off = sum(int(np.prod(c.shape[len(base.batch_shape) :])) for c in r.direction._c[:i])
+        n = int(np.prod(r.grad[name].shape[len(base.batch_shape) :]))
         want = np.reshape(r.grad[name], base.batch_shape + (-1,))
-        got = lhs[..., off:off + n]
+        got = lhs[..., off : off + n]
         if isinstance(q, beds.Categorical):  # covectors on the simplex are defined up to a constant
             want = want - want.mean(axis=-1, keepdims=True)
             got = got - got.mean(axis=-1, keepdims=True)

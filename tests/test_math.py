@@ -16,11 +16,10 @@ from __future__ import annotations
 import functools
 import math
 
+import beds
 import mpmath
 import numpy as np
 import pytest
-
-import beds
 from _oracles import loguniform, ulp_errors
 
 DBL_MAX = float(np.finfo(np.float64).max)
@@ -38,8 +37,9 @@ def _points(fn: str, region: str) -> np.ndarray:
     rng = np.random.default_rng([ord(c) for c in fn + "/" + region])
     lu = functools.partial(loguniform, rng)
     table = {
-        ("log", "subnormal"): np.concatenate([[DENORM_MIN, 2 * DENORM_MIN, DBL_MIN * (1 - 2**-52)],
-                                              lu(DENORM_MIN, DBL_MIN, 400)]),
+        ("log", "subnormal"): np.concatenate(
+            [[DENORM_MIN, 2 * DENORM_MIN, DBL_MIN * (1 - 2**-52)], lu(DENORM_MIN, DBL_MIN, 400)]
+        ),
         ("log", "normal"): np.concatenate([[DBL_MIN, 1e308, DBL_MAX], lu(DBL_MIN, 1e308, 1500)]),
         ("log", "near_one"): np.concatenate([rng.uniform(0.5, 2.0, 500), 1.0 + rng.uniform(-1e-6, 1e-6, 200)]),
         ("log1p", "tiny"): np.concatenate([lu(1e-300, 1e-5, 300), -lu(1e-300, 1e-5, 300), [5e-324, -5e-324]]),
@@ -48,16 +48,18 @@ def _points(fn: str, region: str) -> np.ndarray:
         ("log1p", "large"): np.concatenate([lu(3.0, 1e300, 600), [2.0**53, 2.0**54, 1e300, 1e308]]),
         ("log1p", "top_binade"): np.concatenate([rng.uniform(2.0**1023, DBL_MAX, 100), [DBL_MAX]]),
         ("log1p_pos", "tiny"): np.concatenate([lu(1e-300, 1e-5, 300), [0.0, 5e-324]]),
-        ("log1p_pos", "moderate"): np.concatenate([rng.uniform(0.0, 3.0, 800),
-                                                   rng.uniform(math.sqrt(2) - 1, 1.0, 300)]),
+        ("log1p_pos", "moderate"): np.concatenate(
+            [rng.uniform(0.0, 3.0, 800), rng.uniform(math.sqrt(2) - 1, 1.0, 300)]
+        ),
         ("log1p_pos", "large"): np.concatenate([lu(3.0, 1e300, 600), [2.0**53, 2.0**54, 1e300, 1e308]]),
         ("log1p_pos", "top_binade"): np.concatenate([rng.uniform(2.0**1023, DBL_MAX, 100), [DBL_MAX]]),
         ("exp", "subnormal_result"): np.concatenate([rng.uniform(-745.13, -708.4, 400), [-745.0, -744.44]]),
         ("exp", "near_underflow"): rng.uniform(-708.39, -700.0, 400),
         ("exp", "normal"): np.concatenate([rng.uniform(-700.0, 709.78, 1500), [709.78]]),
         ("exp", "overflow_threshold"): np.concatenate([rng.uniform(709.78, X_MAX, 50), [709.782, X_MAX]]),
-        ("exp", "unit"): np.concatenate([rng.uniform(-1.0, 1.0, 500), lu(1e-300, 1e-5, 100),
-                                         -lu(1e-300, 1e-5, 100), [0.0]]),
+        ("exp", "unit"): np.concatenate(
+            [rng.uniform(-1.0, 1.0, 500), lu(1e-300, 1e-5, 100), -lu(1e-300, 1e-5, 100), [0.0]]
+        ),
         ("expm1", "saturating"): rng.uniform(-50.0, -38.0, 200),
         ("expm1", "negative"): rng.uniform(-38.0, -1.0, 500),
         ("expm1", "unit"): rng.uniform(-1.0, 1.0, 1000),
@@ -186,8 +188,9 @@ IN_DOMAIN_EXTREMES = [
 
 
 @pytest.mark.parametrize("n", [1, 37], ids=["scalar", "vector"])
-@pytest.mark.parametrize(("fn", "xs"), IN_DOMAIN_EXTREMES,
-                         ids=[f"{f}-{i}" for i, (f, _) in enumerate(IN_DOMAIN_EXTREMES)])
+@pytest.mark.parametrize(
+    ("fn", "xs"), IN_DOMAIN_EXTREMES, ids=[f"{f}-{i}" for i, (f, _) in enumerate(IN_DOMAIN_EXTREMES)]
+)
 def test_no_spurious_flags_for_finite_results(fn: str, xs: list, n: int, simd_level: str) -> None:
     """Finite arguments in the domain with a finite result must not raise overflow, divide-by-zero
     or invalid (the Python layer turns any such flag into a warning or an error for the user)."""

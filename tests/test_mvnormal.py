@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import warnings
 
+import beds
 import mpmath as mp
 import numpy as np
 import pytest
-
-import beds
 from beds import mvnormal as mv
 
 S1 = np.array([[1.0, 0.2], [0.2, 0.5]])
@@ -37,8 +36,12 @@ def spd(rng, n, d, spread=1.0, cond=None):
 
 
 def pairs(rng, n, d, spread=0.7, mscale=1.0):
-    return (mscale * rng.standard_normal((n, d)), spd(rng, n, d, spread),
-            mscale * rng.standard_normal((n, d)), spd(rng, n, d, spread))
+    return (
+        mscale * rng.standard_normal((n, d)),
+        spd(rng, n, d, spread),
+        mscale * rng.standard_normal((n, d)),
+        spd(rng, n, d, spread),
+    )
 
 
 # ------------------------------------------------------------------------ test vectors
@@ -85,6 +88,7 @@ def test_same_mean_and_same_cov_closed_forms(rng, d):
     sm = mv.same_mean_distance(Sa, Sb)
     # independent: generalized eigenvalues by scipy
     import scipy.linalg as sl
+
     ref = np.array([np.sqrt(0.5 * np.sum(np.log(sl.eigh(b, a, eigvals_only=True)) ** 2)) for a, b in zip(Sa, Sb)])
     np.testing.assert_allclose(sm, ref, rtol=1e-12)
     np.testing.assert_allclose(mv.distance(m, Sa, m, Sb), sm, rtol=1e-12)
@@ -150,8 +154,9 @@ def test_exp_log_roundtrip(rng, d):
     # the geodesic through points at t: distance t d
     t = np.linspace(-0.5, 1.5, n)
     mt, St = mv.geodesic(ma, Sa, mb, Sb, t)
-    np.testing.assert_allclose(mv.distance(ma, Sa, mt, St), np.abs(t) * mv.distance(ma, Sa, mb, Sb),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        mv.distance(ma, Sa, mt, St), np.abs(t) * mv.distance(ma, Sa, mb, Sb), rtol=1e-9, atol=1e-12
+    )
 
 
 # ------------------------------------------------------------------------ independent oracles
@@ -171,8 +176,10 @@ def _mp_exp_at_identity(x, B):
         delta = mp.matrix([L[d, j] for j in range(d)])
         S = mp.inverse(Delta)
         mu = S * delta
-        return (np.array([float(mu[i]) for i in range(d)]),
-                np.array([[float(S[i, j]) for j in range(d)] for i in range(d)]))
+        return (
+            np.array([float(mu[i]) for i in range(d)]),
+            np.array([[float(S[i, j]) for j in range(d)] for i in range(d)]),
+        )
 
 
 @pytest.mark.parametrize("d", [2, 3])
@@ -213,8 +220,8 @@ def test_exp_against_geodesic_ode(rng):
         B = 0.5 * (B + B.T)
 
         def rhs(t, y):
-            mu, S = y[:d], y[d:d + d * d].reshape(d, d)
-            dmu, dS = y[d + d * d:2 * d + d * d], y[2 * d + d * d:].reshape(d, d)
+            _, S = y[:d], y[d : d + d * d].reshape(d, d)
+            dmu, dS = y[d + d * d : 2 * d + d * d], y[2 * d + d * d :].reshape(d, d)
             Si = np.linalg.inv(S)
             ddmu = dS @ Si @ dmu
             ddS = dS @ Si @ dS - np.outer(dmu, dmu)
@@ -222,7 +229,7 @@ def test_exp_against_geodesic_ode(rng):
 
         y0 = np.concatenate([mu0, S0.ravel(), x, B.ravel()])
         sol = solve_ivp(rhs, (0, 1), y0, method="DOP853", rtol=1e-13, atol=1e-13)
-        m_ref, S_ref = sol.y[:d, -1], sol.y[d:d + d * d, -1].reshape(d, d)
+        m_ref, S_ref = sol.y[:d, -1], sol.y[d : d + d * d, -1].reshape(d, d)
         m, S = mv.exp(mu0, S0, x, B)
         np.testing.assert_allclose(m, m_ref, rtol=1e-9, atol=1e-10)
         np.testing.assert_allclose(S, S_ref, rtol=1e-9, atol=1e-10)
@@ -303,8 +310,13 @@ def test_kl_jeffreys_entropy_against_formulas(rng):
     ma, Sa, mb, Sb = pairs(rng, n, d)
     Sbi = np.linalg.inv(Sb)
     dm = mb - ma
-    ref = 0.5 * (np.trace(Sbi @ Sa, axis1=1, axis2=2) - d + np.einsum("ni,nij,nj->n", dm, Sbi, dm)
-                 + np.linalg.slogdet(Sb)[1] - np.linalg.slogdet(Sa)[1])
+    ref = 0.5 * (
+        np.trace(Sbi @ Sa, axis1=1, axis2=2)
+        - d
+        + np.einsum("ni,nij,nj->n", dm, Sbi, dm)
+        + np.linalg.slogdet(Sb)[1]
+        - np.linalg.slogdet(Sa)[1]
+    )
     np.testing.assert_allclose(mv.kl(ma, Sa, mb, Sb), ref, rtol=1e-11)
     np.testing.assert_allclose(mv.jeffreys(ma, Sa, mb, Sb), mv.kl(ma, Sa, mb, Sb) + mv.kl(mb, Sb, ma, Sa), rtol=1e-12)
     ent = [multivariate_normal(m, S).entropy() for m, S in zip(ma, Sa)]
@@ -352,8 +364,7 @@ def test_nielsen(rng):
     ni = mv.distance_nielsen(ma, Sa, mb, Sb, tol=1e-7)
     assert (ni >= info.distance * (1 - 1e-6)).all() and (ni <= info.upper * (1 + 1e-9)).all()
     # same mean: the projected SPD geodesic is the geodesic, so Nielsen's sum converges to it
-    np.testing.assert_allclose(mv.distance_nielsen(ma, Sa, ma, Sb, tol=1e-8),
-                               mv.same_mean_distance(Sa, Sb), rtol=1e-6)
+    np.testing.assert_allclose(mv.distance_nielsen(ma, Sa, ma, Sb, tol=1e-8), mv.same_mean_distance(Sa, Sb), rtol=1e-6)
 
 
 # ------------------------------------------------------------------------ belief objects

@@ -15,19 +15,19 @@ from __future__ import annotations
 import math
 import warnings
 
+import beds
 import mpmath as mp
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import beds
-
 EPS = 2.0**-52  # one ulp of 1.0 (2.22e-16)
 DPS = 50
 
-PROPERTY = settings(deadline=None, max_examples=100, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    deadline=None, max_examples=100, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 # ============================================================================ mpmath oracles
@@ -278,7 +278,8 @@ def test_exp_matches_mpmath(simd_level, kind):
     # sigma = sigma0 e^(+-rho) loses ~ rho ulp: far pairs have rho up to ~ 80
     lim = 64 * EPS if kind == "far" else 16 * EPS
     assert err_m <= lim and err_s <= lim, (
-        f"{kind}, simd={simd_level}: mean error {err_m / EPS:.1f} ulp, std error {err_s / EPS:.1f} ulp")
+        f"{kind}, simd={simd_level}: mean error {err_m / EPS:.1f} ulp, std error {err_s / EPS:.1f} ulp"
+    )
 
 
 @pytest.mark.slow
@@ -296,7 +297,8 @@ def test_geodesic_matches_mpmath(simd_level, kind):
         err_s = max(err_s, float(abs(gs[i] - os_) / os_))
     lim = 64 * EPS if kind == "far" else 16 * EPS
     assert err_m <= lim and err_s <= lim, (
-        f"{kind}, simd={simd_level}: mean error {err_m / EPS:.1f} ulp, std error {err_s / EPS:.1f} ulp")
+        f"{kind}, simd={simd_level}: mean error {err_m / EPS:.1f} ulp, std error {err_s / EPS:.1f} ulp"
+    )
 
 
 @pytest.mark.slow
@@ -322,7 +324,8 @@ def test_exp_of_a_tiny_tangent_vector_stays_at_the_base():
         for vm, vs in [(0.0, 1e-120), (1e-160, 0.0), (1e-110, 1e-110), (0.0, -1e-120)]:
             m, s = beds.ufuncs.normal_exp(0.0, 1.0, vm, vs)
             assert (float(m), float(s)) == pytest.approx((vm, 1.0 + vs), rel=1e-15, abs=1e-300), (
-                f"Exp_(0,1)(({vm}, {vs})) = ({float(m)}, {float(s)}), expected ~ (0, 1)")
+                f"Exp_(0,1)(({vm}, {vs})) = ({float(m)}, {float(s)}), expected ~ (0, 1)"
+            )
 
 
 def test_geodesic_between_nearly_identical_points():
@@ -331,7 +334,8 @@ def test_geodesic_between_nearly_identical_points():
         for t in (0.25, 0.5, 1.0):
             m, s = beds.ufuncs.normal_geodesic(0.0, 1.0, 1e-120, 1.0, t)
             assert float(s) == pytest.approx(1.0, rel=1e-15) and float(m) == pytest.approx(t * 1e-120, rel=1e-12), (
-                f"geodesic(N(0,1), N(1e-120,1), t={t}) = ({float(m)}, {float(s)})")
+                f"geodesic(N(0,1), N(1e-120,1), t={t}) = ({float(m)}, {float(s)})"
+            )
 
 
 # ============================================================================ MATH.md test vectors
@@ -347,8 +351,7 @@ def test_math_md_test_vectors():
 def test_same_mean_distance_is_sqrt2_log_ratio(rng):
     mu = rng.normal(size=50) * 10
     s1, s2 = np.exp(rng.uniform(-10, 10, 50)), np.exp(rng.uniform(-10, 10, 50))
-    np.testing.assert_allclose(beds.normal.distance(mu, s1, mu, s2), math.sqrt(2) * np.abs(np.log(s2 / s1)),
-                               rtol=1e-14)
+    np.testing.assert_allclose(beds.normal.distance(mu, s1, mu, s2), math.sqrt(2) * np.abs(np.log(s2 / s1)), rtol=1e-14)
 
 
 def test_same_sigma_distance_is_not_dmu_over_sigma(rng):
@@ -668,7 +671,8 @@ def test_karcher_mean_converges_for_two_far_apart_points(half_gap):
         mu, sd, it = beds.normal.karcher_mean([-half_gap, half_gap], [1.0, 1.0], return_iterations=True)
     expected = math.sqrt(1 + half_gap**2 / 2)
     assert int(it) > 0 and float(sd) == pytest.approx(expected, rel=1e-10), (
-        f"a={half_gap}: karcher_mean -> ({float(mu)}, {float(sd)}), iterations {int(it)}; expected (0, {expected})")
+        f"a={half_gap}: karcher_mean -> ({float(mu)}, {float(sd)}), iterations {int(it)}; expected (0, {expected})"
+    )
 
 
 def test_karcher_mean_zero_weight_ignores_a_point(rng):
@@ -786,8 +790,12 @@ def test_simd_levels_agree(rng):
     s1, s2 = np.exp(rng.normal(size=n) * 2), np.exp(rng.normal(size=n) * 2)
     t = rng.uniform(-1, 2, n)
     calls = {
-        "distance": (m1, s1, m2, s2), "kl": (m1, s1, m2, s2), "jeffreys": (m1, s1, m2, s2), "log": (m1, s1, m2, s2),
-        "exp": (m1, s1, (m2 - m1) * s1 / 4, (s2 - s1) * s1 / 4), "geodesic": (m1, s1, m2, s2, t),
+        "distance": (m1, s1, m2, s2),
+        "kl": (m1, s1, m2, s2),
+        "jeffreys": (m1, s1, m2, s2),
+        "log": (m1, s1, m2, s2),
+        "exp": (m1, s1, (m2 - m1) * s1 / 4, (s2 - s1) * s1 / 4),
+        "geodesic": (m1, s1, m2, s2, t),
         "transport": (m1, s1, m2, s2, m2, s1),
     }
     previous = beds._core.simd_level()

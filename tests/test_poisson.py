@@ -12,12 +12,11 @@ import functools
 import math
 import warnings
 
+import beds
+import beds.poisson as po
 import mpmath
 import numpy as np
 import pytest
-
-import beds
-import beds.poisson as po
 from _oracles import loguniform, rate_pairs, ulp_errors
 
 mpmath.mp.dps = 50
@@ -72,7 +71,8 @@ def test_closed_forms_vs_mpmath(quantity: str, kind: str, simd_level: str) -> No
     i = int(np.argmax(err))
     assert err[i] <= BOUND[quantity], (
         f"{quantity} ({simd_level}) on {kind}: {err[i]:.2f} ulp at rate1={a[i]!r}, rate2={b[i]!r}: "
-        f"got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}")
+        f"got {got[i]!r}, exact {mpmath.nstr(exact[i], 20)}"
+    )
 
 
 @pytest.mark.parametrize("quantity", ["distance", "kl"])
@@ -92,19 +92,48 @@ def test_near_pairs_keep_full_accuracy(quantity: str, simd_level: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- entropy
-ENTROPY_RATES = np.concatenate([
-    [1e-3, 3e-3, 0.01, 0.1, 0.5, 1.0, 2.5, 7.0, 10.0, 23.9, 24.0, 24.1, 50.0, 100.0, 150.0,
-     199.0, 199.999, 200.0, 200.001, 201.0, 250.0, 500.0, 1000.0, 1e4, 1e5],
-    loguniform(np.random.default_rng(200), 1e-3, 1e4, 20),
-    np.random.default_rng(201).uniform(190.0, 210.0, 8),
-])
+ENTROPY_RATES = np.concatenate(
+    [
+        [
+            1e-3,
+            3e-3,
+            0.01,
+            0.1,
+            0.5,
+            1.0,
+            2.5,
+            7.0,
+            10.0,
+            23.9,
+            24.0,
+            24.1,
+            50.0,
+            100.0,
+            150.0,
+            199.0,
+            199.999,
+            200.0,
+            200.001,
+            201.0,
+            250.0,
+            500.0,
+            1000.0,
+            1e4,
+            1e5,
+        ],
+        loguniform(np.random.default_rng(200), 1e-3, 1e4, 20),
+        np.random.default_rng(201).uniform(190.0, 210.0, 8),
+    ]
+)
 
 
 def test_entropy_vs_mpmath_sum(simd_level: str) -> None:
     """Relative error <= 1e-14 for rates 1e-3 .. 1e5, across the switch to the asymptotic series."""
     got = po.entropy(ENTROPY_RATES)
-    rel = [float(abs(mpmath.mpf(float(g)) - mp_entropy(float(r))) / mp_entropy(float(r)))
-           for g, r in zip(got, ENTROPY_RATES)]
+    rel = [
+        float(abs(mpmath.mpf(float(g)) - mp_entropy(float(r))) / mp_entropy(float(r)))
+        for g, r in zip(got, ENTROPY_RATES)
+    ]
     i = int(np.argmax(rel))
     assert rel[i] <= 1e-14, f"rate {ENTROPY_RATES[i]!r}: relative error {rel[i]:.2e}"
 
@@ -143,11 +172,14 @@ def test_extreme_rates_raise_no_warning(simd_level: str) -> None:
     assert float(abs(mpmath.mpf(float(h[0])) - (mpmath.log(2 * mpmath.pi * mpmath.e * mpmath.mpf(1e300)) / 2))) < 1e-12
 
 
-@pytest.mark.parametrize(("quantity", "a", "b"), [
-    ("distance", 1e-300, 1e300),
-    ("distance", 1.5e308, 1.0),
-    ("jeffreys", 1e-3, 1.5e305),
-])
+@pytest.mark.parametrize(
+    ("quantity", "a", "b"),
+    [
+        ("distance", 1e-300, 1e300),
+        ("distance", 1.5e308, 1.0),
+        ("jeffreys", 1e-3, 1.5e305),
+    ],
+)
 def test_extreme_pairs(quantity: str, a: float, b: float) -> None:
     lib, oracle = FUNCS[quantity]
     got = lib(a, b)

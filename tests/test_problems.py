@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds import problems
 
 
@@ -57,10 +56,10 @@ def test_classify_scores_and_energy():
 def test_tracking_required_rate_static_matches_mean_field():
     # v = 0: periodic filter error alpha / ((2 - alpha) tau_D) = 1 / tau*  ->  lambda ~ gamma tau* / (2 tau_D)
     lam = problems.tracking_required_rate(1.0, 20.0, 0.0, n=400)
-    alpha = 2 / (20.0 + 1)          # alpha / (2 - alpha) = 1/20
+    alpha = 2 / (20.0 + 1)  # alpha / (2 - alpha) = 1/20
     expected = -1.0 / math.log(1 - alpha)
     np.testing.assert_allclose(lam, expected, rtol=0.08)
-    assert problems.tracking_required_rate(0.1, 20.0, 1.0) == math.inf      # lag 10 > accuracy
+    assert problems.tracking_required_rate(0.1, 20.0, 1.0) == math.inf  # lag 10 > accuracy
 
 
 def test_tracking_scan_exponents():
@@ -78,7 +77,7 @@ def test_classify_other_kinds():
     t = np.arange(1, steps + 1) * 0.05
     # von Mises: angular error (wraps around pi), circular variance; energy from the observation count
     s = beds.System.von_mises(np.zeros(2), 1.0, gamma=0.2)
-    x = np.pi - 0.05 + 0.1 * rng.standard_normal(2 * steps)          # around the cut at +-pi
+    x = np.pi - 0.05 + 0.1 * rng.standard_normal(2 * steps)  # around the cut at +-pi
     _, tr = s.integrate(np.repeat(t, 2), np.tile([0, 1], steps), x, 5.0, record=np.linspace(0, 20, 41))
     v = problems.classify(tr, np.pi - 0.05, delta=0.3, eps=0.05, energy_per_observation=1.0)
     assert v.maintainable.all() and v.crystallizable.all()
@@ -86,12 +85,13 @@ def test_classify_other_kinds():
     circ = 1 - beds.dynamics.von_mises_mean_resultant(tr.precision)[1]
     err = np.abs(np.angle(np.exp(1j * (tr.mean - (np.pi - 0.05)))))
     np.testing.assert_allclose(v.divergence, np.sqrt(err**2 + circ))
-    vl = problems.classify(tr, np.pi - 0.05, delta=0.3, eps=0.05)      # Landauer energy
+    vl = problems.classify(tr, np.pi - 0.05, delta=0.3, eps=0.05)  # Landauer energy
     np.testing.assert_allclose(vl.total_energy, beds.energy.joules(tr.info_dissipated[-1]))
     # full Gaussian: W2 to a point uses the trace of the covariance
     m = beds.System.mv_normal(np.zeros(2), np.eye(2), gamma=0.3)
-    _, tm = m.integrate(t, np.zeros(steps, dtype=np.int64), np.tile([1.0, -1.0], (steps, 1)), 4.0,
-                        record=np.linspace(0, 20, 21))
+    _, tm = m.integrate(
+        t, np.zeros(steps, dtype=np.int64), np.tile([1.0, -1.0], (steps, 1)), 4.0, record=np.linspace(0, 20, 21)
+    )
     vm = problems.classify(tm, [1.0, -1.0], delta=0.5, eps=0.1, rule="max_eig")
     cov = np.linalg.inv(tm.precision)
     err = np.linalg.norm(tm.mean - [1.0, -1.0], axis=-1)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
+import beds
 import mpmath
 import numpy as np
 import pytest
+from beds.regularization import _apply_metric
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import beds
-from beds.regularization import _apply_metric
 
 mpmath.mp.dps = 50
 
@@ -50,6 +49,7 @@ def test_normal_penalty_matches_mpmath_finite_differences(rng, simd_level):
     r = beds.fisher_rao_penalty(beds.Normal(m1, s1), beds.Normal(m2, s2), lam)
     rl = beds.fisher_rao_penalty(beds.Normal(m1, s1), beds.Normal(m2, s2), lam, param="log_std")
     for i in range(n):
+
         def f(x, i=i):
             return lam[i] / 2 * mp_normal_d2(x[0], x[1], m2[i], s2[i])
 
@@ -208,6 +208,7 @@ def test_rate_family_penalty_gradients_mpmath(rng, family):
     r = beds.fisher_rao_penalty(cls(rate), cls(rref), 0.7)
     rl = beds.fisher_rao_penalty(cls(rate), cls(rref), 0.7, param="log_rate")
     for i in range(10):
+
         def f(x, i=i):
             return mpmath.mpf("0.7") / 2 * mp_d(x[0], mpmath.mpf(float(rref[i]))) ** 2
 

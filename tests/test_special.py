@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import math
 
+import beds
 import mpmath as mp
 import numpy as np
 import pytest
 import scipy.special
-
-import beds
 from _oracles import ulp_errors
 
 DPS = 40
@@ -117,10 +116,12 @@ def test_the_split_is_continuous(simd_level: str) -> None:
 
 def test_math_md_values() -> None:
     k = np.array([1.0, 2.0, 10.0])
-    np.testing.assert_allclose(beds.special.mean_resultant(k), [0.4463899659, 0.6977746580, 0.9485998260],
-                               rtol=0, atol=6e-11)
-    np.testing.assert_allclose(beds.special.mean_resultant_derivative(k),
-                               [0.3543460325, 0.1642231977, 0.0052983876], rtol=0, atol=6e-11)
+    np.testing.assert_allclose(
+        beds.special.mean_resultant(k), [0.4463899659, 0.6977746580, 0.9485998260], rtol=0, atol=6e-11
+    )
+    np.testing.assert_allclose(
+        beds.special.mean_resultant_derivative(k), [0.3543460325, 0.1642231977, 0.0052983876], rtol=0, atol=6e-11
+    )
 
 
 def test_small_and_large_kappa_expansions() -> None:
@@ -140,8 +141,9 @@ def test_against_scipy() -> None:
     np.testing.assert_allclose(beds.special.i0e(x), scipy.special.i0e(x), rtol=4e-15, atol=0)
     np.testing.assert_allclose(beds.special.i1e(x), scipy.special.i1e(x), rtol=4e-15, atol=0)
     k = np.abs(x)
-    np.testing.assert_allclose(beds.special.mean_resultant(k[k > 0]),
-                               scipy.special.i1e(k[k > 0]) / scipy.special.i0e(k[k > 0]), rtol=4e-15)
+    np.testing.assert_allclose(
+        beds.special.mean_resultant(k[k > 0]), scipy.special.i1e(k[k > 0]) / scipy.special.i0e(k[k > 0]), rtol=4e-15
+    )
     big = k[k >= 1]  # below, log(i0e(k)) + k cancels (0.2 % error at k = 1e-6): ours is the accurate one
     np.testing.assert_allclose(beds.special.log_i0(big), np.log(scipy.special.i0e(big)) + big, rtol=4e-15)
 
@@ -164,13 +166,17 @@ def test_naive_derivative_cancels_where_ours_does_not() -> None:
 # ------------------------------------------------------------------------------ inverse
 def _r_sample() -> np.ndarray:
     rng = np.random.default_rng(3)
-    return np.unique(np.concatenate([
-        [0.0, 5e-324, 1e-300, 1e-10, 0.5, np.nextafter(1.0, 0.0)],
-        rng.uniform(0, 1, 60),
-        1 - np.logspace(-15, -1, 30),
-        np.logspace(-12, -1, 20),
-        rng.uniform(0.9, 0.97, 30),  # kappa 5 .. 17: where A has its largest errors
-    ]))
+    return np.unique(
+        np.concatenate(
+            [
+                [0.0, 5e-324, 1e-300, 1e-10, 0.5, np.nextafter(1.0, 0.0)],
+                rng.uniform(0, 1, 60),
+                1 - np.logspace(-15, -1, 30),
+                np.logspace(-12, -1, 20),
+                rng.uniform(0.9, 0.97, 30),  # kappa 5 .. 17: where A has its largest errors
+            ]
+        )
+    )
 
 
 def test_inverse_backward_error(simd_level: str) -> None:
@@ -178,8 +184,7 @@ def test_inverse_backward_error(simd_level: str) -> None:
     k = beds.special.mean_resultant_inverse(r)
     assert np.all(np.isfinite(k)) and np.all(k >= 0)
     with mp.workdps(DPS):
-        back = [mp.besseli(1, mp.mpf(float(x))) / mp.besseli(0, mp.mpf(float(x))) if x > 0 else mp.mpf(0)
-                for x in k]
+        back = [mp.besseli(1, mp.mpf(float(x))) / mp.besseli(0, mp.mpf(float(x))) if x > 0 else mp.mpf(0) for x in k]
     err = ulp_errors(np.asarray(r), back)  # |A(A^-1(r)) - r| in ulps of r
     # Newton converges on the computed A, so the backward error is that of A (up to 6.4 ulp near
     # kappa = 10 .. 16): measured 5.7 ulp (baseline) and 2.8 ulp (AVX2) on 3600 r, 2.1 here
@@ -233,15 +238,24 @@ def test_empty_and_shapes_and_out(name: str) -> None:
     assert isinstance(f(0.25), (float, np.floating, np.ndarray))
 
 
-@pytest.mark.parametrize("name,arg", [("i0e", "x"), ("i1e", "x"), ("log_i0", "kappa"),
-                                      ("mean_resultant", "kappa"), ("mean_resultant_derivative", "kappa"),
-                                      ("mean_resultant_inverse", "r")])
+@pytest.mark.parametrize(
+    "name,arg",
+    [
+        ("i0e", "x"),
+        ("i1e", "x"),
+        ("log_i0", "kappa"),
+        ("mean_resultant", "kappa"),
+        ("mean_resultant_derivative", "kappa"),
+        ("mean_resultant_inverse", "r"),
+    ],
+)
 @pytest.mark.parametrize("bad", [math.nan, -0.5, 1.5, -math.inf])
 def test_bad_inputs_name_the_argument(name: str, arg: str, bad: float) -> None:
     f = getattr(beds.special, name)
     x = np.array([0.3, bad, 0.2])
     valid = (name in ("i0e", "i1e") and not math.isnan(bad)) or (
-        name not in ("i0e", "i1e", "mean_resultant_inverse") and bad == 1.5)
+        name not in ("i0e", "i1e", "mean_resultant_inverse") and bad == 1.5
+    )
     if valid:
         assert np.all(np.isfinite(f(x)))
         return

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 
 def _pairs():
@@ -51,8 +50,9 @@ def test_non_uniform_speed_and_euclidean_line_have_efficiency_below_one():
 def test_reparametrisation_invariance(rng):
     t = np.linspace(0, 1, 4001)
     mu, sigma = 3 * t**2, np.exp(np.sin(3 * t))  # a smooth, non-geodesic curve
-    a = beds.coordinate_diagnostics(np.stack([mu, sigma], -1), t,
-                                    lambda th: np.einsum("...,ij->...ij", 1 / th[..., 1] ** 2, np.diag([1.0, 2.0])))
+    a = beds.coordinate_diagnostics(
+        np.stack([mu, sigma], -1), t, lambda th: np.einsum("...,ij->...ij", 1 / th[..., 1] ** 2, np.diag([1.0, 2.0]))
+    )
 
     def g_log(th):
         g = np.zeros(th.shape + (2,))

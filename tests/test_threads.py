@@ -7,16 +7,20 @@ import sys
 import threading
 import warnings
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 
 
 @pytest.fixture
 def pairs(rng):
     n = 150_000  # several chunks: the pool is used
-    return rng.standard_normal(n), np.exp(rng.standard_normal(n)), rng.standard_normal(n), np.exp(rng.standard_normal(n))
+    return (
+        rng.standard_normal(n),
+        np.exp(rng.standard_normal(n)),
+        rng.standard_normal(n),
+        np.exp(rng.standard_normal(n)),
+    )
 
 
 def test_concurrent_calls_and_thread_count_changes_give_identical_results(pairs):
@@ -58,8 +62,9 @@ def _child(queue, pairs) -> None:  # runs in a forked child: the pool must be re
     queue.put(float(beds.normal.distance(*pairs).sum()))
 
 
-@pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(),
-                    reason="needs fork()")
+@pytest.mark.skipif(
+    sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork()"
+)
 def test_pool_works_in_a_forked_child(pairs):
     expected = float(beds.normal.distance(*pairs).sum())  # the parent's pool is running
     ctx = multiprocessing.get_context("fork")

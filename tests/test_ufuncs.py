@@ -9,10 +9,9 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 
+import beds
 import numpy as np
 import pytest
-
-import beds
 from beds import _core
 from beds import ufuncs as U
 
@@ -74,18 +73,20 @@ SPEC: dict[str, tuple[int, int, str | None, tuple[str, ...]]] = {
 # the root finds rather than to a few ulp
 ITERATIVE = {"von_mises_distance", "von_mises_exp", "von_mises_log", "von_mises_geodesic", "von_mises_transport"}
 for _fam in ("exponential", "poisson"):
-    SPEC.update({
-        f"{_fam}_distance": (2, 1, None, ("r", "r")),
-        f"{_fam}_kl": (2, 1, None, ("r", "r")),
-        f"{_fam}_jeffreys": (2, 1, None, ("r", "r")),
-        f"{_fam}_entropy": (1, 1, None, ("r",)),
-        f"{_fam}_inner": (3, 1, None, ("r", "v", "v")),
-        f"{_fam}_exp": (2, 1, None, ("r", "v")),
-        f"{_fam}_log": (2, 1, None, ("r", "r")),
-        f"{_fam}_geodesic": (3, 1, None, ("r", "r", "t")),
-        f"{_fam}_transport": (3, 1, None, ("r", "r", "v")),
-        f"{_fam}_karcher_mean": (2, 1, "(n),(n)->()", ("Rn", "Wn")),
-    })
+    SPEC.update(
+        {
+            f"{_fam}_distance": (2, 1, None, ("r", "r")),
+            f"{_fam}_kl": (2, 1, None, ("r", "r")),
+            f"{_fam}_jeffreys": (2, 1, None, ("r", "r")),
+            f"{_fam}_entropy": (1, 1, None, ("r",)),
+            f"{_fam}_inner": (3, 1, None, ("r", "v", "v")),
+            f"{_fam}_exp": (2, 1, None, ("r", "v")),
+            f"{_fam}_log": (2, 1, None, ("r", "r")),
+            f"{_fam}_geodesic": (3, 1, None, ("r", "r", "t")),
+            f"{_fam}_transport": (3, 1, None, ("r", "r", "v")),
+            f"{_fam}_karcher_mean": (2, 1, "(n),(n)->()", ("Rn", "Wn")),
+        }
+    )
 
 ALL = sorted(SPEC)
 ELEMENTWISE = [n for n in ALL if SPEC[n][2] is None]
@@ -96,8 +97,11 @@ D, K, N = 3, 4, 5  # core sizes used by the generators
 def _dyadic_probs(batch: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """Probabilities that are multiples of 1/64, >= 1/32, summing to exactly 1 in float32 and float64."""
     counts = np.full(batch + (K,), 2)
-    extra = rng.multinomial(64 - 2 * K, np.full(K, 1 / K), size=batch) if batch else rng.multinomial(
-        64 - 2 * K, np.full(K, 1 / K))
+    extra = (
+        rng.multinomial(64 - 2 * K, np.full(K, 1 / K), size=batch)
+        if batch
+        else rng.multinomial(64 - 2 * K, np.full(K, 1 / K))
+    )
     return (counts + extra) / 64.0
 
 
@@ -176,9 +180,21 @@ def level():
 # ------------------------------------------------------------------------------ the objects
 # Matrix-argument gufuncs of the multivariate normal family: their arity, signatures, loops and
 # domain handling are tested in tests/test_mvnormal.py (test_raw_ufuncs).
-MVNORMAL = ["mvnormal_bounds", "mvnormal_distance", "mvnormal_distance_info", "mvnormal_entropy", "mvnormal_exp",
-            "mvnormal_geodesic", "mvnormal_inner", "mvnormal_jeffreys", "mvnormal_kl", "mvnormal_log",
-            "mvnormal_nielsen", "mvnormal_same_cov_distance", "mvnormal_same_mean_distance"]
+MVNORMAL = [
+    "mvnormal_bounds",
+    "mvnormal_distance",
+    "mvnormal_distance_info",
+    "mvnormal_entropy",
+    "mvnormal_exp",
+    "mvnormal_geodesic",
+    "mvnormal_inner",
+    "mvnormal_jeffreys",
+    "mvnormal_kl",
+    "mvnormal_log",
+    "mvnormal_nielsen",
+    "mvnormal_same_cov_distance",
+    "mvnormal_same_mean_distance",
+]
 
 
 def test_all_lists_exactly_the_public_ufuncs():
@@ -366,8 +382,9 @@ def test_float32_stays_float32_and_matches_float64(name, rng):
         np.testing.assert_allclose(x, y, rtol=3e-7 * 4, atol=1e-6 * float(np.max(np.abs(y))) + 1e-30)
 
 
-@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if SPEC[n][0] > 1] + ["diag_normal_distance",
-                                                                           "categorical_distance"])
+@pytest.mark.parametrize(
+    "name", [n for n in ELEMENTWISE if SPEC[n][0] > 1] + ["diag_normal_distance", "categorical_distance"]
+)
 def test_mixed_float32_float64_computes_in_float64(name, rng):
     args = make_args(name, (5,), rng)
     mixed = [a.astype(np.float32) if i == 0 else a for i, a in enumerate(args)]
@@ -461,8 +478,20 @@ def test_invalid_element_ignored_under_errstate(name, rng):
     assert any(np.isnan(o).any() for o in float_outputs(r))
 
 
-@pytest.mark.parametrize("name", ["normal_distance", "normal_kl", "normal_jeffreys", "normal_log", "normal_exp",
-                                  "normal_geodesic", "normal_transport", "normal_entropy", "normal_inner"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "normal_distance",
+        "normal_kl",
+        "normal_jeffreys",
+        "normal_log",
+        "normal_exp",
+        "normal_geodesic",
+        "normal_transport",
+        "normal_entropy",
+        "normal_inner",
+    ],
+)
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, np.inf])
 def test_normal_std_out_of_domain_only_raises_invalid(name, bad, simd_level):
     """A std of 0, < 0 or non-finite is a domain error: NaN and exactly one 'invalid' flag."""
@@ -503,10 +532,11 @@ _EDGE_CASES: dict[str, tuple[Callable, tuple]] = {
     "normal_geodesic_same_point": (U.normal_geodesic, (np.zeros(8), 1.0, 0.0, 1.0, 0.5)),
     "normal_transport_same_point": (U.normal_transport, (np.zeros(8), 1.0, 0.0, 1.0, 1.0, 0.0)),
     "normal_exp_zero_velocity": (U.normal_exp, (np.zeros(8), 1.0, 0.0, 0.0)),
-    "normal_karcher_mean_identical_points": (
-        U.normal_karcher_mean, (np.zeros(2), np.ones(2), np.ones(2), 1e-12, 100)),
+    "normal_karcher_mean_identical_points": (U.normal_karcher_mean, (np.zeros(2), np.ones(2), np.ones(2), 1e-12, 100)),
     "normal_karcher_mean_zero_weight": (
-        U.normal_karcher_mean, (np.array([0.0, 1.0]), np.ones(2), np.array([1.0, 0.0]), 1e-12, 100)),
+        U.normal_karcher_mean,
+        (np.array([0.0, 1.0]), np.ones(2), np.array([1.0, 0.0]), 1e-12, 100),
+    ),
     "categorical_distance_same_interior": (U.categorical_distance, (np.full(4, 0.25), np.full(4, 0.25))),
     "categorical_distance_same_boundary": (U.categorical_distance, (np.array([1.0, 0.0]), np.array([1.0, 0.0]))),
     "categorical_kl_same": (U.categorical_kl, (np.full(4, 0.25), np.full(4, 0.25))),
@@ -527,15 +557,18 @@ def test_valid_edge_inputs_raise_no_floating_point_flags(case, simd_level):
         assert not np.isnan(out).any()
 
 
-@pytest.mark.parametrize(("f", "args", "expected"), [
-    (U.exponential_distance, (1.0, 1.7e308), np.log(1.7e308)),
-    (U.exponential_distance, (1.7e308, 1.0), np.log(1.7e308)),
-    (U.exponential_geodesic, (1e300, 1e-300, 0.0), 1e300),
-    (U.exponential_geodesic, (1e-300, 1e300, 0.0), 1e-300),
-    (U.poisson_entropy, (1e-16,), 1e-16 * (1.0 - np.log(1e-16))),
-    (U.poisson_entropy, (1e-20,), 1e-20 * (1.0 - np.log(1e-20))),
-], ids=["exp_dist_max", "exp_dist_max_rev", "exp_geo_t0_down", "exp_geo_t0_up", "poisson_H_1e-16",
-        "poisson_H_1e-20"])
+@pytest.mark.parametrize(
+    ("f", "args", "expected"),
+    [
+        (U.exponential_distance, (1.0, 1.7e308), np.log(1.7e308)),
+        (U.exponential_distance, (1.7e308, 1.0), np.log(1.7e308)),
+        (U.exponential_geodesic, (1e300, 1e-300, 0.0), 1e300),
+        (U.exponential_geodesic, (1e-300, 1e300, 0.0), 1e-300),
+        (U.poisson_entropy, (1e-16,), 1e-16 * (1.0 - np.log(1e-16))),
+        (U.poisson_entropy, (1e-20,), 1e-20 * (1.0 - np.log(1e-20))),
+    ],
+    ids=["exp_dist_max", "exp_dist_max_rev", "exp_geo_t0_down", "exp_geo_t0_up", "poisson_H_1e-16", "poisson_H_1e-20"],
+)
 def test_extreme_valid_rates_give_finite_accurate_results(f, args, expected):
     with np.errstate(all="raise", under="ignore"):
         r = f(*[np.full(4, a) for a in args])
@@ -553,8 +586,10 @@ def _big_args(name: str, rng: np.random.Generator, n: int = 200_000) -> list:
     return make_args(name, (n,), rng)
 
 
-@pytest.mark.parametrize("name", ["normal_distance", "normal_geodesic", "diag_normal_distance",
-                                  "categorical_distance", "normal_karcher_mean"])
+@pytest.mark.parametrize(
+    "name",
+    ["normal_distance", "normal_geodesic", "diag_normal_distance", "categorical_distance", "normal_karcher_mean"],
+)
 def test_one_and_two_threads_are_bitwise_identical(name, rng, threads):
     args = _big_args(name, rng)
     beds.set_num_threads(1)
@@ -623,14 +658,25 @@ def test_float32_threads_bitwise(rng, threads):
 
 
 # ------------------------------------------------------------------------------ SIMD builds
-_POINT_VALUED = {"normal_exp", "normal_log", "normal_geodesic", "normal_transport", "exponential_exp",
-                 "exponential_log", "exponential_geodesic", "exponential_transport", "poisson_exp",
-                 "poisson_log", "poisson_geodesic", "poisson_transport",
-                 "normal_fr_penalty"}  # (value, gradients): the gradients are tangent-like
+_POINT_VALUED = {
+    "normal_exp",
+    "normal_log",
+    "normal_geodesic",
+    "normal_transport",
+    "exponential_exp",
+    "exponential_log",
+    "exponential_geodesic",
+    "exponential_transport",
+    "poisson_exp",
+    "poisson_log",
+    "poisson_geodesic",
+    "poisson_transport",
+    "normal_fr_penalty",
+}  # (value, gradients): the gradients are tangent-like
 # (A^-1 is ill-conditioned, cond ~ 2 kappa: tests/test_special.py checks each build's backward error)
-_SCALAR_VALUED = [n for n in ELEMENTWISE
-                  if n not in _POINT_VALUED and n not in ITERATIVE and n != "special_mean_resultant_inverse"] + [
-    "diag_normal_distance", "diag_normal_kl", "diag_normal_jeffreys", "diag_normal_entropy", "diag_normal_inner"]
+_SCALAR_VALUED = [
+    n for n in ELEMENTWISE if n not in _POINT_VALUED and n not in ITERATIVE and n != "special_mean_resultant_inverse"
+] + ["diag_normal_distance", "diag_normal_kl", "diag_normal_jeffreys", "diag_normal_entropy", "diag_normal_inner"]
 
 
 def _ulp_difference(x: np.ndarray, y: np.ndarray, scale: np.ndarray, dtype) -> float:

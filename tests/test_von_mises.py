@@ -30,6 +30,8 @@ import math
 import os
 import warnings
 
+import _von_mises_oracle as oracle
+import beds
 import mpmath as mp
 import numpy as np
 import pytest
@@ -38,15 +40,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-import beds
-import _von_mises_oracle as oracle
-
 vm = beds.von_mises
 PI = math.pi
 CSV = os.path.join(os.path.dirname(__file__), "data", "von_mises_distance.csv")
 
-PROPERTY = settings(deadline=None, max_examples=40, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    deadline=None, max_examples=40, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 angles = st.floats(-PI, PI)
 kappas = st.one_of(st.just(0.0), st.floats(-3.0, 4.0).map(lambda e: 10.0**e))
@@ -103,15 +103,20 @@ def _rhs(_t, y):
 
 
 def _ode(mu, k, vmu, vk, t_eval=None):
-    sol = solve_ivp(_rhs, (0.0, 1.0), [mu, k, vmu, vk], method="DOP853", rtol=1e-13, atol=1e-13,
-                    t_eval=t_eval)
+    sol = solve_ivp(_rhs, (0.0, 1.0), [mu, k, vmu, vk], method="DOP853", rtol=1e-13, atol=1e-13, t_eval=t_eval)
     assert sol.success
     assert sol.y[1].min() > 0.1  # stays where the scipy Christoffel symbols are accurate
     return sol
 
 
-ODE_CASES = [(0.0, 1.0, 1.0, 2.0), (0.3, 5.0, 1.5, 20.0), (0.0, 2.0, 2.5, 3.0), (-1.0, 10.0, -0.5, 8.0),
-             (0.0, 0.5, 1.2, 4.0), (2.0, 30.0, 2.2, 1.0)]
+ODE_CASES = [
+    (0.0, 1.0, 1.0, 2.0),
+    (0.3, 5.0, 1.5, 20.0),
+    (0.0, 2.0, 2.5, 3.0),
+    (-1.0, 10.0, -0.5, 8.0),
+    (0.0, 0.5, 1.2, 4.0),
+    (2.0, 30.0, 2.2, 1.0),
+]
 
 
 @pytest.mark.parametrize("case", ODE_CASES)
@@ -307,13 +312,23 @@ def test_huge_kappa() -> None:
     assert np.all(np.diff(np.abs(d - math.log(3) / math.sqrt(2))) < 0)  # converging
     # same kappa, small dmu: sqrt(k A) dmu
     dmu = 1e-3 / np.sqrt(k)
-    np.testing.assert_allclose(vm.distance(0.0, k, dmu, k),
-                               np.sqrt(k * beds.special.mean_resultant(k)) * dmu, rtol=1e-6)
+    np.testing.assert_allclose(
+        vm.distance(0.0, k, dmu, k), np.sqrt(k * beds.special.mean_resultant(k)) * dmu, rtol=1e-6
+    )
     assert np.all(np.isfinite(vm.kl(0.0, k, 0.1, 2 * k))) and np.all(vm.entropy(k) < 0)
 
 
-@pytest.mark.parametrize("case", [(0.0, 1e5, 1e-3, 2e5), (0.3, 1e8, 0.3001, 5e7), (0.0, 1e6, 3.0, 1e6),
-                                  (0.0, 1e-6, 2.0, 3e-6), (0.0, 1e-6, PI, 1e5), (1.0, 1e7, 1.0 + PI - 1e-9, 1e7)])
+@pytest.mark.parametrize(
+    "case",
+    [
+        (0.0, 1e5, 1e-3, 2e5),
+        (0.3, 1e8, 0.3001, 5e7),
+        (0.0, 1e6, 3.0, 1e6),
+        (0.0, 1e-6, 2.0, 3e-6),
+        (0.0, 1e-6, PI, 1e5),
+        (1.0, 1e7, 1.0 + PI - 1e-9, 1e7),
+    ],
+)
 def test_exp_log_geodesic_at_extreme_kappas(case) -> None:
     # measured: exp(log) within 2.6e-11 rad and 6.3e-12 relative in kappa (kappa = 1e6, 3 rad apart)
     m1, k1, m2, k2 = case
@@ -352,8 +367,9 @@ def _circle_integral(fn, *centres):
         return mp.quad(fn, cuts)
 
 
-@pytest.mark.parametrize("p,q", [((0.0, 1.0), (1.0, 2.0)), ((0.5, 0.0), (2.0, 3.0)), ((1.0, 8.0), (1.3, 0.2)),
-                                 ((-2.0, 20.0), (3.0, 25.0))])
+@pytest.mark.parametrize(
+    "p,q", [((0.0, 1.0), (1.0, 2.0)), ((0.5, 0.0), (2.0, 3.0)), ((1.0, 8.0), (1.3, 0.2)), ((-2.0, 20.0), (3.0, 25.0))]
+)
 def test_kl_and_entropy_against_mpmath_integrals(p, q) -> None:
     lp, lq = _density(*p), _density(*q)
     kl = _circle_integral(lambda x: mp.exp(lp(x)) * (lp(x) - lq(x)), p[0], q[0])
@@ -372,8 +388,9 @@ def test_metric_is_the_fisher_information(mu: float, k: float) -> None:
         a = mp.besseli(1, k) / mp.besseli(0, k)
     s_mu = lambda x: k * mp.sin(x - mu)  # noqa: E731  (scores)
     s_k = lambda x: mp.cos(x - mu) - a  # noqa: E731
-    g = np.array([[float(_circle_integral(lambda x: mp.exp(lp(x)) * s(x) * r(x), mu)) for r in (s_mu, s_k)]
-                  for s in (s_mu, s_k)])
+    g = np.array(
+        [[float(_circle_integral(lambda x: mp.exp(lp(x)) * s(x) * r(x), mu)) for r in (s_mu, s_k)] for s in (s_mu, s_k)]
+    )
     got = beds.metric(beds.VonMises(mu, k))
     np.testing.assert_allclose(got, g, rtol=1e-13, atol=1e-15 * abs(g).max())
     assert got[0, 0] == pytest.approx(k * float(a), rel=1e-15)
@@ -382,8 +399,9 @@ def test_metric_is_the_fisher_information(mu: float, k: float) -> None:
 def test_math_md_metric_values() -> None:
     g = beds.metric(beds.VonMises(0.0, np.array([1.0, 2.0, 10.0])))
     np.testing.assert_allclose(g[:, 1, 1], [0.3543460325, 0.1642231977, 0.0052983876], atol=6e-11)
-    np.testing.assert_allclose(g[:, 0, 0], np.array([1.0, 2.0, 10.0]) * [0.4463899659, 0.6977746580, 0.9485998260],
-                               rtol=2e-10)
+    np.testing.assert_allclose(
+        g[:, 0, 0], np.array([1.0, 2.0, 10.0]) * [0.4463899659, 0.6977746580, 0.9485998260], rtol=2e-10
+    )
     np.testing.assert_array_equal(g[:, 0, 1], 0.0)
 
 
@@ -405,8 +423,11 @@ def test_natural_parameters_round_trip() -> None:
 
 # ============================================================================ Karcher mean
 def test_karcher_mean_of_two_points_is_on_the_geodesic() -> None:
-    for (m1, k1, m2, k2), (w1, w2) in [((0.0, 1.0, 1.0, 4.0), (1.0, 3.0)), ((0.2, 20.0, 2.9, 0.5), (2.0, 1.0)),
-                                       ((0.0, 2.0, PI, 3.0), (1.0, 1.0))]:
+    for (m1, k1, m2, k2), (w1, w2) in [
+        ((0.0, 1.0, 1.0, 4.0), (1.0, 3.0)),
+        ((0.2, 20.0, 2.9, 0.5), (2.0, 1.0)),
+        ((0.0, 2.0, PI, 3.0), (1.0, 1.0)),
+    ]:
         mu, k, iters = vm.karcher_mean([m1, m2], [k1, k2], [w1, w2], return_iterations=True)
         gm, gk = vm.geodesic(m1, k1, m2, k2, w2 / (w1 + w2))
         assert iters > 0
@@ -449,8 +470,10 @@ def test_float32_in_float32_out() -> None:
         assert r.dtype == np.float32
     p = beds.VonMises(np.float32(0.0), np.array([1.0, 2.0], dtype=np.float32))
     assert beds.distance(p, p).dtype == np.float32
-    assert vm.karcher_mean(np.array([0.0, 1.0], dtype=np.float32), np.array([1.0, 2.0], dtype=np.float32))[1].dtype \
+    assert (
+        vm.karcher_mean(np.array([0.0, 1.0], dtype=np.float32), np.array([1.0, 2.0], dtype=np.float32))[1].dtype
         == np.float32
+    )
 
 
 def test_broadcasting_matches_elementwise() -> None:
@@ -486,9 +509,16 @@ def test_class_and_array_functions_agree() -> None:
     np.testing.assert_allclose(beds.norm(w), beds.norm(v), rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad,name", [((math.nan, 1.0, 0.0, 1.0), "mu1"), ((0.0, -1.0, 0.0, 1.0), "kappa1"),
-                                      ((0.0, 1.0, math.inf, 1.0), "mu2"), ((0.0, 1.0, 0.0, math.inf), "kappa2"),
-                                      ((0.0, 1.0, 0.0, math.nan), "kappa2")])
+@pytest.mark.parametrize(
+    "bad,name",
+    [
+        ((math.nan, 1.0, 0.0, 1.0), "mu1"),
+        ((0.0, -1.0, 0.0, 1.0), "kappa1"),
+        ((0.0, 1.0, math.inf, 1.0), "mu2"),
+        ((0.0, 1.0, 0.0, math.inf), "kappa2"),
+        ((0.0, 1.0, 0.0, math.nan), "kappa2"),
+    ],
+)
 @pytest.mark.parametrize("fn", ["distance", "kl", "jeffreys", "log"])
 def test_bad_inputs_name_the_argument(fn: str, bad, name: str) -> None:
     args = [np.array([0.1, 0.2, 0.3]) for _ in range(4)]
@@ -509,8 +539,12 @@ def test_bad_inputs_other_functions_and_class() -> None:
         vm.inner(-1.0, 1.0, 1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match=r"mu1 \(2,\).*kappa1 \(3,\)"):
         vm.distance(np.zeros(2), np.ones(3), 0.0, 1.0)
-    for mu, kappa, name in [(math.nan, 1.0, "mu"), (0.0, -0.5, "kappa"), (0.0, math.inf, "kappa"),
-                            (math.inf, 1.0, "mu")]:
+    for mu, kappa, name in [
+        (math.nan, 1.0, "mu"),
+        (0.0, -0.5, "kappa"),
+        (0.0, math.inf, "kappa"),
+        (math.inf, 1.0, "mu"),
+    ]:
         with pytest.raises(ValueError, match=rf"\b{name}\b"):
             beds.VonMises(mu, kappa)
     with pytest.raises(ValueError):

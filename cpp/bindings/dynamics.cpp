@@ -2,8 +2,8 @@
 //
 // The Python layer (python/beds/dynamics.py) validates every argument and passes C-contiguous
 // float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
-// functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during the integration; no Python object is
-// touched inside the loops.
+// functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during
+// the integration; no Python object is touched inside the loops.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -107,7 +107,11 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
                      0,
                      n};
   dyn::EventStream ev{m, times.data(), index.data(), values.data(), obs_prec.data(), vs, ps};
-  dyn::Records rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+  dyn::Records rec{k,
+                   record_times.data(),
+                   r_mean.mutable_data(),
+                   r_prec.mutable_data(),
+                   r_gained.mutable_data(),
                    r_count.mutable_data()};
   int status;
   {
@@ -179,11 +183,24 @@ py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec,
     throw py::value_error("obs_prec must have m * d * d or d * d elements");
   if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
   F64 r_mean({k, n, d}), r_prec({k, n, d, d}), r_gained({k, n}), r_count({k, n});
-  dyn::MvBatch b{n, d, mean.mutable_data(), prec.mutable_data(), rate.data(),
-                 use_ref ? ref_mean.data() : nullptr, use_ref ? ref_prec.data() : nullptr,
-                 gained.mutable_data(), nullptr, nullptr, 0, n};
+  dyn::MvBatch b{n,
+                 d,
+                 mean.mutable_data(),
+                 prec.mutable_data(),
+                 rate.data(),
+                 use_ref ? ref_mean.data() : nullptr,
+                 use_ref ? ref_prec.data() : nullptr,
+                 gained.mutable_data(),
+                 nullptr,
+                 nullptr,
+                 0,
+                 n};
   dyn::MvEvents ev{m, times.data(), index.data(), values.data(), obs_prec.data(), ps};
-  dyn::MvRecords rec{k, record_times.data(), r_mean.mutable_data(), r_prec.mutable_data(), r_gained.mutable_data(),
+  dyn::MvRecords rec{k,
+                     record_times.data(),
+                     r_mean.mutable_data(),
+                     r_prec.mutable_data(),
+                     r_gained.mutable_data(),
                      r_count.mutable_data()};
   int status;
   {
@@ -210,9 +227,9 @@ namespace beds_bindings {
 
 void register_dynamics(py::module_& m) {
   m.def("dynamics_integrate_normal", &integrate_normal, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
-        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"),
-        py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"), py::arg("record_times"),
-        py::arg("model"), py::arg("flat"),
+        py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"),
+        py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"),
+        py::arg("record_times"), py::arg("model"), py::arg("flat"),
         "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
         "Updates mean, prec, gained in place (state at t_end) and returns the records "
         "(mean, prec, gained, count), each of shape (k, n).");
@@ -224,9 +241,9 @@ void register_dynamics(py::module_& m) {
         "beds.System.integrate). mean (n, d), prec (n, d, d) and gained (n) are updated in place (state at "
         "t_end); obs_prec holds one (d, d) matrix per event or a single one. Returns the records "
         "(mean (k, n, d), prec (k, n, d, d), gained (k, n), count (k, n)).");
-  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta").noconvert(), py::arg("rate"), py::arg("ref_eta"),
-        py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("angles"),
-        py::arg("kappa_obs"), py::arg("record_times"),
+  m.def("dynamics_integrate_von_mises", &integrate_von_mises, py::arg("eta").noconvert(), py::arg("rate"),
+        py::arg("ref_eta"), py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"), py::arg("times"),
+        py::arg("index"), py::arg("angles"), py::arg("kappa_obs"), py::arg("record_times"),
         "Event-driven integration of von Mises beliefs in natural parameters (private: use "
         "beds.System.integrate). Updates eta and gained (the entropy drops of the observations, nats) in place "
         "and returns the records (eta (k, n, 2), gained (k, n), count (k, n)).");

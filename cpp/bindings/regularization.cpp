@@ -30,7 +30,12 @@ void register_regularization(py::module_& m) {
           g = Arr({proj.shape(0), proj.shape(1)});
           grad = g;
         }
-        beds::sigreg::Problem pb{proj.data(), proj.shape(1), proj.shape(0), knots, t_max, per.mutable_data(),
+        beds::sigreg::Problem pb{proj.data(),
+                                 proj.shape(1),
+                                 proj.shape(0),
+                                 knots,
+                                 t_max,
+                                 per.mutable_data(),
                                  with_grad ? g.mutable_data() : nullptr};
         double value;
         {

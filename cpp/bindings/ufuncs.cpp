@@ -35,7 +35,7 @@ struct UfuncLoops {
 
 std::atomic<int> g_level{0};  // 0 = baseline, 1 = avx2
 
-template <LoopPair UfuncLoops::*Member>
+template <LoopPair UfuncLoops::* Member>
 void trampoline(char** args, const npy_intp* dims, const npy_intp* steps, void* data) {
   const LoopPair& p = static_cast<const UfuncLoops*>(data)->*Member;
   const beds::LoopFn fn = (g_level.load(std::memory_order_relaxed) == 1 && p.fast) ? p.fast : p.base;
@@ -93,10 +93,9 @@ int register_table(PyObject* module, const beds::LoopEntry* base, std::size_t nb
     std::memcpy(types, t32.data(), t32.size());
     std::memcpy(types + t32.size(), t64.data(), t64.size());
     PyObject* uf = e.signature
-                       ? PyUFunc_FromFuncAndDataAndSignature(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None,
-                                                             e.name, e.doc, 0, e.signature)
-                       : PyUFunc_FromFuncAndData(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None, e.name,
-                                                 e.doc, 0);
+                       ? PyUFunc_FromFuncAndDataAndSignature(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None, e.name,
+                                                             e.doc, 0, e.signature)
+                       : PyUFunc_FromFuncAndData(funcs, data, types, 2, e.nin, e.nout, PyUFunc_None, e.name, e.doc, 0);
     if (!uf) return -1;
     if (PyModule_AddObject(module, e.name, uf) < 0) {
       Py_DECREF(uf);

@@ -9,8 +9,8 @@
 
 namespace {
 
-__global__ void distance_kernel(const double* m1, const double* s1, const double* m2, const double* s2,
-                                double* out, unsigned long long* bad, std::size_t n) {
+__global__ void distance_kernel(const double* m1, const double* s1, const double* m2, const double* s2, double* out,
+                                unsigned long long* bad, std::size_t n) {
   const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
   double d;
@@ -18,9 +18,8 @@ __global__ void distance_kernel(const double* m1, const double* s1, const double
   out[i] = d;
 }
 
-__global__ void geodesic_kernel(const double* m1, const double* s1, const double* m2, const double* s2,
-                                const double* t, double* mu, double* sigma, unsigned long long* bad,
-                                std::size_t n) {
+__global__ void geodesic_kernel(const double* m1, const double* s1, const double* m2, const double* s2, const double* t,
+                                double* mu, double* sigma, unsigned long long* bad, std::size_t n) {
   const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
   double m, s;
@@ -84,8 +83,8 @@ int device_count() {
   return n;
 }
 
-bool normal_distance(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2,
-                     double* out, std::size_t n, std::size_t& bad, std::string& error) {
+bool normal_distance(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2, double* out,
+                     std::size_t n, std::size_t& bad, std::string& error) {
   const double* in[4] = {mu1, sigma1, mu2, sigma2};
   double* outs[1] = {out};
   return run(in, 4, outs, 1, n, bad, error, [n](unsigned blocks, unsigned threads, double* p, unsigned long long* b) {
@@ -93,9 +92,8 @@ bool normal_distance(const double* mu1, const double* sigma1, const double* mu2,
   });
 }
 
-bool normal_geodesic(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2,
-                     const double* t, double* mu, double* sigma, std::size_t n, std::size_t& bad,
-                     std::string& error) {
+bool normal_geodesic(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2, const double* t,
+                     double* mu, double* sigma, std::size_t n, std::size_t& bad, std::string& error) {
   const double* in[5] = {mu1, sigma1, mu2, sigma2, t};
   double* outs[2] = {mu, sigma};
   return run(in, 5, outs, 2, n, bad, error, [n](unsigned blocks, unsigned threads, double* p, unsigned long long* b) {

@@ -29,16 +29,16 @@ using namespace mvnormal_rows;
 // cost: rough number of flops per row, for the chunk size of the thread pool.
 std::ptrdiff_t cube(const std::ptrdiff_t* cd) { return 8 + cd[0] * cd[0] * cd[0]; }
 
-#define BEDS_MV_KERNEL(NAME, NARGS, COST, CALL)                                          \
-  template <class T>                                                                     \
-  struct NAME {                                                                          \
-    static constexpr int nargs = NARGS;                                                  \
-    static std::ptrdiff_t cost(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }   \
+#define BEDS_MV_KERNEL(NAME, NARGS, COST, CALL)                                           \
+  template <class T>                                                                      \
+  struct NAME {                                                                           \
+    static constexpr int nargs = NARGS;                                                   \
+    static std::ptrdiff_t cost(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }    \
     static bool row(char* const* p, const std::ptrdiff_t* cd, const std::ptrdiff_t* cs) { \
-      const Index d = cd[0];                                                             \
-      if (d <= 0) return false;                                                          \
-      CALL                                                                               \
-    }                                                                                    \
+      const Index d = cd[0];                                                              \
+      if (d <= 0) return false;                                                           \
+      CALL                                                                                \
+    }                                                                                     \
   };
 
 BEDS_MV_KERNEL(Distance, 5, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 0))
@@ -63,8 +63,7 @@ using R32 = Rows<K<float>>;
 template <template <class> class K>
 using R64 = Rows<K<double>>;
 
-#define BEDS_MV(NAME, K, NIN, NOUT, SIG, TYPES, DOC) \
-  {NAME, NIN, NOUT, SIG, TYPES, &R32<K>::loop, &R64<K>::loop, DOC}
+#define BEDS_MV(NAME, K, NIN, NOUT, SIG, TYPES, DOC) {NAME, NIN, NOUT, SIG, TYPES, &R32<K>::loop, &R64<K>::loop, DOC}
 
 constexpr const char* kPair = "(d),(d,d),(d),(d,d)->()";
 
@@ -72,13 +71,13 @@ const LoopEntry kEntries[] = {
     BEDS_MV("mvnormal_distance", Distance, 4, 1, kPair, LoopTypes::all_same,
             "mvnormal_distance(mu1, Sigma1, mu2, Sigma2) -> Fisher-Rao distance by geodesic shooting "
             "(tol 1e-12, 50 iterations; NaN and the invalid flag if not converged)"),
-    BEDS_MV("mvnormal_distance_info", DistanceInfo, 6, 4, "(d),(d,d),(d),(d,d),(),()->(),(),(),()",
-            LoopTypes::tol_iter,
+    BEDS_MV("mvnormal_distance_info", DistanceInfo, 6, 4, "(d),(d,d),(d),(d,d),(),()->(),(),(),()", LoopTypes::tol_iter,
             "mvnormal_distance_info(mu1, Sigma1, mu2, Sigma2, tol, max_iter) -> (distance, Calvo-Oller lower "
             "bound, sqrt-Jeffreys upper bound, Newton iterations or -1)"),
     BEDS_MV("mvnormal_bounds", Bounds, 4, 2, "(d),(d,d),(d),(d,d)->(),()", LoopTypes::all_same,
             "mvnormal_bounds(mu1, Sigma1, mu2, Sigma2) -> (Calvo-Oller lower bound, sqrt(Jeffreys) upper bound)"),
-    BEDS_MV("mvnormal_kl", KL, 4, 1, kPair, LoopTypes::all_same, "mvnormal_kl(mu1, Sigma1, mu2, Sigma2) -> KL(N1 || N2)"),
+    BEDS_MV("mvnormal_kl", KL, 4, 1, kPair, LoopTypes::all_same,
+            "mvnormal_kl(mu1, Sigma1, mu2, Sigma2) -> KL(N1 || N2)"),
     BEDS_MV("mvnormal_jeffreys", Jeffreys, 4, 1, kPair, LoopTypes::all_same,
             "mvnormal_jeffreys(mu1, Sigma1, mu2, Sigma2) -> KL(N1 || N2) + KL(N2 || N1)"),
     BEDS_MV("mvnormal_same_mean_distance", SameMean, 2, 1, "(d,d),(d,d)->()", LoopTypes::all_same,

@@ -65,16 +65,16 @@ struct TwoPoints {
   }
 };
 
-#define BEDS_MV_DISPATCH(FN, ...)                        \
-  switch (d) {                                           \
-    case 2:                                              \
-      return FN<T, 2>(__VA_ARGS__);                      \
-    case 3:                                              \
-      return FN<T, 3>(__VA_ARGS__);                      \
-    case 4:                                              \
-      return FN<T, 4>(__VA_ARGS__);                      \
-    default:                                             \
-      return FN<T, Dyn>(__VA_ARGS__);                    \
+#define BEDS_MV_DISPATCH(FN, ...)     \
+  switch (d) {                        \
+    case 2:                           \
+      return FN<T, 2>(__VA_ARGS__);   \
+    case 3:                           \
+      return FN<T, 3>(__VA_ARGS__);   \
+    case 4:                           \
+      return FN<T, 4>(__VA_ARGS__);   \
+    default:                          \
+      return FN<T, Dyn>(__VA_ARGS__); \
   }
 
 // Defaults of the raw mvnormal_distance ufunc (the Python layer passes its own).
@@ -248,21 +248,20 @@ bool nielsen_row(char* const* p, Index d, const std::ptrdiff_t* cs) {
   return ok;
 }
 
-
 // Every row function for one (T, D): PREFIX is `template` (instantiation) or `extern template`.
-#define BEDS_MV_ROWS_FOR(PREFIX, T, D)                                                              \
-  PREFIX bool distance_row<T, D>(char* const*, Index, const std::ptrdiff_t*, int);                 \
-  PREFIX bool bounds_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                        \
-  PREFIX bool divergence_row<T, D>(char* const*, Index, const std::ptrdiff_t*, bool);              \
-  PREFIX bool same_mean_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                     \
-  PREFIX bool same_cov_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                      \
-  PREFIX bool entropy_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                       \
-  PREFIX bool inner_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                         \
-  PREFIX bool exp_row<T, D>(char* const*, Index, const std::ptrdiff_t*);                           \
-  PREFIX bool log_row<T, D>(char* const*, Index, const std::ptrdiff_t*, int);                      \
+#define BEDS_MV_ROWS_FOR(PREFIX, T, D)                                                \
+  PREFIX bool distance_row<T, D>(char* const*, Index, const std::ptrdiff_t*, int);    \
+  PREFIX bool bounds_row<T, D>(char* const*, Index, const std::ptrdiff_t*);           \
+  PREFIX bool divergence_row<T, D>(char* const*, Index, const std::ptrdiff_t*, bool); \
+  PREFIX bool same_mean_row<T, D>(char* const*, Index, const std::ptrdiff_t*);        \
+  PREFIX bool same_cov_row<T, D>(char* const*, Index, const std::ptrdiff_t*);         \
+  PREFIX bool entropy_row<T, D>(char* const*, Index, const std::ptrdiff_t*);          \
+  PREFIX bool inner_row<T, D>(char* const*, Index, const std::ptrdiff_t*);            \
+  PREFIX bool exp_row<T, D>(char* const*, Index, const std::ptrdiff_t*);              \
+  PREFIX bool log_row<T, D>(char* const*, Index, const std::ptrdiff_t*, int);         \
   PREFIX bool nielsen_row<T, D>(char* const*, Index, const std::ptrdiff_t*);
-#define BEDS_MV_ROWS(PREFIX, D)          \
-  BEDS_MV_ROWS_FOR(PREFIX, float, D)     \
+#define BEDS_MV_ROWS(PREFIX, D)      \
+  BEDS_MV_ROWS_FOR(PREFIX, float, D) \
   BEDS_MV_ROWS_FOR(PREFIX, double, D)
 
 }  // namespace mvnormal_rows

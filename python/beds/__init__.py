@@ -43,7 +43,6 @@ from .exponential import Exponential
 from .mvnormal import MVNormal
 from .normal import Normal
 from .poisson import Poisson
-from .von_mises import VonMises
 from .regularization import (
     GoverningEquation,
     PenaltyResult,
@@ -63,6 +62,7 @@ from .thermo import (
     landauer_efficiency,
     trajectory_diagnostics,
 )
+from .von_mises import VonMises
 
 __version__: str = _core.__version__
 

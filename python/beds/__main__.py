@@ -22,8 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         import beds
 
         print(f"beds {beds.__version__}; numpy {np.__version__}")
-        print(f"threads {beds.get_num_threads()}; simd {beds._core.simd_level()} "
-              f"(available: {', '.join(beds._core.available_simd_levels())})")
+        print(
+            f"threads {beds.get_num_threads()}; simd {beds._core.simd_level()} "
+            f"(available: {', '.join(beds._core.available_simd_levels())})"
+        )
         print(f"CUDA: built {beds._core.built_with_cuda}, devices {beds.cuda_device_count()}")
         return 0
     print(f"unknown command {cmd!r}\n{usage}", file=sys.stderr)

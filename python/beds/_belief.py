@@ -99,8 +99,9 @@ class Belief:
         return cls.event_ndims if cls.event_ndims is not None else (cls.event_ndim,) * len(cls.params)
 
     @classmethod
-    def _broadcast_batches(cls, arrays: Sequence[np.ndarray],
-                           batch: tuple[int, ...] | None = None) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    def _broadcast_batches(
+        cls, arrays: Sequence[np.ndarray], batch: tuple[int, ...] | None = None
+    ) -> tuple[list[np.ndarray], tuple[int, ...]]:
         """Broadcasts the batch axes of parameters with different event ranks (event axes are kept)."""
         ev = cls._param_event_ndims()
         for a, n, e in zip(arrays, cls.params, ev):
@@ -114,8 +115,10 @@ class Belief:
         except ValueError:
             desc = ", ".join(f"{n} {a.shape}" for n, a in zip(cls.params, arrays))
             raise ValueError(f"parameter batch shapes do not broadcast: {desc}") from None
-        out = [np.broadcast_to(a, b + a.shape[a.ndim - e:]) if a.shape[: a.ndim - e] != b else a
-               for a, e in zip(arrays, ev)]
+        out = [
+            np.broadcast_to(a, b + a.shape[a.ndim - e :]) if a.shape[: a.ndim - e] != b else a
+            for a, e in zip(arrays, ev)
+        ]
         return out, b
 
     @classmethod
@@ -188,8 +191,9 @@ class Belief:
         """The same beliefs with another batch shape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return type(self)._trusted(*(a.reshape(tuple(shape) + a.shape[a.ndim - e :])
-                                     for a, e in zip(self._p, self._param_event_ndims())))
+        return type(self)._trusted(
+            *(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a, e in zip(self._p, self._param_event_ndims()))
+        )
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.params, self._p))
@@ -213,8 +217,15 @@ class Belief:
     #: operations computed by element-wise ufuncs even when event_ndim > 0 (DiagNormal)
     elementwise_ops: ClassVar[frozenset[str]] = frozenset()
 
-    def _call(self, op: str, args: Sequence[Any], names: Sequence[str], domains: Sequence[str],
-              scalar_args: int = 0, message: str | None = None) -> tuple:
+    def _call(
+        self,
+        op: str,
+        args: Sequence[Any],
+        names: Sequence[str],
+        domains: Sequence[str],
+        scalar_args: int = 0,
+        message: str | None = None,
+    ) -> tuple:
         """Calls the family's ufunc for ``op``; the last ``scalar_args`` arguments have no event axes."""
         e = 0 if op in self.elementwise_ops else self.event_ndim
         core = [e] * (len(args) - scalar_args) + [0] * scalar_args
@@ -253,8 +264,13 @@ class Belief:
     def exp(self, v: Tangent) -> Belief:
         """Riemannian exponential map: the point at t = 1 on the geodesic with initial velocity v."""
         self._check_tangent(v)
-        out = self._call("exp", self._p + v._c, list(self.params) + v._names(), self.domains + self.tangent_domains,
-                         message=self.leaves_domain)
+        out = self._call(
+            "exp",
+            self._p + v._c,
+            list(self.params) + v._names(),
+            self.domains + self.tangent_domains,
+            message=self.leaves_domain,
+        )
         return type(self)._trusted(*out)
 
     def log(self, other: Belief) -> Tangent:
@@ -272,19 +288,31 @@ class Belief:
         if "geodesic" in self.elementwise_ops and self.event_ndim:
             if isinstance(ta, np.ndarray):  # a scalar broadcasts as it is (and stays weak)
                 ta = ta[(...,) + (None,) * self.event_ndim]
-            out = self._call("geodesic", self._p + other._p + (ta,), self._names(2) + ["t"],
-                             self.domains * 2 + ("real",), message=self.leaves_domain)
+            out = self._call(
+                "geodesic",
+                self._p + other._p + (ta,),
+                self._names(2) + ["t"],
+                self.domains * 2 + ("real",),
+                message=self.leaves_domain,
+            )
         else:
-            out = self._call("geodesic", self._p + other._p + (ta,), self._names(2) + ["t"],
-                             self.domains * 2 + ("real",), scalar_args=1, message=self.leaves_domain)
+            out = self._call(
+                "geodesic",
+                self._p + other._p + (ta,),
+                self._names(2) + ["t"],
+                self.domains * 2 + ("real",),
+                scalar_args=1,
+                message=self.leaves_domain,
+            )
         return type(self)._trusted(*out)
 
     def transport(self, v: Tangent, other: Belief) -> Tangent:
         """Parallel transport of v (tangent at self) along the geodesic from self to other."""
         self._check_tangent(v)
         self._check_same(other)
-        comps = self._call("transport", self._p + other._p + v._c, self._names(2) + v._names(),
-                           self.domains * 2 + self.tangent_domains)
+        comps = self._call(
+            "transport", self._p + other._p + v._c, self._names(2) + v._names(), self.domains * 2 + self.tangent_domains
+        )
         shape = comps[0].shape
         base = other if other._p[0].shape == shape else other._broadcast_to(shape)
         return Tangent._trusted(base, comps)
@@ -294,8 +322,12 @@ class Belief:
         self._check_tangent(u, "u")
         self._check_tangent(v, "v")
         args = tuple(self._p[self.params.index(n)] for n in self.inner_params)
-        return self._call("inner", args + u._c + v._c, list(self.inner_params) + u._names("u_") + v._names("v_"),
-                          ("real",) * len(args) + self.tangent_domains * 2)[0]
+        return self._call(
+            "inner",
+            args + u._c + v._c,
+            list(self.inner_params) + u._names("u_") + v._names("v_"),
+            ("real",) * len(args) + self.tangent_domains * 2,
+        )[0]
 
     def norm(self, v: Tangent) -> np.ndarray:
         """Fisher-Rao norm of a tangent vector at self."""
@@ -316,7 +348,7 @@ class Belief:
         """Broadcast to ``shape``, the shape of the first parameter (batch + its event axes)."""
         ev = self._param_event_ndims()
         batch = tuple(shape[: len(shape) - ev[0]])
-        return type(self)._trusted(*(np.broadcast_to(a, batch + a.shape[a.ndim - e:]) for a, e in zip(self._p, ev)))
+        return type(self)._trusted(*(np.broadcast_to(a, batch + a.shape[a.ndim - e :]) for a, e in zip(self._p, ev)))
 
     def _check_tangent(self, v: Any, what: str = "v") -> None:
         if not isinstance(v, Tangent):
@@ -365,7 +397,9 @@ class Belief:
         try:
             w = np.broadcast_to(w, self._batch_shape)
         except ValueError:
-            raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}") from None
+            raise ValueError(
+                f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}"
+            ) from None
         w = np.transpose(w, order).reshape(kept_shape + (n,))
         return arrays, w, kept_shape
 
@@ -373,8 +407,11 @@ class Belief:
 def _warn_not_converged(iterations: np.ndarray, max_iter: int) -> None:
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
-        warnings.warn(f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
-                      ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 class Tangent:
@@ -397,7 +434,9 @@ class Tangent:
         except ValueError:
             desc = ", ".join(f"{n} {np.shape(v)}" for n, v in zip(base.params, values))
             shapes = ", ".join(f"{n} {p.shape}" for n, p in zip(base.params, base._p))
-            raise ValueError(f"tangent components {desc} do not broadcast to the base's parameter shapes {shapes}") from None
+            raise ValueError(
+                f"tangent components {desc} do not broadcast to the base's parameter shapes {shapes}"
+            ) from None
         for a, n, d in zip(arrays, base.params, base.tangent_domains):
             check_domain(n, a, d)
         self.base = base
@@ -468,13 +507,18 @@ class Tangent:
         return Tangent(self.base, *(a - b for a, b in zip(self._c, other._c)))
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c))
+        inner = ", ".join(
+            f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c)
+        )
         return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
 
 
 def _is_duck_array(v: Any) -> bool:
-    return (hasattr(v, "__array_ufunc__") and not isinstance(v, (np.ndarray, np.generic))
-            and type(v).__module__.split(".")[0] != "numpy")
+    return (
+        hasattr(v, "__array_ufunc__")
+        and not isinstance(v, (np.ndarray, np.generic))
+        and type(v).__module__.split(".")[0] != "numpy"
+    )
 
 
 def bind_arguments(what: str, names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:

@@ -62,8 +62,8 @@ def scipy_shooting_distance(m1: np.ndarray, S1: np.ndarray, m2: np.ndarray, S2: 
         A = np.zeros((2 * d + 1, 2 * d + 1))
         A[:d, :d] = -B
         A[:d, d] = A[d, :d] = x
-        A[d, d + 1:] = A[d + 1:, d] = -x
-        A[d + 1:, d + 1:] = B
+        A[d, d + 1 :] = A[d + 1 :, d] = -x
+        A[d + 1 :, d + 1 :] = B
         E = sl.expm(A)
         return np.concatenate([E[d, :d] - tgt_d, (E[:d, :d] - tgt_D)[iu]])
 
@@ -88,8 +88,12 @@ def _best(fn: Callable[[], Any], budget: float) -> float:
     return best
 
 
-def run_mvnormal(print_fn: Callable[[str], None] = print, budget: float = 0.2,
-                 threads: tuple[int, ...] | None = None, accuracy: bool = True) -> list[dict[str, Any]]:
+def run_mvnormal(
+    print_fn: Callable[[str], None] = print,
+    budget: float = 0.2,
+    threads: tuple[int, ...] | None = None,
+    accuracy: bool = True,
+) -> list[dict[str, Any]]:
     """Prints the MVNormal table (microseconds per pair) and returns its rows."""
     all_threads = _core.get_num_threads()
     threads = threads or tuple(sorted({1, all_threads}))
@@ -97,7 +101,11 @@ def run_mvnormal(print_fn: Callable[[str], None] = print, budget: float = 0.2,
     rows = []
     print_fn("")
     print_fn("MVNormal: microseconds per pair (float64)")
-    header = f"{'kernel':30s} {'d':>3s} {'pairs':>6s} " + " ".join(f"{f'{t} thr':>9s}" for t in threads) + "   baselines (1 thread)"
+    header = (
+        f"{'kernel':30s} {'d':>3s} {'pairs':>6s} "
+        + " ".join(f"{f'{t} thr':>9s}" for t in threads)
+        + "   baselines (1 thread)"
+    )
     print_fn(header)
     print_fn("-" * len(header))
     try:
@@ -120,21 +128,28 @@ def run_mvnormal(print_fn: Callable[[str], None] = print, budget: float = 0.2,
             base: dict[str, tuple[Callable[[], Any], int]] = {}
             try:
                 import scipy  # noqa: F401
+
                 if d <= 3:  # seconds per pair beyond (3 s at d = 8, 14 s at d = 32)
-                    base["scipy shooting"] = (lambda: [scipy_shooting_distance(m1[i], S1[i], m2[i], S2[i])
-                                                        for i in range(2)], 2)
+                    base["scipy shooting"] = (
+                        lambda: [scipy_shooting_distance(m1[i], S1[i], m2[i], S2[i]) for i in range(2)],
+                        2,
+                    )
             except ImportError:
                 pass
             if fisherrao is not None:
                 kf = min(n, 200)
-                base["fisherrao (CO x sqrt2)"] = (lambda kf=kf: [fisherrao.calvo_oller_distance(m1[i], S1[i], m2[i], S2[i])
-                                                                 for i in range(kf)], kf)
+                base["fisherrao (CO x sqrt2)"] = (
+                    lambda kf=kf: [fisherrao.calvo_oller_distance(m1[i], S1[i], m2[i], S2[i]) for i in range(kf)],
+                    kf,
+                )
             cases.append(("distance (shooting, tol 1e-12)", lambda: _mv.distance(m1, S1, m2, S2), n, base))
             sbase: dict[str, tuple[Callable[[], Any], int]] = {}
             if prd is not None:
                 sbase["pyriemann distance_riemann"] = (lambda: prd.distance_riemann(S1, S2), n)
-            sbase["numpy log(eigvalsh)"] = (lambda: np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(
-                _whiten(S1, S2))) ** 2, axis=-1)), n)
+            sbase["numpy log(eigvalsh)"] = (
+                lambda: np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(_whiten(S1, S2))) ** 2, axis=-1)),
+                n,
+            )
             cases.append(("same-mean distance", lambda: _mv.same_mean_distance(S1, S2), n, sbase))
             cases.append(("bounds (Calvo-Oller, sqrt J)", lambda: _mv.bounds(m1, S1, m2, S2), n, {}))
             cases.append(("exp map", lambda: _mv.exp(m1, S1, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
@@ -149,7 +164,9 @@ def run_mvnormal(print_fn: Callable[[str], None] = print, budget: float = 0.2,
                 for bname, (bfn, bc) in baselines.items():
                     bt[bname] = _best(bfn, budget) / bc * 1e6
                     parts.append(f"{bname} {bt[bname]:,.2f} ({bt[bname] / ts[0]:,.1f}x)")
-                print_fn(f"{name:30s} {d:3d} {count:6d} " + " ".join(f"{t:9.3f}" for t in ts) + "   " + "; ".join(parts))
+                print_fn(
+                    f"{name:30s} {d:3d} {count:6d} " + " ".join(f"{t:9.3f}" for t in ts) + "   " + "; ".join(parts)
+                )
                 rows.append({"kernel": name, "d": d, "us_per_pair": dict(zip(threads, ts)), "baselines_us": bt})
     finally:
         _core.set_num_threads(all_threads)
@@ -184,16 +201,18 @@ def _accuracy(print_fn: Callable[[str], None], prd: Any) -> None:
                 ev = mp.eigsy(Li * mp.matrix(b.tolist()) * Li.T, eigvals_only=True)
                 ref.append(float(mp.sqrt(sum(mp.log(e) ** 2 for e in ev) / 2)))
         ref = np.array(ref)
-        got = {"beds": _mv.same_mean_distance(S1, S2),
-               "log(eigvalsh)": np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(_whiten(S1, S2))) ** 2, axis=-1))}
+        got = {
+            "beds": _mv.same_mean_distance(S1, S2),
+            "log(eigvalsh)": np.sqrt(0.5 * np.sum(np.log(np.linalg.eigvalsh(_whiten(S1, S2))) ** 2, axis=-1)),
+        }
         if prd is not None:
             with np.errstate(all="ignore"):
                 got["pyriemann/sqrt2"] = np.asarray(prd.distance_riemann(S1, S2)) / np.sqrt(2)
         cells = [f"{k} {np.max(np.abs(v - ref) / ref):.1e}" for k, v in got.items()]
         print_fn(f"  d = {d:2d}: " + "; ".join(cells))
     # general distance: beds vs the scipy shooting reference on the MATH.md vector
-    S1 = np.array([[1, .2], [.2, .5]])
-    S2 = np.array([[.6, -.1], [-.1, 1.4]])
+    S1 = np.array([[1, 0.2], [0.2, 0.5]])
+    S2 = np.array([[0.6, -0.1], [-0.1, 1.4]])
     m2 = np.array([1.0, -1.0])
     exact = 1.80759522003692
     try:
@@ -203,5 +222,7 @@ def _accuracy(print_fn: Callable[[str], None], prd: Any) -> None:
         sc_txt = "scipy not installed"
     b = float(_mv.distance(np.zeros(2), S1, m2, S2))
     nl = float(_mv.distance_nielsen(np.zeros(2), S1, m2, S2, tol=1e-8))
-    print_fn(f"MATH.md vector (d_FR = 1.80759522003692): beds {abs(b - exact) / exact:.1e}; {sc_txt}; "
-             f"Nielsen approximation {abs(nl - exact) / exact:.1e}")
+    print_fn(
+        f"MATH.md vector (d_FR = 1.80759522003692): beds {abs(b - exact) / exact:.1e}; {sc_txt}; "
+        f"Nielsen approximation {abs(nl - exact) / exact:.1e}"
+    )

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from .regularization import fisher_rao_penalty, sigreg
 from .diag_normal import DiagNormal
 from .normal import Normal
+from .regularization import fisher_rao_penalty, sigreg
 
 
 def np_normal_fr_penalty(m, s, mr, sr, lam):
@@ -70,8 +70,13 @@ def _best(fn: Callable[[], Any], budget: float) -> float:
     return best
 
 
-def run(n: int = 10**6, sig_shape: tuple[int, int, int] = (2048, 128, 256), threads: tuple[int, ...] = (1,),
-        budget: float = 0.3, print_fn: Callable[[str], None] = print) -> list[dict[str, Any]]:
+def run(
+    n: int = 10**6,
+    sig_shape: tuple[int, int, int] = (2048, 128, 256),
+    threads: tuple[int, ...] = (1,),
+    budget: float = 0.3,
+    print_fn: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
     """Times the rows above; returns them as dicts."""
     rng = np.random.default_rng(3)
     m, mr = rng.standard_normal(n), rng.standard_normal(n)
@@ -83,16 +88,26 @@ def run(n: int = 10**6, sig_shape: tuple[int, int, int] = (2048, 128, 256), thre
     a = rng.standard_normal((M, D))
     a /= np.linalg.norm(a, axis=1, keepdims=True)
     rows = [
-        ("normal fr_penalty", lambda: fisher_rao_penalty(q, qr, 0.5),
-         lambda: np_normal_fr_penalty(m, s, mr, sr, 0.5), n),
-        ("diag_normal fr_penalty d=N", lambda: fisher_rao_penalty(dq, dqr, 0.5),
-         lambda: [o.sum() if i == 0 else o for i, o in enumerate(np_normal_fr_penalty(m, s, mr, sr, 0.5))], n),
+        (
+            "normal fr_penalty",
+            lambda: fisher_rao_penalty(q, qr, 0.5),
+            lambda: np_normal_fr_penalty(m, s, mr, sr, 0.5),
+            n,
+        ),
+        (
+            "diag_normal fr_penalty d=N",
+            lambda: fisher_rao_penalty(dq, dqr, 0.5),
+            lambda: [o.sum() if i == 0 else o for i, o in enumerate(np_normal_fr_penalty(m, s, mr, sr, 0.5))],
+            n,
+        ),
         (f"sigreg N={N} D={D} M={M}", lambda: sigreg(x, a), lambda: np_sigreg(x, a), N * M),
         ("sigreg + gradient", lambda: sigreg(x, a, grad=True), lambda: np_sigreg(x, a, grad=True), N * M),
     ]
     print_fn("")
-    print_fn("regularization kernels (ns per element; sigreg: per projection N*M; its two matrix products run in "
-             "numpy's BLAS, whose threads beds does not set: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS)")
+    print_fn(
+        "regularization kernels (ns per element; sigreg: per projection N*M; its two matrix products run in "
+        "numpy's BLAS, whose threads beds does not set: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS)"
+    )
     out = []
     all_threads = _core.get_num_threads()
     try:

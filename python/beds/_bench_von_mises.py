@@ -51,8 +51,8 @@ def scipy_distance(mu1: float, k1: float, mu2: float, k2: float) -> float:
     def fh(k: float) -> tuple[float, float, float, float]:
         a = i1e(k) / i0e(k)
         h = 1.0 - a / k - a * a
-        fp = a + k * h                                  # f' = A + k A'
-        hp = -h / k + a / (k * k) - 2.0 * a * h          # A'' = -A'/k + A/k^2 - 2 A A'
+        fp = a + k * h  # f' = A + k A'
+        hp = -h / k + a / (k * k) - 2.0 * a * h  # A'' = -A'/k + A/k^2 - 2 A A'
         return k * a, h, fp, hp
 
     def rhs(_t: float, y: np.ndarray) -> list[float]:
@@ -77,12 +77,20 @@ def scipy_distance(mu1: float, k1: float, mu2: float, k2: float) -> float:
 
 
 def _pairs(n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    return (rng.uniform(-np.pi, np.pi, n), 10 ** rng.uniform(-2, 3, n), rng.uniform(-np.pi, np.pi, n),
-            10 ** rng.uniform(-2, 3, n))
+    return (
+        rng.uniform(-np.pi, np.pi, n),
+        10 ** rng.uniform(-2, 3, n),
+        rng.uniform(-np.pi, np.pi, n),
+        10 ** rng.uniform(-2, 3, n),
+    )
 
 
-def run(sizes: tuple[int, ...] = (10**3, 10**4), budget: float = 0.3, print_fn: Callable[[str], None] = print,
-        scipy_sample: int = 3) -> list[dict[str, Any]]:
+def run(
+    sizes: tuple[int, ...] = (10**3, 10**4),
+    budget: float = 0.3,
+    print_fn: Callable[[str], None] = print,
+    scipy_sample: int = 3,
+) -> list[dict[str, Any]]:
     """Prints the von Mises section and returns its rows."""
     rng = np.random.default_rng(11)
     rows: list[dict[str, Any]] = []
@@ -110,17 +118,21 @@ def run(sizes: tuple[int, ...] = (10**3, 10**4), budget: float = 0.3, print_fn: 
             a6 = i1e(1e6) / i0e(1e6)
             err_naive = abs((1.0 - a6 / 1e6 - a6 * a6) * 1e12 / exact - 1)
             err_beds = abs(float(_special.mean_resultant_derivative(1e6)) * 1e12 / exact - 1)
-            print_fn(f"{'A(kappa) derivative':36s} {k.size:8d} {t_ap:11.1f}   scipy i1e/i0e + naive formula "
-                     f"{t_naive:.1f} ns ({t_naive / t_ap:.1f}x); rel. error at kappa=1e6: beds {err_beds:.1e}, "
-                     f"naive {err_naive:.1e}")
+            print_fn(
+                f"{'A(kappa) derivative':36s} {k.size:8d} {t_ap:11.1f}   scipy i1e/i0e + naive formula "
+                f"{t_naive:.1f} ns ({t_naive / t_ap:.1f}x); rel. error at kappa=1e6: beds {err_beds:.1e}, "
+                f"naive {err_naive:.1e}"
+            )
             print_fn(f"{'i0e':36s} {k.size:8d} {t_i0:11.1f}   scipy.special.i0e {t_sci0:.1f} ns ({t_sci0 / t_i0:.1f}x)")
-            rows += [{"kernel": "von_mises A'", "n": k.size, "beds_ns": t_ap, "scipy_ns": t_naive},
-                     {"kernel": "i0e", "n": k.size, "beds_ns": t_i0, "scipy_ns": t_sci0}]
+            rows += [
+                {"kernel": "von_mises A'", "n": k.size, "beds_ns": t_ap, "scipy_ns": t_naive},
+                {"kernel": "i0e", "n": k.size, "beds_ns": t_i0, "scipy_ns": t_sci0},
+            ]
         except ImportError:
             print_fn(f"{'A(kappa) derivative':36s} {k.size:8d} {t_ap:11.1f}   (scipy not installed)")
         # the scipy reference on three fixed, well-conditioned pairs (its shooting is slow and can
         # stall on random ones: extreme concentrations, geodesics near the uniform law)
-        fixed = np.array([(0.0, 1.0, 1.0, 2.0), (0.0, 2.0, 0.5, 5.0), (0.3, 3.0, 1.2, 1.5)])[:max(scipy_sample, 1)]
+        fixed = np.array([(0.0, 1.0, 1.0, 2.0), (0.0, 2.0, 0.5, 5.0), (0.3, 3.0, 1.2, 1.5)])[: max(scipy_sample, 1)]
         sample = tuple(fixed[:, j] for j in range(4))
         scipy_sample = len(fixed)
         t_scipy = None
@@ -140,11 +152,19 @@ def run(sizes: tuple[int, ...] = (10**3, 10**4), budget: float = 0.3, print_fn: 
             t = _best(lambda: _vm.distance(*args), budget, min_repeat=1) / n
             extra = ""
             if t_scipy is not None:
-                extra = (f"scipy shooting {t_scipy * 1e3:.0f} ms/pair ({t_scipy / t:,.0f}x; "
-                         f"max rel. difference {diff:.1e} on {scipy_sample} pairs)")
+                extra = (
+                    f"scipy shooting {t_scipy * 1e3:.0f} ms/pair ({t_scipy / t:,.0f}x; "
+                    f"max rel. difference {diff:.1e} on {scipy_sample} pairs)"
+                )
             print_fn(f"{'distance':36s} {n:8d} {t * 1e9:11.0f}   {extra}")
-            rows.append({"kernel": "von_mises distance", "n": n, "beds_ns": t * 1e9,
-                         "scipy_ns": None if t_scipy is None else t_scipy * 1e9})
+            rows.append(
+                {
+                    "kernel": "von_mises distance",
+                    "n": n,
+                    "beds_ns": t * 1e9,
+                    "scipy_ns": None if t_scipy is None else t_scipy * 1e9,
+                }
+            )
     finally:
         _core.set_num_threads(all_threads)
     return rows

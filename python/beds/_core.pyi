@@ -4,52 +4,201 @@
 """
 Compiled kernels of beds (private: use the beds package).
 """
+
 from __future__ import annotations
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['available_simd_levels', 'built_with_cuda', 'categorical_distance', 'categorical_entropy', 'categorical_exp', 'categorical_geodesic', 'categorical_inner', 'categorical_jeffreys', 'categorical_karcher_mean', 'categorical_kl', 'categorical_log', 'categorical_transport', 'cuda_device_count', 'diag_normal_distance', 'diag_normal_entropy', 'diag_normal_fr_penalty', 'diag_normal_inner', 'diag_normal_jeffreys', 'diag_normal_kl', 'dynamics_integrate_mv_normal', 'dynamics_integrate_normal', 'dynamics_integrate_von_mises', 'exponential_distance', 'exponential_entropy', 'exponential_exp', 'exponential_geodesic', 'exponential_inner', 'exponential_jeffreys', 'exponential_karcher_mean', 'exponential_kl', 'exponential_log', 'exponential_transport', 'get_num_threads', 'mvnormal_bounds', 'mvnormal_distance', 'mvnormal_distance_info', 'mvnormal_entropy', 'mvnormal_exp', 'mvnormal_geodesic', 'mvnormal_inner', 'mvnormal_jeffreys', 'mvnormal_kl', 'mvnormal_log', 'mvnormal_nielsen', 'mvnormal_same_cov_distance', 'mvnormal_same_mean_distance', 'normal_distance', 'normal_entropy', 'normal_exp', 'normal_fr_penalty', 'normal_geodesic', 'normal_inner', 'normal_jeffreys', 'normal_karcher_mean', 'normal_kl', 'normal_log', 'normal_transport', 'poisson_distance', 'poisson_entropy', 'poisson_exp', 'poisson_geodesic', 'poisson_inner', 'poisson_jeffreys', 'poisson_karcher_mean', 'poisson_kl', 'poisson_log', 'poisson_transport', 'set_num_threads', 'set_simd_level', 'sigreg_projections', 'simd_level', 'special_i0e', 'special_i1e', 'special_log_i0', 'special_mean_resultant', 'special_mean_resultant_derivative', 'special_mean_resultant_inverse', 'von_mises_distance', 'von_mises_entropy', 'von_mises_exp', 'von_mises_geodesic', 'von_mises_inner', 'von_mises_jeffreys', 'von_mises_kl', 'von_mises_log', 'von_mises_transport']
+
+__all__: list[str] = [
+    "available_simd_levels",
+    "built_with_cuda",
+    "categorical_distance",
+    "categorical_entropy",
+    "categorical_exp",
+    "categorical_geodesic",
+    "categorical_inner",
+    "categorical_jeffreys",
+    "categorical_karcher_mean",
+    "categorical_kl",
+    "categorical_log",
+    "categorical_transport",
+    "cuda_device_count",
+    "diag_normal_distance",
+    "diag_normal_entropy",
+    "diag_normal_fr_penalty",
+    "diag_normal_inner",
+    "diag_normal_jeffreys",
+    "diag_normal_kl",
+    "dynamics_integrate_mv_normal",
+    "dynamics_integrate_normal",
+    "dynamics_integrate_von_mises",
+    "exponential_distance",
+    "exponential_entropy",
+    "exponential_exp",
+    "exponential_geodesic",
+    "exponential_inner",
+    "exponential_jeffreys",
+    "exponential_karcher_mean",
+    "exponential_kl",
+    "exponential_log",
+    "exponential_transport",
+    "get_num_threads",
+    "mvnormal_bounds",
+    "mvnormal_distance",
+    "mvnormal_distance_info",
+    "mvnormal_entropy",
+    "mvnormal_exp",
+    "mvnormal_geodesic",
+    "mvnormal_inner",
+    "mvnormal_jeffreys",
+    "mvnormal_kl",
+    "mvnormal_log",
+    "mvnormal_nielsen",
+    "mvnormal_same_cov_distance",
+    "mvnormal_same_mean_distance",
+    "normal_distance",
+    "normal_entropy",
+    "normal_exp",
+    "normal_fr_penalty",
+    "normal_geodesic",
+    "normal_inner",
+    "normal_jeffreys",
+    "normal_karcher_mean",
+    "normal_kl",
+    "normal_log",
+    "normal_transport",
+    "poisson_distance",
+    "poisson_entropy",
+    "poisson_exp",
+    "poisson_geodesic",
+    "poisson_inner",
+    "poisson_jeffreys",
+    "poisson_karcher_mean",
+    "poisson_kl",
+    "poisson_log",
+    "poisson_transport",
+    "set_num_threads",
+    "set_simd_level",
+    "sigreg_projections",
+    "simd_level",
+    "special_i0e",
+    "special_i1e",
+    "special_log_i0",
+    "special_mean_resultant",
+    "special_mean_resultant_derivative",
+    "special_mean_resultant_inverse",
+    "von_mises_distance",
+    "von_mises_entropy",
+    "von_mises_exp",
+    "von_mises_geodesic",
+    "von_mises_inner",
+    "von_mises_jeffreys",
+    "von_mises_kl",
+    "von_mises_log",
+    "von_mises_transport",
+]
+
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
     """
+
 def cuda_device_count() -> int:
     """
     Number of usable CUDA devices (0: built without CUDA).
     """
-def dynamics_integrate_mv_normal(mean: numpy.typing.NDArray[numpy.float64], prec: numpy.typing.NDArray[numpy.float64], rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], gained: numpy.typing.NDArray[numpy.float64], t0: typing.SupportsFloat | typing.SupportsIndex, t_end: typing.SupportsFloat | typing.SupportsIndex, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], obs_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], model: typing.SupportsInt | typing.SupportsIndex, flat: bool) -> tuple:
+
+def dynamics_integrate_mv_normal(
+    mean: numpy.typing.NDArray[numpy.float64],
+    prec: numpy.typing.NDArray[numpy.float64],
+    rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    gained: numpy.typing.NDArray[numpy.float64],
+    t0: typing.SupportsFloat | typing.SupportsIndex,
+    t_end: typing.SupportsFloat | typing.SupportsIndex,
+    times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    obs_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    model: typing.SupportsInt | typing.SupportsIndex,
+    flat: bool,
+) -> tuple:
     """
     Event-driven integration of full-covariance Gaussian beliefs in information form (private: use beds.System.integrate). mean (n, d), prec (n, d, d) and gained (n) are updated in place (state at t_end); obs_prec holds one (d, d) matrix per event or a single one. Returns the records (mean (k, n, d), prec (k, n, d, d), gained (k, n), count (k, n)).
     """
-def dynamics_integrate_normal(mean: numpy.typing.NDArray[numpy.float64], prec: numpy.typing.NDArray[numpy.float64], rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], gained: numpy.typing.NDArray[numpy.float64], t0: typing.SupportsFloat | typing.SupportsIndex, t_end: typing.SupportsFloat | typing.SupportsIndex, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], obs_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], model: typing.SupportsInt | typing.SupportsIndex, flat: bool) -> tuple:
+
+def dynamics_integrate_normal(
+    mean: numpy.typing.NDArray[numpy.float64],
+    prec: numpy.typing.NDArray[numpy.float64],
+    rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    gained: numpy.typing.NDArray[numpy.float64],
+    t0: typing.SupportsFloat | typing.SupportsIndex,
+    t_end: typing.SupportsFloat | typing.SupportsIndex,
+    times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    values: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    obs_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    model: typing.SupportsInt | typing.SupportsIndex,
+    flat: bool,
+) -> tuple:
     """
     Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). Updates mean, prec, gained in place (state at t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).
     """
-def dynamics_integrate_von_mises(eta: numpy.typing.NDArray[numpy.float64], rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], ref_eta: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], gained: numpy.typing.NDArray[numpy.float64], t0: typing.SupportsFloat | typing.SupportsIndex, t_end: typing.SupportsFloat | typing.SupportsIndex, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], angles: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], kappa_obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple:
+
+def dynamics_integrate_von_mises(
+    eta: numpy.typing.NDArray[numpy.float64],
+    rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_eta: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    gained: numpy.typing.NDArray[numpy.float64],
+    t0: typing.SupportsFloat | typing.SupportsIndex,
+    t_end: typing.SupportsFloat | typing.SupportsIndex,
+    times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    index: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    angles: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    kappa_obs: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> tuple:
     """
     Event-driven integration of von Mises beliefs in natural parameters (private: use beds.System.integrate). Updates eta and gained (the entropy drops of the observations, nats) in place and returns the records (eta (k, n, 2), gained (k, n), count (k, n)).
     """
+
 def get_num_threads() -> int:
     """
     Number of threads used by the batched kernels.
     """
+
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Sets the number of threads of the batched kernels (n <= 0: the default, all available CPUs).
     """
+
 def set_simd_level(level: str) -> None:
     """
     Chooses the instruction-set build of the element-wise loops.
     """
-def sigreg_projections(proj: numpy.typing.NDArray[numpy.float64], t_max: typing.SupportsFloat | typing.SupportsIndex, knots: typing.SupportsInt | typing.SupportsIndex, with_grad: bool) -> tuple[float, numpy.typing.NDArray[numpy.float64], typing.Any]:
+
+def sigreg_projections(
+    proj: numpy.typing.NDArray[numpy.float64],
+    t_max: typing.SupportsFloat | typing.SupportsIndex,
+    knots: typing.SupportsInt | typing.SupportsIndex,
+    with_grad: bool,
+) -> tuple[float, numpy.typing.NDArray[numpy.float64], typing.Any]:
     """
     sigreg_projections(proj (M, N), t_max, knots, with_grad) -> (SIGReg, T per direction (M,), dT/dx (M, N) or None) for the projections of N embeddings on M unit directions.  float64 C-contiguous only (beds.sigreg computes the projections and converts).
     """
+
 def simd_level() -> str:
     """
     The instruction-set build of the element-wise loops in use: 'baseline' or 'avx2'.
     """
-__version__: str = '0.1.0'
+
+__version__: str = "0.1.0"
 _math_exp: numpy.ufunc
 _math_expm1: numpy.ufunc
 _math_log: numpy.ufunc

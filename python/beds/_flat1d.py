@@ -25,8 +25,10 @@ def make_functions(family: str, module: str, docs: dict[str, str], leaves: str |
         "geodesic": (("rate1", "rate2", "t"), p2 + ("real",), leaves),
         "transport": (("rate1", "rate2", "v"), p2 + ("real",), None),
     }
-    return {op: array_function(op, f"{family}_{op}", names, doms, docs[op], on_domain_error=msg, module=module)
-            for op, (names, doms, msg) in spec.items()}
+    return {
+        op: array_function(op, f"{family}_{op}", names, doms, docs[op], on_domain_error=msg, module=module)
+        for op, (names, doms, msg) in spec.items()
+    }
 
 
 def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
@@ -36,8 +38,13 @@ def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
     if r.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
     w = karcher_weights(weights, r.shape, np.result_type(r, np.float32))
-    return call_checked(getattr(_core, f"{family}_karcher_mean"), [r, w], ["rate", "weights"],
-                        ["positive", "nonnegative"], core_ndims=[1, 1])
+    return call_checked(
+        getattr(_core, f"{family}_karcher_mean"),
+        [r, w],
+        ["rate", "weights"],
+        ["positive", "nonnegative"],
+        core_ndims=[1, 1],
+    )
 
 
 class RateBelief(Belief):

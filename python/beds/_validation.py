@@ -85,8 +85,11 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
     bad = ~(diff <= tol * scale)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} must be symmetric (relative tolerance {tol:g}); "
-                         f"found {name}{list(idx)} = {x[idx].item()!r} but the transposed entry is {x[idx[:-2] + idx[:-3:-1]].item()!r}")
+        raise ValueError(
+            f"{name} must be symmetric (relative tolerance {tol:g}); "
+            f"found {name}{list(idx)} = {x[idx].item()!r} "
+            f"but the transposed entry is {x[idx[:-2] + idx[:-3:-1]].item()!r}"
+        )
     if domain == "spd":
         flat = 0.5 * (x + np.swapaxes(x, -1, -2))
         flat = flat.reshape((-1,) + x.shape[-2:])
@@ -96,8 +99,10 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
             except np.linalg.LinAlgError:
                 where = np.unravel_index(i, x.shape[:-2]) if x.ndim > 2 else ()
                 ev = np.linalg.eigvalsh(flat[i])
-                raise ValueError(f"{name} must be positive definite; the matrix at batch index "
-                                 f"{tuple(int(j) for j in where)} has smallest eigenvalue {ev[0].item()!r}") from None
+                raise ValueError(
+                    f"{name} must be positive definite; the matrix at batch index "
+                    f"{tuple(int(j) for j in where)} has smallest eigenvalue {ev[0].item()!r}"
+                ) from None
 
 
 def check_domain(name: str, a: np.ndarray, domain: str) -> None:
@@ -133,7 +138,9 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
         if domain == "unit_interval":
             bad = ~((a >= 0) & (a <= 1))
             if bad.any():
-                raise ValueError(f"{name} must lie in [0, 1]; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+                raise ValueError(
+                    f"{name} must lie in [0, 1]; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}"
+                )
         if domain in ("nonnegative", "probs"):
             bad = ~(a >= 0)
             if bad.any():
@@ -199,8 +206,10 @@ def call_checked(
             raise ValueError(on_domain_error)
         return result
     # Every input is valid, yet the kernel reported an invalid element: a bug, never silent.
-    raise RuntimeError(f"{ufunc.__name__} flagged an invalid value for inputs that passed validation; "
-                       "please report this with the inputs")
+    raise RuntimeError(
+        f"{ufunc.__name__} flagged an invalid value for inputs that passed validation; "
+        "please report this with the inputs"
+    )
 
 
 def _shape_message(args: Sequence[Any], names: Sequence[str], core_ndims: Sequence[int] | None, msg: str) -> str:
@@ -208,7 +217,9 @@ def _shape_message(args: Sequence[Any], names: Sequence[str], core_ndims: Sequen
         core_ndims = [0] * len(args)
     for a, n, c in zip(args, names, core_ndims):
         if np.ndim(a) < c:
-            return f"{n} must have at least {c} dimension(s) (a last axis of coordinates/classes), got shape {np.shape(a)}"
+            return (
+                f"{n} must have at least {c} dimension(s) (a last axis of coordinates/classes), got shape {np.shape(a)}"
+            )
     desc = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(names, args))
     return f"shapes do not broadcast: {desc} ({msg})"
 
@@ -239,4 +250,3 @@ def check_iterations(tol: Any, max_iter: Any) -> None:
 
 def as_tuple(result: Any) -> tuple:
     return result if isinstance(result, tuple) else (result,)
-

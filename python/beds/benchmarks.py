@@ -143,14 +143,20 @@ def _rows(n: int, rng: np.random.Generator, gsm: Any) -> list[tuple[str, Callabl
         fn.count = count  # type: ignore[attr-defined]
         return fn
 
-    base = {"numpy": lambda: np_normal_distance_asinh(m1, s1, m2, s2),
-            "numpy arccosh": lambda: np_normal_distance_acosh(m1, s1, m2, s2)}
+    base = {
+        "numpy": lambda: np_normal_distance_asinh(m1, s1, m2, s2),
+        "numpy arccosh": lambda: np_normal_distance_acosh(m1, s1, m2, s2),
+    }
     if gsm:
         base["geomstats"] = peer(lambda: _gs_uni_distance(gsm, m1[sl], s1[sl], m2[sl], s2[sl]), peers_small)
     rows.append(("normal distance", lambda: _normal.distance(m1, s1, m2, s2), base, n))
     rows.append(("normal kl", lambda: _normal.kl(m1, s1, m2, s2), {"numpy": lambda: np_normal_kl(m1, s1, m2, s2)}, n))
-    rows.append(("normal log", lambda: _normal.log(m1, s1, m2, s2), {"numpy": lambda: np_normal_log(m1, s1, m2, s2)}, n))
-    rows.append(("normal exp", lambda: _normal.exp(m1, s1, vm, vs), {"numpy": lambda: np_normal_exp(m1, s1, vm, vs)}, n))
+    rows.append(
+        ("normal log", lambda: _normal.log(m1, s1, m2, s2), {"numpy": lambda: np_normal_log(m1, s1, m2, s2)}, n)
+    )
+    rows.append(
+        ("normal exp", lambda: _normal.exp(m1, s1, vm, vs), {"numpy": lambda: np_normal_exp(m1, s1, vm, vs)}, n)
+    )
     gbase = {"numpy": lambda: np_normal_geodesic(m1, s1, m2, s2, 0.3)}
     if gsm:
         k = min(n, 50)
@@ -172,14 +178,21 @@ def _rows(n: int, rng: np.random.Generator, gsm: Any) -> list[tuple[str, Callabl
     k = 10
     P = rng2.dirichlet(np.ones(k), size=nd)
     Q = rng2.dirichlet(np.ones(k), size=nd)
-    rows.append((f"categorical distance k={k}", lambda: _cat.distance(P, Q),
-                 {"numpy": lambda: np_categorical_distance(P, Q)}, nd))
+    rows.append(
+        (
+            f"categorical distance k={k}",
+            lambda: _cat.distance(P, Q),
+            {"numpy": lambda: np_categorical_distance(P, Q)},
+            nd,
+        )
+    )
     return rows
 
 
 # ------------------------------------------------------------------------------ BEDS dynamics
-def np_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray,
-                        obs_prec: float) -> tuple[np.ndarray, np.ndarray]:
+def np_integrate_rounds(
+    mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray, obs_prec: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The best pure-numpy formulation of the BEDS integration for a regular stream: every belief is
     observed once per step, so each step is vectorized over the beliefs (a Python loop over steps)."""
     mean, prec = mean.copy(), prec.copy()
@@ -191,8 +204,9 @@ def np_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, d
     return mean, prec
 
 
-def scipy_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray,
-                           obs_prec: float) -> tuple[np.ndarray, np.ndarray]:
+def scipy_integrate_rounds(
+    mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray, dt: float, values: np.ndarray, obs_prec: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The same stream with scipy.integrate.solve_ivp (RK45) for dtau/dt = -gamma tau between the
     observations (vectorized over the beliefs), and the Bayesian jumps at the observations."""
     from scipy.integrate import solve_ivp
@@ -205,8 +219,16 @@ def scipy_integrate_rounds(mean: np.ndarray, prec: np.ndarray, gamma: np.ndarray
     return mean, prec
 
 
-def py_integrate_events(mean: np.ndarray, prec: np.ndarray, last: np.ndarray, gamma: float, times: np.ndarray,
-                        index: np.ndarray, values: np.ndarray, obs_prec: float) -> None:
+def py_integrate_events(
+    mean: np.ndarray,
+    prec: np.ndarray,
+    last: np.ndarray,
+    gamma: float,
+    times: np.ndarray,
+    index: np.ndarray,
+    values: np.ndarray,
+    obs_prec: float,
+) -> None:
     """An irregular stream has no vectorization across beliefs: one Python step per event."""
     exp = math.exp
     for t, i, x in zip(times.tolist(), index.tolist(), values.tolist()):
@@ -260,14 +282,19 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
             import scipy  # noqa: F401
 
             k = max(1, min(steps, 20 if n <= 1000 else 2))
-            t_sp = _best_time(lambda: scipy_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values[:k], tau_d),
-                              budget, min_repeat=1) / (k * n)
+            t_sp = _best_time(
+                lambda: scipy_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values[:k], tau_d),
+                budget,
+                min_repeat=1,
+            ) / (k * n)
             parts.append(f"scipy solve_ivp {1e-6 / t_sp:,.3f} ({t_sp * m / t_beds:,.0f}x)")
             row["scipy_mev_s"] = 1e-6 / t_sp
         except ImportError:
             parts.append("scipy not installed")
-        print_fn(f"{'regular: n=' + str(n) + ' beliefs x ' + str(steps) + ' steps':44s} {m:9d} {rate:10.1f}   "
-                 + "; ".join(parts))
+        print_fn(
+            f"{'regular: n=' + str(n) + ' beliefs x ' + str(steps) + ' steps':44s} {m:9d} {rate:10.1f}   "
+            + "; ".join(parts)
+        )
         out.append(row)
     # random streams (no numpy vectorization possible): beds only, per model
     n, m = 1000, 2_000_000
@@ -275,12 +302,20 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
     index = rng.integers(0, n, m)
     values = rng.standard_normal(m)
     k = 50_000
-    t_py = _best_time(lambda: py_integrate_events([0.0] * n, [1.0] * n, [0.0] * n, 0.5, times[:k], index[:k],
-                                                  values[:k], 2.0), budget, min_repeat=1) / k
+    t_py = (
+        _best_time(
+            lambda: py_integrate_events([0.0] * n, [1.0] * n, [0.0] * n, 0.5, times[:k], index[:k], values[:k], 2.0),
+            budget,
+            min_repeat=1,
+        )
+        / k
+    )
     first = True
-    for label, kw in (("multiplicative, flat reference", {"gamma": 0.5}),
-                      ("multiplicative, reference N(0, 1/0.1)", {"gamma": 0.5, "reference": (0.0, 0.1)}),
-                      ("additive diffusion", {"q": 0.5})):
+    for label, kw in (
+        ("multiplicative, flat reference", {"gamma": 0.5}),
+        ("multiplicative, reference N(0, 1/0.1)", {"gamma": 0.5, "reference": (0.0, 0.1)}),
+        ("additive diffusion", {"q": 0.5}),
+    ):
         s = System.normal(np.zeros(n), precision=np.ones(n), **kw)
         t_api = _best_time(lambda: s.integrate(times, index, values, 2.0), budget)
         extra = f"   python loop {1e-6 / t_py:,.2f} ({t_py * m / t_api:,.0f}x)" if first else ""
@@ -290,18 +325,27 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
     return out
 
 
-def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...] | None = None,
-        accuracy: bool = True, budget: float = 0.4, print_fn: Callable[[str], None] = print,
-        regularization: bool = True, dynamics: bool = True, mvnormal: bool = True,
-        von_mises: bool = True) -> list[dict[str, Any]]:
+def run(
+    sizes: tuple[int, ...] = (10**3, 10**5, 10**6),
+    threads: tuple[int, ...] | None = None,
+    accuracy: bool = True,
+    budget: float = 0.4,
+    print_fn: Callable[[str], None] = print,
+    regularization: bool = True,
+    dynamics: bool = True,
+    mvnormal: bool = True,
+    von_mises: bool = True,
+) -> list[dict[str, Any]]:
     """Runs the benchmark table and the sections of the families and returns their rows as dicts."""
     all_threads = _core.get_num_threads()
     if threads is None:
         threads = tuple(sorted({1, all_threads}))
     gsm = _geomstats()
     rng = np.random.default_rng(0)
-    print_fn(f"beds {_core.__version__}  numpy {np.__version__}  simd {_core.simd_level()}  "
-             f"cpus {all_threads}  {platform.machine()} {platform.processor() or ''}".rstrip())
+    print_fn(
+        f"beds {_core.__version__}  numpy {np.__version__}  simd {_core.simd_level()}  "
+        f"cpus {all_threads}  {platform.machine()} {platform.processor() or ''}".rstrip()
+    )
     print_fn("geomstats: " + ("available" if gsm else "not importable (optional; needs numpy < 2.4)"))
     header = f"{'kernel':28s} {'N':>9s} {'thr':>3s} {'beds ns/el':>11s}   baselines (ns/el, beds speed-up)"
     print_fn(header)
@@ -320,12 +364,21 @@ def run(sizes: tuple[int, ...] = (10**3, 10**5, 10**6), threads: tuple[int, ...]
                         key = (name, bname)
                         if key not in base_times:  # baselines are single-threaded: time them once
                             c = getattr(bfn, "count", count)
-                            base_times[key] = _best_time(bfn, budget, min_repeat=1 if "geomstats" in bname else 3) / c * 1e9
+                            base_times[key] = (
+                                _best_time(bfn, budget, min_repeat=1 if "geomstats" in bname else 3) / c * 1e9
+                            )
                         bt = base_times[key]
                         parts.append(f"{bname} {bt:,.1f} ({bt / t:,.1f}x)")
                     print_fn(f"{name:28s} {count:9d} {th:3d} {t:11.2f}   " + "; ".join(parts))
-                    results.append({"kernel": name, "n": count, "threads": th, "ns_per_element": t,
-                                    **{f"{b}_ns": base_times[(name, b)] for b in baselines}})
+                    results.append(
+                        {
+                            "kernel": name,
+                            "n": count,
+                            "threads": th,
+                            "ns_per_element": t,
+                            **{f"{b}_ns": base_times[(name, b)] for b in baselines},
+                        }
+                    )
     finally:
         _core.set_num_threads(all_threads)
     if regularization:
@@ -361,8 +414,10 @@ def _accuracy_table(gsm: Any, print_fn: Callable[[str], None]) -> None:
     n = 200
     m1 = rng.uniform(-10, 10, n)
     s1 = np.exp(rng.uniform(np.log(1e-8), np.log(1e8), n))
-    near = (m1 * (1 + 1e-12 * rng.standard_normal(n)) + 1e-12 * s1 * rng.standard_normal(n),
-            s1 * (1 + 1e-12 * rng.standard_normal(n)))
+    near = (
+        m1 * (1 + 1e-12 * rng.standard_normal(n)) + 1e-12 * s1 * rng.standard_normal(n),
+        s1 * (1 + 1e-12 * rng.standard_normal(n)),
+    )
     far = (rng.uniform(-1e6, 1e6, n), np.exp(rng.uniform(np.log(1e-8), np.log(1e8), n)))
 
     def exact(a, b, c, d):
@@ -388,8 +443,10 @@ def _accuracy_table(gsm: Any, print_fn: Callable[[str], None]) -> None:
             except Exception as e:  # noqa: BLE001
                 print_fn(f"  geomstats failed: {e!r}")
         with np.errstate(all="ignore"):
-            cells = [f"{k} {np.nanmax(np.abs(v - ref) / ref):.1e}" if np.all(np.isfinite(v)) else f"{k} non-finite"
-                     for k, v in errs.items()]
+            cells = [
+                f"{k} {np.nanmax(np.abs(v - ref) / ref):.1e}" if np.all(np.isfinite(v)) else f"{k} non-finite"
+                for k, v in errs.items()
+            ]
         print_fn(f"  {label:38s} " + "; ".join(cells))
 
 
@@ -398,16 +455,22 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m beds bench", description=__doc__.split("\n")[0])
     ap.add_argument("--large", action="store_true", help="also run N = 1e7")
-    ap.add_argument("--sizes", type=lambda s: [int(float(x)) for x in s.split(",")],
-                    help="comma-separated sizes (default 1e3,1e5,1e6)")
+    ap.add_argument(
+        "--sizes",
+        type=lambda s: [int(float(x)) for x in s.split(",")],
+        help="comma-separated sizes (default 1e3,1e5,1e6)",
+    )
     ap.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], help="thread counts (default 1,all)")
     ap.add_argument("--simd", choices=["baseline", "avx2"], help="instruction-set build of the loops")
     ap.add_argument("--no-accuracy", action="store_true", help="skip the accuracy table")
     ap.add_argument("--no-dynamics", action="store_true", help="skip the BEDS dynamics section")
     ap.add_argument("--only-dynamics", action="store_true", help="run only the BEDS dynamics section")
     ap.add_argument("--budget", type=float, default=0.4, help="seconds per measurement (default 0.4)")
-    ap.add_argument("--no-regularization", action="store_true",
-                    help="skip the regularization section (Fisher-Rao penalties, SIGReg)")
+    ap.add_argument(
+        "--no-regularization",
+        action="store_true",
+        help="skip the regularization section (Fisher-Rao penalties, SIGReg)",
+    )
     ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
     ap.add_argument("--no-von-mises", action="store_true", help="skip the von Mises section")
     args = ap.parse_args(argv)
@@ -417,7 +480,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.only_dynamics:
         _dynamics_section(args.budget, print)
         return 0
-    run(sizes, tuple(args.threads) if args.threads else None, accuracy=not args.no_accuracy, budget=args.budget,
-        regularization=not args.no_regularization, dynamics=not args.no_dynamics, mvnormal=not args.no_mvnormal,
-        von_mises=not args.no_von_mises)
+    run(
+        sizes,
+        tuple(args.threads) if args.threads else None,
+        accuracy=not args.no_accuracy,
+        budget=args.budget,
+        regularization=not args.no_regularization,
+        dynamics=not args.no_dynamics,
+        mvnormal=not args.no_mvnormal,
+        von_mises=not args.no_von_mises,
+    )
     return 0

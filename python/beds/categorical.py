@@ -7,10 +7,10 @@ Geodesics are great circles; they reach the boundary of the simplex in finite ti
 map or an extrapolated geodesic that leaves the closed simplex raises ValueError.
 
 Probabilities live on the last axis and must be >= 0 and sum to 1 within ``PROB_SUM_TOL``
-(1e-6 for float64, 1e-4 for float32 computations; the kernels renormalise exactly).  Tangent vectors are in
-probability coordinates and sum to 0.  exp, log, transport, inner and metric need the base point
-inside the simplex (every p_i > 0); distances, divergences and geodesics accept boundary points.  Reference: Amari, "Information Geometry and Its
-Applications" (2016), section 2.3.
+(1e-6 for float64, 1e-4 for float32 computations; the kernels renormalise exactly).  Tangent vectors
+are in probability coordinates and sum to 0.  exp, log, transport, inner and metric need the base
+point inside the simplex (every p_i > 0); distances, divergences and geodesics accept boundary
+points.  Reference: Amari, "Information Geometry and Its Applications" (2016), section 2.3.
 """
 
 from __future__ import annotations
@@ -23,53 +23,116 @@ from . import _core
 from ._belief import Belief, _warn_not_converged, array_function
 from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
 
-__all__ = ["Categorical", "distance", "entropy", "exp", "geodesic", "inner", "jeffreys", "karcher_mean", "kl",
-           "log", "transport"]
+__all__ = [
+    "Categorical",
+    "distance",
+    "entropy",
+    "exp",
+    "geodesic",
+    "inner",
+    "jeffreys",
+    "karcher_mean",
+    "kl",
+    "log",
+    "transport",
+]
 
 _M = "beds.categorical"
 _LEAVES = "the geodesic leaves the probability simplex (a probability would become negative)"
 
 distance = array_function(
-    "distance", "categorical_distance", ("p", "q"), ("probs", "probs"),
+    "distance",
+    "categorical_distance",
+    ("p", "q"),
+    ("probs", "probs"),
     """Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between categorical distributions (last axis),
-    evaluated as ``4 asin(|sqrt(p) - sqrt(q)| / 2)``.""", core_ndims=(1, 1), module=_M)
+    evaluated as ``4 asin(|sqrt(p) - sqrt(q)| / 2)``.""",
+    core_ndims=(1, 1),
+    module=_M,
+)
 kl = array_function(
-    "kl", "categorical_kl", ("p", "q"), ("probs", "probs"),
+    "kl",
+    "categorical_kl",
+    ("p", "q"),
+    ("probs", "probs"),
     """KL(p || q) = sum p log(p / q) in nats (inf where q_i = 0 < p_i); every term is evaluated
-    as a nonnegative quantity, so near pairs keep full relative accuracy.""", core_ndims=(1, 1), module=_M)
+    as a nonnegative quantity, so near pairs keep full relative accuracy.""",
+    core_ndims=(1, 1),
+    module=_M,
+)
 jeffreys = array_function(
-    "jeffreys", "categorical_jeffreys", ("p", "q"), ("probs", "probs"),
-    """Jeffreys divergence ``sum (p - q) log(p / q)`` in nats.""", core_ndims=(1, 1), module=_M)
+    "jeffreys",
+    "categorical_jeffreys",
+    ("p", "q"),
+    ("probs", "probs"),
+    """Jeffreys divergence ``sum (p - q) log(p / q)`` in nats.""",
+    core_ndims=(1, 1),
+    module=_M,
+)
 entropy = array_function(
-    "entropy", "categorical_entropy", ("p",), ("probs",),
-    """Shannon entropy ``-sum p log p`` in nats (0 log 0 = 0).""", core_ndims=(1,), module=_M)
+    "entropy",
+    "categorical_entropy",
+    ("p",),
+    ("probs",),
+    """Shannon entropy ``-sum p log p`` in nats (0 log 0 = 0).""",
+    core_ndims=(1,),
+    module=_M,
+)
 inner = array_function(
-    "inner", "categorical_inner", ("p", "u", "v"), ("probs_interior", "tangent_probs", "tangent_probs"),
+    "inner",
+    "categorical_inner",
+    ("p", "u", "v"),
+    ("probs_interior", "tangent_probs", "tangent_probs"),
     """Fisher inner product ``sum u v / p`` of tangent vectors (summing to 0) at p.""",
-    core_ndims=(1, 1, 1), module=_M)
+    core_ndims=(1, 1, 1),
+    module=_M,
+)
 exp = array_function(
-    "exp", "categorical_exp", ("p", "v"), ("probs_interior", "tangent_probs"),
+    "exp",
+    "categorical_exp",
+    ("p", "v"),
+    ("probs_interior", "tangent_probs"),
     """Riemannian exponential map along the great circle: with a = sqrt(p), w = v / (2a),
     ``sqrt(q) = cos|w| a + sin|w| w / |w|``; ValueError if it leaves the simplex.""",
-    core_ndims=(1, 1), on_domain_error=_LEAVES, module=_M)
+    core_ndims=(1, 1),
+    on_domain_error=_LEAVES,
+    module=_M,
+)
 log = array_function(
-    "log", "categorical_log", ("p", "q"), ("probs_interior", "probs"),
+    "log",
+    "categorical_log",
+    ("p", "q"),
+    ("probs_interior", "probs"),
     """Riemannian logarithm at p (interior) towards q, in probability coordinates (sums to 0).""",
-    core_ndims=(1, 1), module=_M)
+    core_ndims=(1, 1),
+    module=_M,
+)
 geodesic = array_function(
-    "geodesic", "categorical_geodesic", ("p", "q", "t"), ("probs", "probs", "real"),
+    "geodesic",
+    "categorical_geodesic",
+    ("p", "q", "t"),
+    ("probs", "probs", "real"),
     """Point at parameter t of the great-circle geodesic from p (t = 0) to q (t = 1).""",
-    core_ndims=(1, 1, 0), on_domain_error=_LEAVES, module=_M)
+    core_ndims=(1, 1, 0),
+    on_domain_error=_LEAVES,
+    module=_M,
+)
 transport = array_function(
-    "transport", "categorical_transport", ("p", "q", "v"), ("probs_interior", "probs_interior", "tangent_probs"),
+    "transport",
+    "categorical_transport",
+    ("p", "q", "v"),
+    ("probs_interior", "probs_interior", "tangent_probs"),
     """Parallel transport of v (tangent at p) along the geodesic from p to q: on the unit sphere,
     ``w' = w + <w, e> ((cos theta - 1) e - sin theta sqrt(p))`` with e the unit direction of the
     great circle at sqrt(p), theta = d(p, q) / 2.""",
-    core_ndims=(1, 1, 1), module=_M)
+    core_ndims=(1, 1, 1),
+    module=_M,
+)
 
 
-def karcher_mean(p: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: int = 200,
-                 return_iterations: bool = False) -> Any:
+def karcher_mean(
+    p: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: int = 200, return_iterations: bool = False
+) -> Any:
     """Weighted Frechet mean of the categorical distributions ``p[..., n, k]`` over axis -2.
 
     Riemannian gradient descent on the sphere with unit step, started from the normalised mean
@@ -83,9 +146,13 @@ def karcher_mean(p: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: i
     check_domain("p", a, "probs")
     w = karcher_weights(weights, a.shape[:-1], np.result_type(a, np.float32))
     check_iterations(tol, max_iter)
-    m, it = call_checked(_core.categorical_karcher_mean, [a, w, np.float64(tol), np.int64(max_iter)],
-                         ["p", "weights", "tol", "max_iter"], ["probs", "nonnegative", "positive", "positive"],
-                         core_ndims=[2, 1, 0, 0])
+    m, it = call_checked(
+        _core.categorical_karcher_mean,
+        [a, w, np.float64(tol), np.int64(max_iter)],
+        ["p", "weights", "tol", "max_iter"],
+        ["probs", "nonnegative", "positive", "positive"],
+        core_ndims=[2, 1, 0, 0],
+    )
     _warn_not_converged(it, max_iter)
     return (m, it) if return_iterations else m
 
@@ -174,7 +241,9 @@ class Categorical(Belief):
         p = self.probs.astype(dt)
         return Categorical._trusted(p / p.sum(axis=-1, keepdims=True))
 
-    def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 200) -> Categorical:
+    def karcher_mean(
+        self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 200
+    ) -> Categorical:
         """Weighted Frechet mean over batch axes; see :func:`beds.categorical.karcher_mean`."""
         (p,), w, _ = self._reduction_layout(weights, axis)
         return Categorical._trusted(np.asarray(karcher_mean(p, w, tol=tol, max_iter=max_iter)))

@@ -30,7 +30,9 @@ def _prepare(values: list[Any], names: list[str]) -> tuple[list[np.ndarray], tup
     try:
         arrays = np.broadcast_arrays(*arrays)
     except ValueError:
-        raise ValueError("shapes do not broadcast: " + ", ".join(f"{n} {a.shape}" for n, a in zip(names, arrays))) from None
+        raise ValueError(
+            "shapes do not broadcast: " + ", ".join(f"{n} {a.shape}" for n, a in zip(names, arrays))
+        ) from None
     shape = arrays[0].shape
     return [np.ascontiguousarray(a, dtype=np.float64).ravel() for a in arrays], shape
 

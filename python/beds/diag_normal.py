@@ -23,24 +23,51 @@ _M = "beds.diag_normal"
 _CORE4 = (1, 1, 1, 1)
 
 distance = array_function(
-    "distance", "diag_normal_distance", ("mean1", "std1", "mean2", "std2"), _P2,
+    "distance",
+    "diag_normal_distance",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """Fisher-Rao distance of mean-field normals: ``sqrt(sum_i d_normal(i)^2)`` over the last axis
-    (a gufunc with signature ``(d),(d),(d),(d)->()``).""", core_ndims=_CORE4, module=_M)
+    (a gufunc with signature ``(d),(d),(d),(d)->()``).""",
+    core_ndims=_CORE4,
+    module=_M,
+)
 kl = array_function(
-    "kl", "diag_normal_kl", ("mean1", "std1", "mean2", "std2"), _P2,
+    "kl",
+    "diag_normal_kl",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """KL(N1 || N2) of mean-field normals: the sum of the coordinate KLs over the last axis.""",
-    core_ndims=_CORE4, module=_M)
+    core_ndims=_CORE4,
+    module=_M,
+)
 jeffreys = array_function(
-    "jeffreys", "diag_normal_jeffreys", ("mean1", "std1", "mean2", "std2"), _P2,
-    """Jeffreys divergence of mean-field normals (sum over the last axis).""", core_ndims=_CORE4, module=_M)
+    "jeffreys",
+    "diag_normal_jeffreys",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
+    """Jeffreys divergence of mean-field normals (sum over the last axis).""",
+    core_ndims=_CORE4,
+    module=_M,
+)
 entropy = array_function(
-    "entropy", "diag_normal_entropy", ("std",), ("positive",),
-    """Differential entropy ``d log(2 pi e)/2 + sum_i log(std_i)``.""", core_ndims=(1,), module=_M)
+    "entropy",
+    "diag_normal_entropy",
+    ("std",),
+    ("positive",),
+    """Differential entropy ``d log(2 pi e)/2 + sum_i log(std_i)``.""",
+    core_ndims=(1,),
+    module=_M,
+)
 inner = array_function(
-    "inner", "diag_normal_inner", ("std", "u_mean", "u_std", "v_mean", "v_std"),
+    "inner",
+    "diag_normal_inner",
+    ("std", "u_mean", "u_std", "v_mean", "v_std"),
     ("positive", "real", "real", "real", "real"),
     """Fisher inner product ``sum_i (u_mean v_mean + 2 u_std v_std) / std^2`` over the last axis.""",
-    core_ndims=(1, 1, 1, 1, 1), module=_M)
+    core_ndims=(1, 1, 1, 1, 1),
+    module=_M,
+)
 
 
 class DiagNormal(Belief):
@@ -80,10 +107,13 @@ class DiagNormal(Belief):
         inv = 1.0 / self.std**2
         return np.concatenate([inv, 2.0 * inv], axis=-1)
 
-    def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> DiagNormal:
+    def karcher_mean(
+        self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100
+    ) -> DiagNormal:
         """Frechet mean over batch axes: the product of the coordinate-wise normal means."""
         (m, s), w, _ = self._reduction_layout(weights, axis)
         # (..., n, d) -> (..., d, n): one univariate mean per coordinate
-        mu, sd = _normal_karcher_mean(np.swapaxes(m, -1, -2), np.swapaxes(s, -1, -2), w[..., None, :],
-                                      tol=tol, max_iter=max_iter)
+        mu, sd = _normal_karcher_mean(
+            np.swapaxes(m, -1, -2), np.swapaxes(s, -1, -2), w[..., None, :], tol=tol, max_iter=max_iter
+        )
         return DiagNormal._trusted(np.asarray(mu), np.asarray(sd))

@@ -265,9 +265,19 @@ class System:
     __slots__ = ("kind", "t", "_state", "_rate", "model", "_ref", "eps", "rule", "_frozen", "_output")
 
     # ------------------------------------------------------------------ construction
-    def __init__(self, kind: str, state: dict[str, np.ndarray], rate: np.ndarray, model: str,
-                 ref: dict[str, np.ndarray] | None, eps: float | None, rule: str, t: float,
-                 frozen: np.ndarray | None = None, output: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        state: dict[str, np.ndarray],
+        rate: np.ndarray,
+        model: str,
+        ref: dict[str, np.ndarray] | None,
+        eps: float | None,
+        rule: str,
+        t: float,
+        frozen: np.ndarray | None = None,
+        output: np.ndarray | None = None,
+    ) -> None:
         # Internal: use the classmethod constructors, which validate.
         self.kind = kind
         self._state = state
@@ -282,7 +292,9 @@ class System:
         self._output = output
 
     @staticmethod
-    def _common(gamma: Any, q: Any, eps: Any, rule: str, t: Any, kind: str) -> tuple[np.ndarray, str, float | None, str, float]:
+    def _common(
+        gamma: Any, q: Any, eps: Any, rule: str, t: Any, kind: str
+    ) -> tuple[np.ndarray, str, float | None, str, float]:
         if (gamma is None) == (q is None):
             raise ValueError("give exactly one of gamma (multiplicative dissipation) and q (additive diffusion)")
         if q is not None and kind == "von_mises":
@@ -324,8 +336,18 @@ class System:
         return m, p
 
     @classmethod
-    def normal(cls, mean: Any, var: Any = None, *, precision: Any = None, gamma: Any = None, q: Any = None,
-               reference: Any = None, eps: Any = None, t: Any = 0.0) -> System:
+    def normal(
+        cls,
+        mean: Any,
+        var: Any = None,
+        *,
+        precision: Any = None,
+        gamma: Any = None,
+        q: Any = None,
+        reference: Any = None,
+        eps: Any = None,
+        t: Any = 0.0,
+    ) -> System:
         """Scalar Gaussian beliefs N(mean, var) (give ``var`` or ``precision`` = 1/var)."""
         rate, model, eps, rule, t = cls._common(gamma, q, eps, "trace", t, "normal")
         m, p = cls._gauss_mean_precision(mean, var, precision)
@@ -335,8 +357,19 @@ class System:
         return cls("normal", {"mean": m.copy(), "precision": p.copy()}, rate.copy(), model, ref, eps, rule, t)
 
     @classmethod
-    def diag_normal(cls, mean: Any, var: Any = None, *, precision: Any = None, gamma: Any = None, q: Any = None,
-                    reference: Any = None, eps: Any = None, rule: str = "trace", t: Any = 0.0) -> System:
+    def diag_normal(
+        cls,
+        mean: Any,
+        var: Any = None,
+        *,
+        precision: Any = None,
+        gamma: Any = None,
+        q: Any = None,
+        reference: Any = None,
+        eps: Any = None,
+        rule: str = "trace",
+        t: Any = 0.0,
+    ) -> System:
         """Mean-field Gaussian beliefs N(mean, diag(var)), parameters of shape ``batch + (d,)``.
         ``gamma``/``q`` broadcast to ``batch + (d,)`` (a rate per coordinate)."""
         rate, model, eps, rule, t = cls._common(gamma, q, eps, rule, t, "diag_normal")
@@ -348,8 +381,19 @@ class System:
         return cls("diag_normal", {"mean": m.copy(), "precision": p.copy()}, rate.copy(), model, ref, eps, rule, t)
 
     @classmethod
-    def mv_normal(cls, mean: Any, cov: Any = None, *, precision: Any = None, gamma: Any = None, q: Any = None,
-                  reference: Any = None, eps: Any = None, rule: str = "trace", t: Any = 0.0) -> System:
+    def mv_normal(
+        cls,
+        mean: Any,
+        cov: Any = None,
+        *,
+        precision: Any = None,
+        gamma: Any = None,
+        q: Any = None,
+        reference: Any = None,
+        eps: Any = None,
+        rule: str = "trace",
+        t: Any = 0.0,
+    ) -> System:
         """Full-covariance Gaussian beliefs N(mean, cov): mean ``batch + (d,)``, cov (or the precision
         matrix) ``batch + (d, d)``, symmetric positive definite.  Stored in information form."""
         rate, model, eps, rule, t = cls._common(gamma, q, eps, rule, t, "mv_normal")
@@ -377,8 +421,9 @@ class System:
         return cls("mv_normal", {"mean": m, "precision": p}, rate.copy(), model, ref, eps, rule, t)
 
     @classmethod
-    def von_mises(cls, mu: Any, kappa: Any, *, gamma: Any, reference: Any = None, eps: Any = None,
-                  t: Any = 0.0) -> System:
+    def von_mises(
+        cls, mu: Any, kappa: Any, *, gamma: Any, reference: Any = None, eps: Any = None, t: Any = 0.0
+    ) -> System:
         """von Mises beliefs vM(mu, kappa) (kappa >= 0), stored as eta = kappa (cos mu, sin mu)."""
         rate, model, eps, rule, t = cls._common(gamma, None, eps, "trace", t, "von_mises")
         mu_a = _f64(mu, "mu")
@@ -432,8 +477,9 @@ class System:
         raise TypeError(f"{name} must be a belief or a pair {names}, got {type(reference).__name__}")
 
     @classmethod
-    def _gauss_reference(cls, reference: Any, model: str, shape: tuple[int, ...], event: tuple[int, ...],
-                         matrix: bool = False) -> dict[str, np.ndarray] | None:
+    def _gauss_reference(
+        cls, reference: Any, model: str, shape: tuple[int, ...], event: tuple[int, ...], matrix: bool = False
+    ) -> dict[str, np.ndarray] | None:
         if reference is None:
             return None
         if model != "multiplicative":
@@ -459,11 +505,25 @@ class System:
         rm = _bcast(rm, shape + event, "reference mean")
         return {"mean": rm.copy(), "precision": rp.copy()}
 
-    def _replace(self, state: dict[str, np.ndarray], t: float | None = None, frozen: np.ndarray | None = None,
-                 output: np.ndarray | None = None) -> System:
-        return System(self.kind, state, self._rate, self.model, self._ref, self.eps, self.rule,
-                      self.t if t is None else t, self._frozen if frozen is None else frozen,
-                      self._output if output is None else output)
+    def _replace(
+        self,
+        state: dict[str, np.ndarray],
+        t: float | None = None,
+        frozen: np.ndarray | None = None,
+        output: np.ndarray | None = None,
+    ) -> System:
+        return System(
+            self.kind,
+            state,
+            self._rate,
+            self.model,
+            self._ref,
+            self.eps,
+            self.rule,
+            self.t if t is None else t,
+            self._frozen if frozen is None else frozen,
+            self._output if output is None else output,
+        )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -566,8 +626,10 @@ class System:
         return to_belief(self.kind, self.params())
 
     def __repr__(self) -> str:
-        return (f"System(kind={self.kind!r}, batch_shape={self.batch_shape}, model={self.model!r}, "
-                f"reference={'flat' if self._ref is None else 'given'}, eps={self.eps}, t={self.t})")
+        return (
+            f"System(kind={self.kind!r}, batch_shape={self.batch_shape}, model={self.model!r}, "
+            f"reference={'flat' if self._ref is None else 'given'}, eps={self.eps}, t={self.t})"
+        )
 
     # ------------------------------------------------------------------ uncertainty and entropy
     def uncertainty(self) -> np.ndarray:
@@ -628,7 +690,7 @@ class System:
             qdt = self._rate_live() * dt
             if self.kind == "mv_normal":
                 eye = np.eye(self.dim)
-                p2 = np.linalg.solve(eye + qdt[..., None, None] * p, p)   # (I + q dt P)^-1 P = (Sigma + q dt I)^-1
+                p2 = np.linalg.solve(eye + qdt[..., None, None] * p, p)  # (I + q dt P)^-1 P = (Sigma + q dt I)^-1
                 return {"mean": m.copy(), "precision": 0.5 * (p2 + np.swapaxes(p2, -1, -2))}
             return {"mean": m.copy(), "precision": p / (1.0 + qdt * p)}
         a = self._decay(dt)
@@ -637,7 +699,9 @@ class System:
             if self._ref is None:
                 return {"mean": m.copy(), "precision": a2 * p}
             rp, rm = self._ref["precision"], self._ref["mean"]
-            h = a[..., None] * np.einsum("...ij,...j->...i", p, m) + (1 - a)[..., None] * np.einsum("...ij,...j->...i", rp, rm)
+            h = a[..., None] * np.einsum("...ij,...j->...i", p, m) + (1 - a)[..., None] * np.einsum(
+                "...ij,...j->...i", rp, rm
+            )
             p2 = a2 * p + (1 - a2) * rp
             return {"mean": np.linalg.solve(p2, h[..., None])[..., 0], "precision": p2}
         if self._ref is None:
@@ -676,7 +740,10 @@ class System:
         d = self.dim
         x = _bcast(x, shape + (d,), "value")
         if r.ndim >= 2 and r.shape[-2:] == (d, d):
-            if r.size and not (np.linalg.eigvalsh(0.5 * (r + np.swapaxes(r, -1, -2))) >= -1e-12 * np.abs(r).max()).all():
+            if (
+                r.size
+                and not (np.linalg.eigvalsh(0.5 * (r + np.swapaxes(r, -1, -2))) >= -1e-12 * np.abs(r).max()).all()
+            ):
                 raise ValueError("precision must be positive semi-definite")
             rm = r
         else:
@@ -703,14 +770,17 @@ class System:
         except ValueError:
             raise ValueError(f"batch shapes do not broadcast: {self.batch_shape} and {other.batch_shape}") from None
         if shape != self.batch_shape:
-            raise ValueError(f"other's batch shape {other.batch_shape} must broadcast to this system's {self.batch_shape}")
+            raise ValueError(
+                f"other's batch shape {other.batch_shape} must broadcast to this system's {self.batch_shape}"
+            )
         a, b = self._state, other._state
         if self.kind == "von_mises":
             return self._replace({"eta": a["eta"] + b["eta"]})
         if self.kind == "mv_normal":
             p = a["precision"] + b["precision"]
-            h = (np.einsum("...ij,...j->...i", a["precision"], a["mean"])
-                 + np.einsum("...ij,...j->...i", b["precision"], b["mean"]))
+            h = np.einsum("...ij,...j->...i", a["precision"], a["mean"]) + np.einsum(
+                "...ij,...j->...i", b["precision"], b["mean"]
+            )
             return self._replace({"mean": np.linalg.solve(p, h[..., None])[..., 0], "precision": p})
         p = a["precision"] + b["precision"]
         return self._replace({"mean": (a["precision"] * a["mean"] + b["precision"] * b["mean"]) / p, "precision": p})
@@ -737,8 +807,17 @@ class System:
         return self._replace(dict(self._state), frozen=frozen, output=out)
 
     # ------------------------------------------------------------------ event-driven integration
-    def integrate(self, times: Any, index: Any, values: Any, precisions: Any, record: Any = None, *,
-                  t_end: Any = None, temperature: float = 300.0) -> tuple[System, Trajectory]:
+    def integrate(
+        self,
+        times: Any,
+        index: Any,
+        values: Any,
+        precisions: Any,
+        record: Any = None,
+        *,
+        t_end: Any = None,
+        temperature: float = 300.0,
+    ) -> tuple[System, Trajectory]:
         """Runs an observation stream and records the trajectory.
 
         Event ``e`` observes belief ``index[e]`` (a flat C-order index into the batch) at
@@ -780,8 +859,9 @@ class System:
             return self._integrate_vm(t, idx, v, r, rec, te, temperature)
         return self._integrate_gauss(t, idx, v, r, rec, te, temperature)
 
-    def _events(self, times: Any, index: Any, values: Any, precisions: Any, record: Any, t_end: Any,
-                full: bool) -> tuple[np.ndarray, ...]:
+    def _events(
+        self, times: Any, index: Any, values: Any, precisions: Any, record: Any, t_end: Any, full: bool
+    ) -> tuple[np.ndarray, ...]:
         """Coerces the event arrays (no copy of float64 / int64 input).  The element checks
         (finite, sorted, in range, precision >= 0) are done by the compiled loop; ``full=True``
         repeats them here to raise an error that names the argument."""
@@ -805,8 +885,12 @@ class System:
         r = _f64(precisions, "precisions")
         # full Gaussians: (m, d, d) or (1, d, d) matrices, a shared (d, d) matrix (unless m == d: then a 2-D
         # array is read as per-event vectors (m, d)), vectors (m, d) or (d,) (diagonal), or a scalar (times I)
-        matrix = self.kind == "mv_normal" and r.ndim >= 2 and r.shape[-2:] == (self.dim, self.dim) and \
-            (r.ndim != 2 or m != self.dim)
+        matrix = (
+            self.kind == "mv_normal"
+            and r.ndim >= 2
+            and r.shape[-2:] == (self.dim, self.dim)
+            and (r.ndim != 2 or m != self.dim)
+        )
         # scalars stay scalars for the scalar kinds (the loop broadcasts them with stride 0)
         if not (self.kind in ("normal", "von_mises") and v.ndim == 0):
             v = _bcast(v, (m,) + ev_shape, "values")
@@ -821,8 +905,10 @@ class System:
             if m > 1:
                 bad = np.flatnonzero(~(np.diff(t) >= 0))
                 if bad.size:
-                    raise ValueError(f"times must be sorted (nondecreasing); times[{bad[0] + 1}] = {t[bad[0] + 1]!r} "
-                                     f"< times[{bad[0]}] = {t[bad[0]]!r}")
+                    raise ValueError(
+                        f"times must be sorted (nondecreasing); times[{bad[0] + 1}] = {t[bad[0] + 1]!r} "
+                        f"< times[{bad[0]}] = {t[bad[0]]!r}"
+                    )
             if m and (idx.min() < 0 or idx.max() >= n):
                 k = int(np.flatnonzero((idx < 0) | (idx >= n))[0])
                 raise ValueError(f"index out of range [0, {n}): index[{k}] = {int(idx[k])}")
@@ -835,8 +921,9 @@ class System:
                 lo = np.linalg.eigvalsh(rr).min(axis=-1)
                 bad = np.flatnonzero(lo < -1e-12 * np.abs(rr).max(axis=(-1, -2)))
                 if bad.size:
-                    raise ValueError(f"precisions must be positive semi-definite; precisions[{bad[0]}] has "
-                                     f"eigenvalue {lo[bad[0]]!r}")
+                    raise ValueError(
+                        f"precisions must be positive semi-definite; precisions[{bad[0]}] has eigenvalue {lo[bad[0]]!r}"
+                    )
         elif self.kind in ("diag_normal", "mv_normal"):
             # these kinds expand or loop over the events in Python: check them up front
             return self._events(times, index, values, precisions, record, t_end, full=True)
@@ -846,7 +933,11 @@ class System:
         if rec.ndim != 1:
             raise ValueError(f"record must be one-dimensional, got shape {rec.shape}")
         if t_end is None:
-            cand = [self.t] + ([float(t[-1])] if m else []) + ([float(np.max(rec))] if record is not None and rec.size else [])
+            cand = (
+                [self.t]
+                + ([float(t[-1])] if m else [])
+                + ([float(np.max(rec))] if record is not None and rec.size else [])
+            )
             te = max(cand)
         else:
             te = _scalar_time(t_end, "t_end")
@@ -887,9 +978,22 @@ class System:
         gained = np.zeros_like(mean)
         model = 0 if self.model == "multiplicative" else 1
         r_mean, r_prec, r_gain, r_count = _core.dynamics_integrate_normal(
-            mean, prec, rate, rm, rp, gained, float(self.t), float(te), np.ascontiguousarray(t),
-            np.ascontiguousarray(idx), np.ascontiguousarray(v), np.ascontiguousarray(r), np.ascontiguousarray(rec),
-            model, bool(flat and model == 0))
+            mean,
+            prec,
+            rate,
+            rm,
+            rp,
+            gained,
+            float(self.t),
+            float(te),
+            np.ascontiguousarray(t),
+            np.ascontiguousarray(idx),
+            np.ascontiguousarray(v),
+            np.ascontiguousarray(r),
+            np.ascontiguousarray(rec),
+            model,
+            bool(flat and model == 0),
+        )
         half_log_ratio = 0.5 * np.log(r_prec / p0)
         if flat and model == 0:
             dissipated = 0.5 * rate[None, :] * (rec - self.t)[:, None]
@@ -905,23 +1009,47 @@ class System:
         else:
             red = lambda a: a.reshape(full)  # noqa: E731
             counts = r_count.reshape(full)
-        traj = Trajectory(self.kind, rec, r_mean.reshape(full), r_prec.reshape(full), red(ent), red(r_gain),
-                          red(dissipated), counts, temperature)
-        final = self._replace({"mean": mean.reshape(self._state["mean"].shape),
-                               "precision": prec.reshape(self._state["mean"].shape)}, t=te)
+        traj = Trajectory(
+            self.kind,
+            rec,
+            r_mean.reshape(full),
+            r_prec.reshape(full),
+            red(ent),
+            red(r_gain),
+            red(dissipated),
+            counts,
+            temperature,
+        )
+        final = self._replace(
+            {"mean": mean.reshape(self._state["mean"].shape), "precision": prec.reshape(self._state["mean"].shape)},
+            t=te,
+        )
         return final, traj
 
     def _integrate_vm(self, t, idx, v, r, rec, te, temperature):
         shape = self.batch_shape
         eta = np.ascontiguousarray(self._state["eta"], dtype=np.float64).reshape(-1).copy()
         rate = np.ascontiguousarray(self._rate_live(), dtype=np.float64).reshape(-1)
-        reta = (np.zeros_like(eta) if self._ref is None
-                else np.ascontiguousarray(self._ref["eta"], dtype=np.float64).reshape(-1))
+        reta = (
+            np.zeros_like(eta)
+            if self._ref is None
+            else np.ascontiguousarray(self._ref["eta"], dtype=np.float64).reshape(-1)
+        )
         gained = np.zeros(eta.size // 2)
         h0 = von_mises_entropy(np.hypot(eta[0::2], eta[1::2]))
         r_eta, r_gain, r_count = _core.dynamics_integrate_von_mises(
-            eta, rate, reta, gained, float(self.t), float(te), np.ascontiguousarray(t), np.ascontiguousarray(idx),
-            np.ascontiguousarray(v), np.ascontiguousarray(r), np.ascontiguousarray(rec))
+            eta,
+            rate,
+            reta,
+            gained,
+            float(self.t),
+            float(te),
+            np.ascontiguousarray(t),
+            np.ascontiguousarray(idx),
+            np.ascontiguousarray(v),
+            np.ascontiguousarray(r),
+            np.ascontiguousarray(rec),
+        )
         k = rec.shape[0]
         r_eta = r_eta.reshape((k,) + shape + (2,))
         kap = np.hypot(r_eta[..., 0], r_eta[..., 1])
@@ -954,15 +1082,28 @@ class System:
         else:
             shared = r.strides[0] == 0
             rr = r[0] if shared else r
-            if r.ndim == 2:                              # vectors: diagonal matrices
+            if r.ndim == 2:  # vectors: diagonal matrices
                 rr = rr[..., :, None] * np.eye(d)
             obs = np.ascontiguousarray(rr, dtype=np.float64)
         gained = np.zeros(n)
         model = 0 if self.model == "multiplicative" else 1
         r_mean, r_prec, r_gain, r_count = _core.dynamics_integrate_mv_normal(
-            mean, prec, rate, rm, rp, gained, float(self.t), float(te), np.ascontiguousarray(t),
-            np.ascontiguousarray(idx), np.ascontiguousarray(v, dtype=np.float64), obs, np.ascontiguousarray(rec),
-            model, bool(flat and model == 0))
+            mean,
+            prec,
+            rate,
+            rm,
+            rp,
+            gained,
+            float(self.t),
+            float(te),
+            np.ascontiguousarray(t),
+            np.ascontiguousarray(idx),
+            np.ascontiguousarray(v, dtype=np.float64),
+            obs,
+            np.ascontiguousarray(rec),
+            model,
+            bool(flat and model == 0),
+        )
         k = rec.shape[0]
         ld = np.linalg.slogdet(r_prec)[1]
         half = 0.5 * (ld - ld0)
@@ -972,8 +1113,16 @@ class System:
         else:
             diss = r_gain - half
         ent = d * _HALF_LOG_2PI_E - 0.5 * ld
-        traj = Trajectory("mv_normal", rec, r_mean.reshape((k,) + shape + (d,)), r_prec.reshape((k,) + shape + (d, d)),
-                          ent.reshape((k,) + shape), r_gain.reshape((k,) + shape), diss.reshape((k,) + shape),
-                          r_count.reshape((k,) + shape), temperature)
+        traj = Trajectory(
+            "mv_normal",
+            rec,
+            r_mean.reshape((k,) + shape + (d,)),
+            r_prec.reshape((k,) + shape + (d, d)),
+            ent.reshape((k,) + shape),
+            r_gain.reshape((k,) + shape),
+            diss.reshape((k,) + shape),
+            r_count.reshape((k,) + shape),
+            temperature,
+        )
         final = self._replace({"mean": mean.reshape(shape + (d,)), "precision": prec.reshape(shape + (d, d))}, t=te)
         return final, traj

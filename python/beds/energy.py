@@ -114,15 +114,18 @@ def observation_rate(gamma: Any, target_precision: Any, obs_precision: Any) -> A
 
 def operational_power(rate: Any, energy_per_observation: Any) -> Any:
     """Operational power ``lambda E_obs`` (J per unit time) of observing at rate ``lambda``."""
-    return _out(_arr(rate, "rate", "nonnegative") * _arr(energy_per_observation, "energy_per_observation",
-                                                          "nonnegative"))
+    return _out(
+        _arr(rate, "rate", "nonnegative") * _arr(energy_per_observation, "energy_per_observation", "nonnegative")
+    )
 
 
 def maintenance_power(gamma: Any, target_precision: Any, obs_precision: Any, energy_per_observation: Any) -> Any:
     """Power ``P = (gamma tau* / tau_D) E_obs`` needed to hold tau* with observations of precision
     tau_D costing ``E_obs`` each: proportional to gamma tau*."""
-    return _out(np.asarray(observation_rate(gamma, target_precision, obs_precision))
-                * _arr(energy_per_observation, "energy_per_observation", "nonnegative"))
+    return _out(
+        np.asarray(observation_rate(gamma, target_precision, obs_precision))
+        * _arr(energy_per_observation, "energy_per_observation", "nonnegative")
+    )
 
 
 def optimal_observation_precision(gamma: Any, target_precision: Any, max_rate: Any) -> Any:
@@ -135,8 +138,7 @@ def optimal_observation_precision(gamma: Any, target_precision: Any, max_rate: A
     return _out(g * ts / lm)
 
 
-def paper_eq19_power(gamma: Any, target_precision: Any, obs_precision: Any,
-                     temperature: Any = ROOM_TEMPERATURE) -> Any:
+def paper_eq19_power(gamma: Any, target_precision: Any, obs_precision: Any, temperature: Any = ROOM_TEMPERATURE) -> Any:
     """The paper's eq. 19, ``P = (gamma k_B T / 2) (tau* / tau_D) ln(1 + tau_D / tau*)``, exposed
     under its own name for comparison.  It is NOT a lower bound.
 

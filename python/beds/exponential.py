@@ -14,23 +14,40 @@ import numpy as np
 
 from ._flat1d import RateBelief, karcher_mean_1d, make_functions
 
-__all__ = ["Exponential", "distance", "entropy", "exp", "geodesic", "inner", "jeffreys", "karcher_mean", "kl",
-           "log", "transport"]
+__all__ = [
+    "Exponential",
+    "distance",
+    "entropy",
+    "exp",
+    "geodesic",
+    "inner",
+    "jeffreys",
+    "karcher_mean",
+    "kl",
+    "log",
+    "transport",
+]
 
 _RANGE = "the resulting rate overflows or underflows the floating-point range"
-_F = make_functions("exponential", "beds.exponential", {
-    "distance": "Fisher-Rao distance ``|log(rate2 / rate1)|``.",
-    "kl": "KL(Exp(rate1) || Exp(rate2)) = log(rate1/rate2) + rate2/rate1 - 1, accurate for near pairs.",
-    "jeffreys": "Jeffreys divergence ``(rate1 - rate2)^2 / (rate1 rate2)``.",
-    "entropy": "Differential entropy ``1 - log(rate)`` in nats.",
-    "inner": "Fisher inner product ``u v / rate^2``.",
-    "exp": "Exponential map ``rate exp(v / rate)``.",
-    "log": "Logarithm map ``rate1 log(rate2 / rate1)``.",
-    "geodesic": "Geodesic point ``rate1 (rate2 / rate1)^t``.",
-    "transport": "Parallel transport ``v rate2 / rate1``.",
-}, leaves=_RANGE)
+_F = make_functions(
+    "exponential",
+    "beds.exponential",
+    {
+        "distance": "Fisher-Rao distance ``|log(rate2 / rate1)|``.",
+        "kl": "KL(Exp(rate1) || Exp(rate2)) = log(rate1/rate2) + rate2/rate1 - 1, accurate for near pairs.",
+        "jeffreys": "Jeffreys divergence ``(rate1 - rate2)^2 / (rate1 rate2)``.",
+        "entropy": "Differential entropy ``1 - log(rate)`` in nats.",
+        "inner": "Fisher inner product ``u v / rate^2``.",
+        "exp": "Exponential map ``rate exp(v / rate)``.",
+        "log": "Logarithm map ``rate1 log(rate2 / rate1)``.",
+        "geodesic": "Geodesic point ``rate1 (rate2 / rate1)^t``.",
+        "transport": "Parallel transport ``v rate2 / rate1``.",
+    },
+    leaves=_RANGE,
+)
 distance, kl, jeffreys, entropy, inner, exp, log, geodesic, transport = (
-    _F[k] for k in ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport"))
+    _F[k] for k in ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport")
+)
 
 
 def karcher_mean(rate: Any, weights: Any = None) -> np.ndarray:

@@ -87,10 +87,10 @@ class DistanceInfo(NamedTuple):
     """Result of ``distance(..., return_info=True)`` (arrays of the batch shape)."""
 
     distance: Any
-    lower: Any       #: Calvo-Oller lower bound
-    upper: Any       #: sqrt(Jeffreys) upper bound
+    lower: Any  #: Calvo-Oller lower bound
+    upper: Any  #: sqrt(Jeffreys) upper bound
     iterations: Any  #: Newton iterations (int64), -1 where not converged
-    converged: Any   #: iterations >= 0
+    converged: Any  #: iterations >= 0
 
 
 # ------------------------------------------------------------------------ argument handling
@@ -120,8 +120,15 @@ def _kinds_check(values: list[np.ndarray], names: list[str], kinds: str) -> None
 _DOMAIN = {"v": "real", "m": "spd", "b": "symmetric", "s": "real"}
 
 
-def _call(ufunc_name: str, values: list[Any], names: list[str], kinds: str, extra: tuple = (), out: Any = None,
-          message: str | None = None) -> Any:
+def _call(
+    ufunc_name: str,
+    values: list[Any],
+    names: list[str],
+    kinds: str,
+    extra: tuple = (),
+    out: Any = None,
+    message: str | None = None,
+) -> Any:
     """Validated call of an mvnormal ufunc.  kinds: v (mean-like), m (covariance), b (symmetric
     tangent matrix), s (scalar per element); ``extra`` are trailing (tol, max_iter) arguments."""
     uf = getattr(_core, ufunc_name)
@@ -132,8 +139,15 @@ def _call(ufunc_name: str, values: list[Any], names: list[str], kinds: str, extr
     _kinds_check(arrays, names, kinds.replace("b", "m"))
     core = [{"v": 1, "m": 2, "b": 2, "s": 0}[k] for k in kinds] + [0] * len(extra)
     domains = [_DOMAIN[k] for k in kinds] + ["real"] * len(extra)
-    return call_checked(uf, arrays + list(extra), names + ["tol", "max_iter"][: len(extra)], domains, out=out,
-                        core_ndims=core, on_domain_error=message)
+    return call_checked(
+        uf,
+        arrays + list(extra),
+        names + ["tol", "max_iter"][: len(extra)],
+        domains,
+        out=out,
+        core_ndims=core,
+        on_domain_error=message,
+    )
 
 
 def _tol_iter(tol: Any, max_iter: Any) -> tuple:
@@ -144,14 +158,24 @@ def _tol_iter(tol: Any, max_iter: Any) -> tuple:
 def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
-        warnings.warn(f"{what}: geodesic shooting did not converge for {bad} pair(s); the iterate is returned "
-                      "(use return_info=True for the flags and the bounds)", ConvergenceWarning, stacklevel=stacklevel)
+        warnings.warn(
+            f"{what}: geodesic shooting did not converge for {bad} pair(s); the iterate is returned "
+            "(use return_info=True for the flags and the bounds)",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: str) -> Any:
     def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        return _call(ufunc_name, bind_arguments(name, names, args, kwargs), list(names), kinds, out=out,
-                     message=f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None)
+        return _call(
+            ufunc_name,
+            bind_arguments(name, names, args, kwargs),
+            list(names),
+            kinds,
+            out=out,
+            message=f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None,
+        )
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -164,7 +188,12 @@ def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: s
 
 _PAIR = ("mean1", "cov1", "mean2", "cov2")
 
-kl = _make("kl", "mvnormal_kl", _PAIR, "vmvm", """KL(N1 || N2) in nats.
+kl = _make(
+    "kl",
+    "mvnormal_kl",
+    _PAIR,
+    "vmvm",
+    """KL(N1 || N2) in nats.
 
     ``1/2 [tr(S2^-1 S1) - d + dmu^T S2^-1 dmu + ln det S2 / det S1]``, evaluated at N(0, I) from the
     eigenvalues mu_i of ``L1^-1 (S2 - S1) L1^-T`` as ``1/2 sum [log1p(mu) - mu/(1+mu) + c^2/(1+mu)]``
@@ -173,15 +202,31 @@ kl = _make("kl", "mvnormal_kl", _PAIR, "vmvm", """KL(N1 || N2) in nats.
     >>> import numpy as np, beds
     >>> round(float(beds.mvnormal.kl(np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2))), 6)
     0.693147
-    """)
-jeffreys = _make("jeffreys", "mvnormal_jeffreys", _PAIR, "vmvm", """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1).
+    """,
+)
+jeffreys = _make(
+    "jeffreys",
+    "mvnormal_jeffreys",
+    _PAIR,
+    "vmvm",
+    """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1).
 
     ``1/2 [tr(S2^-1 S1) + tr(S1^-1 S2) - 2d + dmu^T (S1^-1 + S2^-1) dmu]``, a sum of non-negative terms
-    ``1/2 sum [mu^2/(1+mu) + c^2 (2+mu)/(1+mu)]``.  ``sqrt(jeffreys)`` bounds the FR distance above.""")
-entropy = _make("entropy", "mvnormal_entropy", ("cov",), "m",
-                """Differential entropy ``d/2 log(2 pi e) + 1/2 log det cov`` (from the Cholesky factor).""")
-same_mean_distance = _make("same_mean_distance", "mvnormal_same_mean_distance", ("cov1", "cov2"), "mm",
-                           """Fisher-Rao distance between N(mu, cov1) and N(mu, cov2) (same mean).
+    ``1/2 sum [mu^2/(1+mu) + c^2 (2+mu)/(1+mu)]``.  ``sqrt(jeffreys)`` bounds the FR distance above.""",
+)
+entropy = _make(
+    "entropy",
+    "mvnormal_entropy",
+    ("cov",),
+    "m",
+    """Differential entropy ``d/2 log(2 pi e) + 1/2 log det cov`` (from the Cholesky factor).""",
+)
+same_mean_distance = _make(
+    "same_mean_distance",
+    "mvnormal_same_mean_distance",
+    ("cov1", "cov2"),
+    "mm",
+    """Fisher-Rao distance between N(mu, cov1) and N(mu, cov2) (same mean).
 
     ``sqrt(1/2 sum_i ln^2 lambda_i)``, lambda = eig(cov1^-1 cov2) (the same-mean submanifold is totally
     geodesic).  Computed as ``log1p(mu_i)``, mu = eig(L1^-1 (cov2 - cov1) L1^-T), L1 = chol(cov1):
@@ -191,9 +236,14 @@ same_mean_distance = _make("same_mean_distance", "mvnormal_same_mean_distance", 
     >>> import numpy as np, beds
     >>> round(float(beds.mvnormal.same_mean_distance(np.eye(1), 4 * np.eye(1))), 15)   # sqrt(2) ln 2
     0.980258143468547
-    """)
-same_cov_distance = _make("same_cov_distance", "mvnormal_same_cov_distance", ("mean1", "cov", "mean2"), "vmv",
-                          """Fisher-Rao distance between N(mean1, cov) and N(mean2, cov) in the full manifold.
+    """,
+)
+same_cov_distance = _make(
+    "same_cov_distance",
+    "mvnormal_same_cov_distance",
+    ("mean1", "cov", "mean2"),
+    "vmv",
+    """Fisher-Rao distance between N(mean1, cov) and N(mean2, cov) in the full manifold.
 
     ``sqrt(2) arccosh(1 + D^2/4)``, D = Mahalanobis distance, evaluated as ``2 sqrt(2) asinh(D / (2 sqrt 2))``
     (accurate for near pairs).  This is the distance among all normals; inside the model with a
@@ -202,17 +252,28 @@ same_cov_distance = _make("same_cov_distance", "mvnormal_same_cov_distance", ("m
     >>> import numpy as np, beds
     >>> round(float(beds.mvnormal.same_cov_distance(np.zeros(1), np.eye(1), [1.3])), 7)
     1.2581013
-    """)
-inner = _make("inner", "mvnormal_inner", ("cov", "u_mean", "u_cov", "v_mean", "v_cov"), "mvbvb",
-              """Fisher inner product at N(., cov): ``u_mean^T cov^-1 v_mean + 1/2 tr(cov^-1 u_cov cov^-1 v_cov)``.""")
-exp = _make("exp", "mvnormal_exp", ("mean", "cov", "v_mean", "v_cov"), "vmvb",
-            """Riemannian exponential map: the point at t = 1 of the geodesic leaving N(mean, cov) with
+    """,
+)
+inner = _make(
+    "inner",
+    "mvnormal_inner",
+    ("cov", "u_mean", "u_cov", "v_mean", "v_cov"),
+    "mvbvb",
+    """Fisher inner product at N(., cov): ``u_mean^T cov^-1 v_mean + 1/2 tr(cov^-1 u_cov cov^-1 v_cov)``.""",
+)
+exp = _make(
+    "exp",
+    "mvnormal_exp",
+    ("mean", "cov", "v_mean", "v_cov"),
+    "vmvb",
+    """Riemannian exponential map: the point at t = 1 of the geodesic leaving N(mean, cov) with
     velocity (v_mean, v_cov) (v_cov symmetric).  Returns ``(mean', cov')``.
 
     Exact (Eriksen 1987, Calvo & Oller 1991): with cov = L L^T, x = L^-1 v_mean, B = L^-1 v_cov L^-T,
     ``Lambda = expm(A)``, ``A = [[-B, x, 0], [x^T, 0, -x^T], [0, -x, B]]`` (symmetric, size 2d+1, by
     its eigen-decomposition), ``Sigma = Lambda[:d, :d]^-1``, ``mu = Sigma Lambda[d, :d]``, mapped back by
-    L.  Agrees with a 40-digit mpmath evaluation of the same matrix exponential to about 1e-15.""")
+    L.  Agrees with a 40-digit mpmath evaluation of the same matrix exponential to about 1e-15.""",
+)
 
 
 def bounds(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> tuple[Any, Any]:
@@ -230,8 +291,17 @@ def bounds(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> tuple[Any, Any]:
     return _call("mvnormal_bounds", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm")
 
 
-def distance(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float = TOL, max_iter: int = MAX_ITER,
-             return_info: bool = False, out: Any = None) -> Any:
+def distance(
+    mean1: Any,
+    cov1: Any,
+    mean2: Any,
+    cov2: Any,
+    *,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+    return_info: bool = False,
+    out: Any = None,
+) -> Any:
     """Fisher-Rao distance between N(mean1, cov1) and N(mean2, cov2) by geodesic shooting.
 
     Newton's method on the initial velocity (x, B) at N(0, I) (after the affine map of point 1 to
@@ -262,8 +332,16 @@ def distance(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float = TOL, 
     return d
 
 
-def log(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float = TOL, max_iter: int = MAX_ITER,
-        return_iterations: bool = False) -> Any:
+def log(
+    mean1: Any,
+    cov1: Any,
+    mean2: Any,
+    cov2: Any,
+    *,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+    return_iterations: bool = False,
+) -> Any:
     """Riemannian logarithm: the initial velocity ``(v_mean, v_cov)`` at point 1 of the geodesic that
     reaches point 2 at t = 1 (geodesic shooting, see :func:`distance`); its FR norm is the distance.
     Returns ``(v_mean, v_cov)`` (and the iteration counts, -1 where not converged, if
@@ -273,18 +351,33 @@ def log(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float = TOL, max_i
     return (x, b, it) if return_iterations else (x, b)
 
 
-def geodesic(mean1: Any, cov1: Any, mean2: Any, cov2: Any, t: Any, *, tol: float = TOL,
-             max_iter: int = MAX_ITER) -> tuple[Any, Any]:
+def geodesic(
+    mean1: Any, cov1: Any, mean2: Any, cov2: Any, t: Any, *, tol: float = TOL, max_iter: int = MAX_ITER
+) -> tuple[Any, Any]:
     """Point ``(mean, cov)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1):
     ``exp(t log(p1, p2))``, at FR distance ``|t| d`` from point 1."""
-    m, c, it = _call("mvnormal_geodesic", [mean1, cov1, mean2, cov2, t], list(_PAIR) + ["t"], "vmvms",
-                     _tol_iter(tol, max_iter), message="geodesic: the point overflowed (|t| too large)")
+    m, c, it = _call(
+        "mvnormal_geodesic",
+        [mean1, cov1, mean2, cov2, t],
+        list(_PAIR) + ["t"],
+        "vmvms",
+        _tol_iter(tol, max_iter),
+        message="geodesic: the point overflowed (|t| too large)",
+    )
     _warn(it, "geodesic")
     return m, c
 
 
-def distance_nielsen(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float = 1e-6,
-                     max_segments: int = 1 << 16, return_segments: bool = False) -> Any:
+def distance_nielsen(
+    mean1: Any,
+    cov1: Any,
+    mean2: Any,
+    cov2: Any,
+    *,
+    tol: float = 1e-6,
+    max_segments: int = 1 << 16,
+    return_segments: bool = False,
+) -> Any:
     """Nielsen's approximation of the Fisher-Rao distance (Nielsen 2023, arXiv 2307.10644).
 
     The Calvo-Oller SPD geodesic between the embeddings is projected back to the normal manifold
@@ -295,12 +388,14 @@ def distance_nielsen(mean1: Any, cov1: Any, mean2: Any, cov2: Any, *, tol: float
     MATH.md test vector); it is an independent check, not the exact distance.  Pairs that reach
     ``max_segments`` emit a ConvergenceWarning (segments -1).
     """
-    v, seg = _call("mvnormal_nielsen", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm",
-                   _tol_iter(tol, max_segments))
+    v, seg = _call("mvnormal_nielsen", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_segments))
     bad = int(np.count_nonzero(np.asarray(seg) < 0))
     if bad:
-        warnings.warn(f"distance_nielsen: {bad} pair(s) did not reach tol={tol} with max_segments={max_segments}",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"distance_nielsen: {bad} pair(s) did not reach tol={tol} with max_segments={max_segments}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     return (v, seg) if return_segments else v
 
 
@@ -331,8 +426,15 @@ def metric(cov: Any) -> np.ndarray:
     return out.astype(dt, copy=False)
 
 
-def karcher_mean(mean: Any, cov: Any, weights: Any = None, *, tol: float = 1e-10, max_iter: int = 100,
-                 return_iterations: bool = False) -> Any:
+def karcher_mean(
+    mean: Any,
+    cov: Any,
+    weights: Any = None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    return_iterations: bool = False,
+) -> Any:
     """Weighted Frechet (Karcher) mean over the last batch axis (mean (..., n, d), cov (..., n, d, d)).
 
     Riemannian gradient descent with unit step, ``m <- exp_m(sum_i w_i log_m(p_i) / sum w)`` (each
@@ -344,8 +446,10 @@ def karcher_mean(mean: Any, cov: Any, weights: Any = None, *, tol: float = 1e-10
     m = as_real_array(mean, "mean")
     c = as_real_array(cov, "cov")
     if m.ndim < 2 or c.ndim < 3:
-        raise ValueError("karcher_mean reduces over the last batch axis: mean needs shape (..., n, d) and cov "
-                         f"(..., n, d, d); got {m.shape} and {c.shape}")
+        raise ValueError(
+            "karcher_mean reduces over the last batch axis: mean needs shape (..., n, d) and cov "
+            f"(..., n, d, d); got {m.shape} and {c.shape}"
+        )
     _kinds_check([m, c], ["mean", "cov"], "vm")
     check_domain("mean", m, "real")
     check_domain("cov", c, "spd")
@@ -392,8 +496,11 @@ def karcher_mean(mean: Any, cov: Any, weights: Any = None, *, tol: float = 1e-10
             break
     bad = int(np.count_nonzero(its < 0))
     if bad:
-        warnings.warn(f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
-                      ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     mu, S = mu.astype(dt, copy=False), S.astype(dt, copy=False)
     return (mu, S, its) if return_iterations else (mu, S)
 
@@ -408,7 +515,9 @@ def cov_from_cholesky(chol: Any) -> np.ndarray:
     dg = np.diagonal(L, axis1=-2, axis2=-1)
     if not (dg > 0).all():
         bad = np.argwhere(~(dg > 0))[0]
-        raise ValueError(f"chol must have a positive diagonal; found {dg[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}")
+        raise ValueError(
+            f"chol must have a positive diagonal; found {dg[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}"
+        )
     L = np.tril(L.astype(np.result_type(L.dtype, np.float32)))
     return L @ np.swapaxes(L, -1, -2)
 
@@ -489,12 +598,10 @@ class MVNormal(Belief):
         """Precision matrices cov^-1."""
         return cov_from_precision(self.cov)
 
-    def distance(self, other: Belief, *, tol: float = TOL, max_iter: int = MAX_ITER,
-                 return_info: bool = False) -> Any:
+    def distance(self, other: Belief, *, tol: float = TOL, max_iter: int = MAX_ITER, return_info: bool = False) -> Any:
         """Fisher-Rao distance (geodesic shooting, see :func:`beds.mvnormal.distance`)."""
         self._check_same(other)
-        return distance(self.mean, self.cov, other.mean, other.cov, tol=tol, max_iter=max_iter,
-                        return_info=return_info)
+        return distance(self.mean, self.cov, other.mean, other.cov, tol=tol, max_iter=max_iter, return_info=return_info)
 
     def bounds(self, other: MVNormal) -> tuple[Any, Any]:
         """(Calvo-Oller lower, sqrt(Jeffreys) upper) bounds of the distance to ``other``."""
@@ -519,8 +626,10 @@ class MVNormal(Belief):
         return MVNormal._trusted(m, c)
 
     def transport(self, v: Tangent, other: Belief) -> Tangent:
-        raise NotImplementedError("parallel transport is not implemented for MVNormal (no closed form; "
-                                  "it would need the numerical integration of the transport equation)")
+        raise NotImplementedError(
+            "parallel transport is not implemented for MVNormal (no closed form; "
+            "it would need the numerical integration of the transport equation)"
+        )
 
     def metric(self) -> np.ndarray:
         """Fisher information in the coordinates (mean, lower triangle of cov); see :func:`metric`."""
@@ -531,4 +640,3 @@ class MVNormal(Belief):
         (m, c), w, _ = self._reduction_layout(weights, axis)
         mu, S = karcher_mean(m, c, w, tol=tol, max_iter=max_iter)
         return MVNormal._trusted(np.asarray(mu), np.asarray(S))
-

@@ -42,7 +42,10 @@ _P2 = ("real", "positive", "real", "positive")
 _M = "beds.normal"
 
 distance = array_function(
-    "distance", "normal_distance", ("mean1", "std1", "mean2", "std2"), _P2,
+    "distance",
+    "normal_distance",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2).
 
     ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))``, a few ulp from the exact
@@ -51,62 +54,109 @@ distance = array_function(
     >>> import beds
     >>> float(beds.normal.distance(0.0, 1.0, 0.0, 2.0))   # sqrt(2) ln 2
     0.9802581434685472
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 kl = array_function(
-    "kl", "normal_kl", ("mean1", "std1", "mean2", "std2"), _P2,
+    "kl",
+    "normal_kl",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """Kullback-Leibler divergence KL(N1 || N2) in nats.
 
     ``log(std2/std1) + (std1^2 + dmu^2) / (2 std2^2) - 1/2``, evaluated as
     ``-log1pmx(delta) + delta^2/2 + dmu^2/(2 std2^2)`` with ``delta = (std1 - std2)/std2`` so that
     near pairs keep full relative accuracy.
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 jeffreys = array_function(
-    "jeffreys", "normal_jeffreys", ("mean1", "std1", "mean2", "std2"), _P2,
+    "jeffreys",
+    "normal_jeffreys",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1) in nats.
 
     ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 entropy = array_function(
-    "entropy", "normal_entropy", ("std",), ("positive",),
-    """Differential entropy ``log(2 pi e)/2 + log(std)`` in nats.""", module=_M)
+    "entropy",
+    "normal_entropy",
+    ("std",),
+    ("positive",),
+    """Differential entropy ``log(2 pi e)/2 + log(std)`` in nats.""",
+    module=_M,
+)
 
 inner = array_function(
-    "inner", "normal_inner", ("std", "u_mean", "u_std", "v_mean", "v_std"),
+    "inner",
+    "normal_inner",
+    ("std", "u_mean", "u_std", "v_mean", "v_std"),
     ("positive", "real", "real", "real", "real"),
     """Fisher inner product of tangent vectors u, v at a point with standard deviation ``std``:
-    ``(u_mean v_mean + 2 u_std v_std) / std^2``.""", module=_M)
+    ``(u_mean v_mean + 2 u_std v_std) / std^2``.""",
+    module=_M,
+)
 
 exp = array_function(
-    "exp", "normal_exp", ("mean", "std", "v_mean", "v_std"), ("real", "positive", "real", "real"),
+    "exp",
+    "normal_exp",
+    ("mean", "std", "v_mean", "v_std"),
+    ("real", "positive", "real", "real"),
     """Riemannian exponential map: ``(mean', std')``, the point at t = 1 of the geodesic leaving
     (mean, std) with velocity (v_mean, v_std).  Closed form (Moebius map of the half-plane); the
-    FR length of v is ``sqrt(v_mean^2 + 2 v_std^2) / std``.""", module=_M)
+    FR length of v is ``sqrt(v_mean^2 + 2 v_std^2) / std``.""",
+    module=_M,
+)
 
 log = array_function(
-    "log", "normal_log", ("mean1", "std1", "mean2", "std2"), _P2,
+    "log",
+    "normal_log",
+    ("mean1", "std1", "mean2", "std2"),
+    _P2,
     """Riemannian logarithm: the velocity ``(v_mean, v_std)`` at point 1 of the geodesic that
-    reaches point 2 at t = 1; its FR norm equals the distance.""", module=_M)
+    reaches point 2 at t = 1; its FR norm equals the distance.""",
+    module=_M,
+)
 
 geodesic = array_function(
-    "geodesic", "normal_geodesic", ("mean1", "std1", "mean2", "std2", "t"), _P2 + ("real",),
+    "geodesic",
+    "normal_geodesic",
+    ("mean1", "std1", "mean2", "std2", "t"),
+    _P2 + ("real",),
     """Point ``(mean, std)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1),
-    at FR distance ``|t| d`` from point 1; t outside [0, 1] extrapolates.""", module=_M)
+    at FR distance ``|t| d`` from point 1; t outside [0, 1] extrapolates.""",
+    module=_M,
+)
 
 transport = array_function(
-    "transport", "normal_transport", ("mean1", "std1", "mean2", "std2", "v_mean", "v_std"),
+    "transport",
+    "normal_transport",
+    ("mean1", "std1", "mean2", "std2", "v_mean", "v_std"),
     _P2 + ("real", "real"),
     """Parallel transport of the tangent vector (v_mean, v_std) at point 1 along the geodesic to
     point 2 (Levi-Civita connection of the Fisher metric); preserves inner products.
 
     In half-plane components (x = mean / sqrt 2): ``v' = (std2 / std1) * v * u2 * conj(u1)`` as
-    complex numbers, with u1, u2 the unit tangents of the geodesic at both ends.""", module=_M)
+    complex numbers, with u1, u2 the unit tangents of the geodesic at both ends.""",
+    module=_M,
+)
 
 
-def karcher_mean(mean: Any, std: Any, weights: Any = None, *, tol: float = 1e-12, max_iter: int = 100,
-                 return_iterations: bool = False) -> Any:
+def karcher_mean(
+    mean: Any,
+    std: Any,
+    weights: Any = None,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 100,
+    return_iterations: bool = False,
+) -> Any:
     """Weighted Frechet (Karcher) mean over the last axis: ``argmin_m sum_i w_i d(m, p_i)^2``.
 
     Riemannian Newton iterations (gradient descent preconditioned by the exact half-plane Hessian,
@@ -124,10 +174,13 @@ def karcher_mean(mean: Any, std: Any, weights: Any = None, *, tol: float = 1e-12
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
     w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
     check_iterations(tol, max_iter)
-    mu, sd, it = call_checked(_core.normal_karcher_mean, [m, s, w, np.float64(tol), np.int64(max_iter)],
-                              ["mean", "std", "weights", "tol", "max_iter"],
-                              ["real", "positive", "nonnegative", "positive", "positive"],
-                              core_ndims=[1, 1, 1, 0, 0])
+    mu, sd, it = call_checked(
+        _core.normal_karcher_mean,
+        [m, s, w, np.float64(tol), np.int64(max_iter)],
+        ["mean", "std", "weights", "tol", "max_iter"],
+        ["real", "positive", "nonnegative", "positive", "positive"],
+        core_ndims=[1, 1, 1, 0, 0],
+    )
     _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
 

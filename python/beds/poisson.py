@@ -15,23 +15,40 @@ import numpy as np
 
 from ._flat1d import RateBelief, karcher_mean_1d, make_functions
 
-__all__ = ["Poisson", "distance", "entropy", "exp", "geodesic", "inner", "jeffreys", "karcher_mean", "kl",
-           "log", "transport"]
+__all__ = [
+    "Poisson",
+    "distance",
+    "entropy",
+    "exp",
+    "geodesic",
+    "inner",
+    "jeffreys",
+    "karcher_mean",
+    "kl",
+    "log",
+    "transport",
+]
 
 _LEAVES = "the geodesic reaches the boundary rate = 0 of the Poisson family (or the rate overflows)"
-_F = make_functions("poisson", "beds.poisson", {
-    "distance": "Fisher-Rao distance ``2 |sqrt(rate1) - sqrt(rate2)|``.",
-    "kl": "KL(Poi(rate1) || Poi(rate2)) = rate1 log(rate1/rate2) + rate2 - rate1, accurate for near pairs.",
-    "jeffreys": "Jeffreys divergence ``(rate1 - rate2) log(rate1 / rate2)``.",
-    "entropy": "Shannon entropy ``-sum_k p_k log p_k`` in nats.",
-    "inner": "Fisher inner product ``u v / rate``.",
-    "exp": "Exponential map ``(sqrt(rate) + v / (2 sqrt(rate)))^2``; ValueError past rate = 0.",
-    "log": "Logarithm map ``2 sqrt(rate1) (sqrt(rate2) - sqrt(rate1))``.",
-    "geodesic": "Geodesic point ``((1 - t) sqrt(rate1) + t sqrt(rate2))^2``; ValueError past rate = 0.",
-    "transport": "Parallel transport ``v sqrt(rate2 / rate1)``.",
-}, leaves=_LEAVES)
+_F = make_functions(
+    "poisson",
+    "beds.poisson",
+    {
+        "distance": "Fisher-Rao distance ``2 |sqrt(rate1) - sqrt(rate2)|``.",
+        "kl": "KL(Poi(rate1) || Poi(rate2)) = rate1 log(rate1/rate2) + rate2 - rate1, accurate for near pairs.",
+        "jeffreys": "Jeffreys divergence ``(rate1 - rate2) log(rate1 / rate2)``.",
+        "entropy": "Shannon entropy ``-sum_k p_k log p_k`` in nats.",
+        "inner": "Fisher inner product ``u v / rate``.",
+        "exp": "Exponential map ``(sqrt(rate) + v / (2 sqrt(rate)))^2``; ValueError past rate = 0.",
+        "log": "Logarithm map ``2 sqrt(rate1) (sqrt(rate2) - sqrt(rate1))``.",
+        "geodesic": "Geodesic point ``((1 - t) sqrt(rate1) + t sqrt(rate2))^2``; ValueError past rate = 0.",
+        "transport": "Parallel transport ``v sqrt(rate2 / rate1)``.",
+    },
+    leaves=_LEAVES,
+)
 distance, kl, jeffreys, entropy, inner, exp, log, geodesic, transport = (
-    _F[k] for k in ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport"))
+    _F[k] for k in ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport")
+)
 
 
 def karcher_mean(rate: Any, weights: Any = None) -> np.ndarray:

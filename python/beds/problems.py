@@ -121,12 +121,15 @@ def _target_values(target: Any, times: np.ndarray, traj: Trajectory) -> np.ndarr
     try:
         np.broadcast_shapes(th.shape, traj.mean.shape)
     except ValueError:
-        raise ValueError(f"target of shape {th.shape[1:]} does not broadcast to the beliefs {traj.mean.shape[1:]}") from None
+        raise ValueError(
+            f"target of shape {th.shape[1:]} does not broadcast to the beliefs {traj.mean.shape[1:]}"
+        ) from None
     return th
 
 
-def _divergence_to_distribution(traj: Trajectory, target: Any, score: str, mean: np.ndarray | None = None,
-                                var: np.ndarray | None = None) -> np.ndarray:
+def _divergence_to_distribution(
+    traj: Trajectory, target: Any, score: str, mean: np.ndarray | None = None, var: np.ndarray | None = None
+) -> np.ndarray:
     from . import normal as _normal
 
     if traj.kind != "normal":
@@ -139,8 +142,17 @@ def _divergence_to_distribution(traj: Trajectory, target: Any, score: str, mean:
     return np.sqrt((m - target.mean) ** 2 + (s - target.std) ** 2)
 
 
-def classify(trajectory: Trajectory, target: Any, *, delta: float, eps: float, score: str = "w2",
-             rule: str = "trace", hold: float = 0.5, energy_per_observation: Any = None) -> Verdict:
+def classify(
+    trajectory: Trajectory,
+    target: Any,
+    *,
+    delta: float,
+    eps: float,
+    score: str = "w2",
+    rule: str = "trace",
+    hold: float = 0.5,
+    energy_per_observation: Any = None,
+) -> Verdict:
     """Classifies the problem that a simulated trajectory solves (see the module docstring).
 
     ``target``: a fixed theta* (number or array broadcasting to the event shape), a callable
@@ -175,7 +187,9 @@ def classify(trajectory: Trajectory, target: Any, *, delta: float, eps: float, s
         err = np.abs(tr.mean - target.mean)
     else:
         if score not in ("w2", "mean_var"):
-            raise ValueError(f"score must be 'w2' or 'mean_var' for a point target (KL to a point is infinite), got {score!r}")
+            raise ValueError(
+                f"score must be 'w2' or 'mean_var' for a point target (KL to a point is infinite), got {score!r}"
+            )
         theta = _target_values(target, times, tr)
         err = _point_error(tr, theta)
         tv = _total_var(tr)
@@ -221,21 +235,46 @@ def classify(trajectory: Trajectory, target: Any, *, delta: float, eps: float, s
                 v_fixed = np.broadcast_to(tr.variance()[j], tr.mean[j:].shape)
                 later = _divergence_to_distribution(tr, target, score, m_fixed, v_fixed) <= delta
             else:
-                fixed = Trajectory(tr.kind, times[j:], np.broadcast_to(tr.mean[j], tr.mean[j:].shape),
-                                   tr.precision[j:], tr.entropy[j:], None, None, tr.observations[j:], tr.temperature)
+                fixed = Trajectory(
+                    tr.kind,
+                    times[j:],
+                    np.broadcast_to(tr.mean[j], tr.mean[j:].shape),
+                    tr.precision[j:],
+                    tr.entropy[j:],
+                    None,
+                    None,
+                    tr.observations[j:],
+                    tr.temperature,
+                )
                 later = _point_error(fixed, theta[j:] if theta.shape[0] == k else theta) < delta
             stays = later.all(axis=0)
             good = todo & stays
             crystallizable |= good
             tcr = np.where(good & np.isnan(tcr), times[j], tcr)
-    return Verdict(attainable=attainable, maintainable=maintainable, crystallizable=crystallizable, times=times,
-                   divergence=div, total_energy=energy[-1], sup_power=sup_power, time_attained=time_attained,
-                   time_maintained=np.where(maintainable, t0, np.nan), time_crystallized=tcr)
+    return Verdict(
+        attainable=attainable,
+        maintainable=maintainable,
+        crystallizable=crystallizable,
+        times=times,
+        divergence=div,
+        total_energy=energy[-1],
+        sup_power=sup_power,
+        time_attained=time_attained,
+        time_maintained=np.where(maintainable, t0, np.nan),
+        time_crystallized=tcr,
+    )
 
 
 # ============================================================================ canonical examples
-def _periodic_stream(n: int, rate: float, horizon: float, target: Callable[[np.ndarray], np.ndarray],
-                     obs_precision: float, rng: np.random.Generator, t0: float = 0.0) -> tuple[np.ndarray, ...]:
+def _periodic_stream(
+    n: int,
+    rate: float,
+    horizon: float,
+    target: Callable[[np.ndarray], np.ndarray],
+    obs_precision: float,
+    rng: np.random.Generator,
+    t0: float = 0.0,
+) -> tuple[np.ndarray, ...]:
     """Every belief observes target(t) + N(0, 1/obs_precision) at t = t0 + (j + 1)/rate."""
     steps = int(math.floor(horizon * rate + 1e-9))
     t = t0 + np.arange(1, steps + 1) / rate
@@ -245,9 +284,18 @@ def _periodic_stream(n: int, rate: float, horizon: float, target: Callable[[np.n
     return times, index, values
 
 
-def stationary_target_example(theta: float = 1.0, *, gamma: float = 0.1, obs_precision: float = 1.0,
-                              rate: float = 20.0, horizon: float = 50.0, n: int = 16, delta: float = 0.3,
-                              eps: float = 0.01, seed: int = 0) -> tuple[Trajectory, Verdict]:
+def stationary_target_example(
+    theta: float = 1.0,
+    *,
+    gamma: float = 0.1,
+    obs_precision: float = 1.0,
+    rate: float = 20.0,
+    horizon: float = 50.0,
+    n: int = 16,
+    delta: float = 0.3,
+    eps: float = 0.01,
+    seed: int = 0,
+) -> tuple[Trajectory, Verdict]:
     """Canonical example 1: a fixed target theta* observed with noise.  The belief settles at the
     steady precision ``tau* = tau_D / (1 - e^(-gamma / rate))`` (variance about gamma / (rate tau_D),
     here 0.005 < eps) around theta*: **crystallizable** (hence attainable and maintainable)."""
@@ -259,9 +307,18 @@ def stationary_target_example(theta: float = 1.0, *, gamma: float = 0.1, obs_pre
     return traj, classify(traj, theta, delta=delta, eps=eps)
 
 
-def drifting_target_example(speed: float = 0.5, *, gamma: float = 5.0, obs_precision: float = 1.0,
-                            rate: float = 200.0, horizon: float = 20.0, n: int = 16, delta: float = 0.6,
-                            eps: float = 0.05, seed: int = 0) -> tuple[Trajectory, Verdict]:
+def drifting_target_example(
+    speed: float = 0.5,
+    *,
+    gamma: float = 5.0,
+    obs_precision: float = 1.0,
+    rate: float = 200.0,
+    horizon: float = 20.0,
+    n: int = 16,
+    delta: float = 0.6,
+    eps: float = 0.05,
+    seed: int = 0,
+) -> tuple[Trajectory, Verdict]:
     """Canonical example 2: a target drifting at constant speed, theta*(t) = speed t.  A strongly
     dissipating belief (gamma large) tracks it with a lag of about speed / gamma and a bounded
     power: **maintainable**.  Its variance drops below eps, but a crystallized (halted) output
@@ -290,8 +347,16 @@ def _tracking_mse(gamma: float, rate: float, speed: float, obs_precision: float,
     return float(np.mean((traj.mean - speed * rec[:, None]) ** 2))
 
 
-def tracking_required_rate(gamma: float, target_precision: float, speed: float, *, obs_precision: float = 1.0,
-                           n: int = 200, seed: int = 0, rtol: float = 0.01) -> float:
+def tracking_required_rate(
+    gamma: float,
+    target_precision: float,
+    speed: float,
+    *,
+    obs_precision: float = 1.0,
+    n: int = 200,
+    seed: int = 0,
+    rtol: float = 0.01,
+) -> float:
     """Smallest periodic observation rate lambda (observations of precision tau_D per unit time) for
     which a belief dissipating at ``gamma`` tracks theta*(t) = speed t with a simulated steady-state
     mean squared error <= 1 / tau* (the belief is calibrated: its actual error, not its own
@@ -323,9 +388,17 @@ def _fit(logs: list[np.ndarray], y: np.ndarray) -> np.ndarray:
     return coef[:-1]
 
 
-def tracking_scan(gammas: Any = (0.5, 1.0, 2.0), precisions: Any = (10.0, 20.0, 40.0), speeds: Any = (0.1, 0.2, 0.4),
-                  *, obs_precision: float = 1.0, energy_per_observation: float = 1.0, n: int = 200,
-                  gamma_grid: int = 9, seed: int = 0) -> dict[str, Any]:
+def tracking_scan(
+    gammas: Any = (0.5, 1.0, 2.0),
+    precisions: Any = (10.0, 20.0, 40.0),
+    speeds: Any = (0.1, 0.2, 0.4),
+    *,
+    obs_precision: float = 1.0,
+    energy_per_observation: float = 1.0,
+    n: int = 200,
+    gamma_grid: int = 9,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (MATH.md 7).
 
     Power ``P = lambda E_obs`` with lambda from :func:`tracking_required_rate`.  Two fits of
@@ -344,8 +417,15 @@ def tracking_scan(gammas: Any = (0.5, 1.0, 2.0), precisions: Any = (10.0, 20.0, 
     speeds = np.asarray(speeds, dtype=float)
     for name, a in (("gammas", gammas), ("precisions", precisions), ("speeds", speeds)):
         check_domain(name, a, "positive")
-    static = np.array([[tracking_required_rate(g, ts, 0.0, obs_precision=obs_precision, n=n, seed=seed)
-                        for ts in precisions] for g in gammas]) * energy_per_observation
+    static = (
+        np.array(
+            [
+                [tracking_required_rate(g, ts, 0.0, obs_precision=obs_precision, n=n, seed=seed) for ts in precisions]
+                for g in gammas
+            ]
+        )
+        * energy_per_observation
+    )
     gg, tt = np.meshgrid(gammas, precisions, indexing="ij")
     e_static = _fit([np.log(gg).ravel(), np.log(tt).ravel()], np.log(static).ravel())
     moving = np.empty((speeds.size, precisions.size))
@@ -363,8 +443,12 @@ def tracking_scan(gammas: Any = (0.5, 1.0, 2.0), precisions: Any = (10.0, 20.0, 
     e_moving = _fit([np.log(vv).ravel(), np.log(tt2).ravel()], np.log(moving).ravel())
     e_gamma = _fit([np.log(vv).ravel(), np.log(tt2).ravel()], np.log(best_gamma).ravel())
     return {
-        "gammas": gammas, "precisions": precisions, "speeds": speeds,
-        "static_power": static, "moving_power": moving, "best_gamma": best_gamma,
+        "gammas": gammas,
+        "precisions": precisions,
+        "speeds": speeds,
+        "static_power": static,
+        "moving_power": moving,
+        "best_gamma": best_gamma,
         "static_exponents": {"gamma": float(e_static[0]), "tau": float(e_static[1])},
         "moving_exponents": {"speed": float(e_moving[0]), "tau": float(e_moving[1])},
         "best_gamma_exponents": {"speed": float(e_gamma[0]), "tau": float(e_gamma[1])},

@@ -150,8 +150,8 @@ def _unflatten(flat: np.ndarray, like: tuple[np.ndarray, ...]) -> list[np.ndarra
     out, i = [], 0
     batch = flat.shape[:-1]
     for c in like:
-        n = int(np.prod(c.shape[len(batch):], dtype=np.int64))
-        out.append(flat[..., i:i + n].reshape(c.shape))
+        n = int(np.prod(c.shape[len(batch) :], dtype=np.int64))
+        out.append(flat[..., i : i + n].reshape(c.shape))
         i += n
     return out
 
@@ -191,14 +191,19 @@ def _param_names(q: Belief, param: str | None) -> tuple[str, ...]:
         return ("logits",)
     if param.startswith("log_") and param[4:] in q.params and q.domains[q.params.index(param[4:])] == "positive":
         return tuple(param if n == param[4:] else n for n in q.params)
-    opts = ", ".join([repr(f"log_{n}") for n, d in zip(q.params, q.domains) if d == "positive"]
-                     + (["'logits'"] if isinstance(q, Categorical) else []))
-    raise ValueError(f"unknown param {param!r} for {type(q).__name__}; options: None (family coordinates)"
-                     + (f", {opts}" if opts else ""))
+    opts = ", ".join(
+        [repr(f"log_{n}") for n, d in zip(q.params, q.domains) if d == "positive"]
+        + (["'logits'"] if isinstance(q, Categorical) else [])
+    )
+    raise ValueError(
+        f"unknown param {param!r} for {type(q).__name__}; options: None (family coordinates)"
+        + (f", {opts}" if opts else "")
+    )
 
 
-def _reparametrise(q: Belief, param: str | None, grad: list[np.ndarray], nat: list[np.ndarray]
-                   ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _reparametrise(
+    q: Belief, param: str | None, grad: list[np.ndarray], nat: list[np.ndarray]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     names = _param_names(q, param)
     g = dict(zip(q.params, grad))
     n = dict(zip(q.params, nat))
@@ -224,23 +229,37 @@ def _reparametrise(q: Belief, param: str | None, grad: list[np.ndarray], nat: li
     return gout, nout
 
 
-def _normal_fused(q: Belief, q_ref: Belief, lam: np.ndarray, out: Any = None
-                  ) -> tuple[Any, list[np.ndarray], list[np.ndarray]]:
+def _normal_fused(
+    q: Belief, q_ref: Belief, lam: np.ndarray, out: Any = None
+) -> tuple[Any, list[np.ndarray], list[np.ndarray]]:
     names = ["mean", "std", "mean_ref", "std_ref", "strength"]
     doms = ["real", "positive", "real", "positive", "nonnegative"]
     if isinstance(q, DiagNormal):
         shape = np.broadcast_shapes(q.mean.shape, q_ref.mean.shape, lam.shape)
         lam_b = np.broadcast_to(lam, shape)
-        v, gm, gs, nm, ns = call_checked(_core.diag_normal_fr_penalty, [q.mean, q.std, q_ref.mean, q_ref.std, lam_b],
-                                         names, doms, out=out, core_ndims=[1] * 5)
+        v, gm, gs, nm, ns = call_checked(
+            _core.diag_normal_fr_penalty,
+            [q.mean, q.std, q_ref.mean, q_ref.std, lam_b],
+            names,
+            doms,
+            out=out,
+            core_ndims=[1] * 5,
+        )
     else:
-        v, gm, gs, nm, ns = call_checked(_core.normal_fr_penalty, [q.mean, q.std, q_ref.mean, q_ref.std, lam],
-                                         names, doms, out=out)
+        v, gm, gs, nm, ns = call_checked(
+            _core.normal_fr_penalty, [q.mean, q.std, q_ref.mean, q_ref.std, lam], names, doms, out=out
+        )
     return v, [gm, gs], [nm, ns]
 
 
-def fisher_rao_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | None = None,
-                       out: tuple[np.ndarray, ...] | None = None) -> PenaltyResult:
+def fisher_rao_penalty(
+    q: Belief,
+    q_ref: Belief,
+    strength: Any = 1.0,
+    *,
+    param: str | None = None,
+    out: tuple[np.ndarray, ...] | None = None,
+) -> PenaltyResult:
     """The Fisher-Rao penalty ``R = strength/2 d_FR^2(q, q_ref)``, its gradient and natural gradient.
 
     ``natural_grad = -strength Log_q(q_ref)`` (the Riemannian gradient, Amari 1998) and
@@ -297,8 +316,9 @@ def _kl_grad(q: Belief, r: Belief) -> list[np.ndarray]:
         return [1.0 / q.rate - r.rate / q.rate**2]
     if isinstance(q, Poisson):
         return [np.log(q.rate) - np.log(r.rate)]
-    raise NotImplementedError(f"the KL gradient of {type(q).__name__} is not implemented; "
-                              "use divergence='fisher_rao' (generic)")
+    raise NotImplementedError(
+        f"the KL gradient of {type(q).__name__} is not implemented; use divergence='fisher_rao' (generic)"
+    )
 
 
 def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | None = None) -> PenaltyResult:
@@ -365,8 +385,16 @@ def _epps_pulley_quadrature(t_max: float, knots: int) -> tuple[np.ndarray, np.nd
     return t, w * np.exp(-0.5 * t * t)
 
 
-def sigreg(x: Any, directions: Any = None, *, num_directions: int = 256, seed: Any = None, t_max: float = 3.0,
-           knots: int = 17, grad: bool = False) -> Any:
+def sigreg(
+    x: Any,
+    directions: Any = None,
+    *,
+    num_directions: int = 256,
+    seed: Any = None,
+    t_max: float = 3.0,
+    knots: int = 17,
+    grad: bool = False,
+) -> Any:
     """SIGReg of LeJEPA (Balestriero & LeCun 2025): a sketched test of ``embeddings ~ N(0, I)``.
 
     ``x`` is ``(N, D)``.  ``directions`` ``(M, D)`` are normalised to unit rows; when None, M =
@@ -441,8 +469,16 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
 
 
 # ------------------------------------------------------------- belief-level form (MATH.md 9)
-def belief_update(q: Belief, q_ref: Belief | None, gamma: Any, dt: float, observation: Any = None, obs_std: Any = None,
-                  beta: Any = 1.0, likelihood: Any = None) -> Belief:
+def belief_update(
+    q: Belief,
+    q_ref: Belief | None,
+    gamma: Any,
+    dt: float,
+    observation: Any = None,
+    obs_std: Any = None,
+    beta: Any = 1.0,
+    likelihood: Any = None,
+) -> Belief:
     """One step of the belief-level governing equation (MATH.md section 9, our reconstruction):
 
         q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}.
@@ -481,8 +517,10 @@ def belief_update(q: Belief, q_ref: Belief | None, gamma: Any, dt: float, observ
             td = b / sd**2
             tau, num = tau + td, num + td * y
         if not (np.all(tau > 0) and np.all(np.isfinite(tau))):
-            raise ValueError("the updated precision is not positive and finite (a flat reference with gamma dt "
-                             "too large, or no information)")
+            raise ValueError(
+                "the updated precision is not positive and finite (a flat reference with gamma dt "
+                "too large, or no information)"
+            )
         return type(q)(num / tau, 1.0 / np.sqrt(tau))
     if isinstance(q, Categorical):
         check_domain("q.probs", q.probs, "probs_interior")
@@ -536,9 +574,20 @@ class GoverningEquation:
     :meth:`ewc`, :meth:`online_ewc`, :meth:`ema`, :meth:`sac_entropy`, :meth:`fisher_rao`.
     """
 
-    def __init__(self, reference: Any, *, divergence: str = "fisher_rao", metric: str = "fisher",
-                 strength: Any = 1.0, weights: Any = None, reference_law: str = "fixed", gamma: float = 0.0,
-                 precision_law: str = "frozen", decay: float = 1.0, param: str | None = None) -> None:
+    def __init__(
+        self,
+        reference: Any,
+        *,
+        divergence: str = "fisher_rao",
+        metric: str = "fisher",
+        strength: Any = 1.0,
+        weights: Any = None,
+        reference_law: str = "fixed",
+        gamma: float = 0.0,
+        precision_law: str = "frozen",
+        decay: float = 1.0,
+        param: str | None = None,
+    ) -> None:
         self.divergence = _choice(divergence, _DIVERGENCES, "divergence")
         self.metric = _choice(metric, _METRICS, "metric")
         self.reference_law = _choice(reference_law, _REFERENCE_LAWS, "reference_law")
@@ -553,8 +602,9 @@ class GoverningEquation:
             check_domain("reference", self.reference, "real")
             dtype = self.reference.dtype
             if divergence != "euclidean":
-                raise ValueError(f"divergence={divergence!r} needs a belief reference; parameter vectors "
-                                 "take divergence='euclidean'")
+                raise ValueError(
+                    f"divergence={divergence!r} needs a belief reference; parameter vectors take divergence='euclidean'"
+                )
             if param is not None:
                 raise ValueError("param applies to beliefs only")
         self.param = param
@@ -568,9 +618,11 @@ class GoverningEquation:
         self.decay = float(decay)
 
     def __repr__(self) -> str:
-        return (f"GoverningEquation(divergence={self.divergence!r}, metric={self.metric!r}, "
-                f"reference_law={self.reference_law!r}, precision_law={self.precision_law!r}, "
-                f"gamma={self.gamma}, decay={self.decay})")
+        return (
+            f"GoverningEquation(divergence={self.divergence!r}, metric={self.metric!r}, "
+            f"reference_law={self.reference_law!r}, precision_law={self.precision_law!r}, "
+            f"gamma={self.gamma}, decay={self.decay})"
+        )
 
     # ---------------------------------------------------------------- ready-made special cases
     @classmethod
@@ -590,15 +642,30 @@ class GoverningEquation:
         :func:`empirical_fisher`).  The quadratic is the second-order (local) approximation of
         ``strength/2 d_FR^2`` to the old posterior; :meth:`consolidate` with a new Fisher adds it
         (``precision_law="summed"``: one merged quadratic instead of one per task)."""
-        return cls(theta_star, divergence="euclidean", metric="euclidean", strength=strength, weights=fisher,
-                   reference_law="previous_task", precision_law="summed")
+        return cls(
+            theta_star,
+            divergence="euclidean",
+            metric="euclidean",
+            strength=strength,
+            weights=fisher,
+            reference_law="previous_task",
+            precision_law="summed",
+        )
 
     @classmethod
     def online_ewc(cls, theta_star: Any, fisher: Any, strength: float, decay: float) -> GoverningEquation:
         """Online EWC (Schwarz et al. 2018): ``F* <- decay F* + F_new``, ``theta* <- theta`` at each
         :meth:`consolidate`; penalty ``strength/2 sum_i F*_i (theta_i - theta*_i)^2``."""
-        return cls(theta_star, divergence="euclidean", metric="euclidean", strength=strength, weights=fisher,
-                   reference_law="previous_task", precision_law="decayed", decay=decay)
+        return cls(
+            theta_star,
+            divergence="euclidean",
+            metric="euclidean",
+            strength=strength,
+            weights=fisher,
+            reference_law="previous_task",
+            precision_law="decayed",
+            decay=decay,
+        )
 
     @classmethod
     def ema(cls, beta: float, reference: Any, dt: float = 1.0) -> GoverningEquation:
@@ -611,9 +678,14 @@ class GoverningEquation:
         if not (dt > 0):
             raise ValueError(f"dt must be > 0, got {dt!r}")
         is_b = isinstance(reference, Belief)
-        return cls(reference, divergence="fisher_rao" if is_b else "euclidean",
-                   metric="fisher" if is_b else "euclidean", strength=0.0, reference_law="moving",
-                   gamma=-math.log(beta) / dt)
+        return cls(
+            reference,
+            divergence="fisher_rao" if is_b else "euclidean",
+            metric="fisher" if is_b else "euclidean",
+            strength=0.0,
+            reference_law="moving",
+            gamma=-math.log(beta) / dt,
+        )
 
     @classmethod
     def sac_entropy(cls, alpha: float, num_actions: int) -> GoverningEquation:
@@ -625,16 +697,25 @@ class GoverningEquation:
         k = int(num_actions)
         if k < 1:
             raise ValueError(f"num_actions must be >= 1, got {num_actions!r}")
-        return cls(Categorical(np.full(k, 1.0 / k)), divergence="kl", metric="euclidean", strength=alpha,
-                   param="logits")
+        return cls(
+            Categorical(np.full(k, 1.0 / k)), divergence="kl", metric="euclidean", strength=alpha, param="logits"
+        )
 
     @classmethod
-    def fisher_rao(cls, reference: Belief, strength: Any = 1.0, gamma: float = 0.0,
-                   param: str | None = None) -> GoverningEquation:
+    def fisher_rao(
+        cls, reference: Belief, strength: Any = 1.0, gamma: float = 0.0, param: str | None = None
+    ) -> GoverningEquation:
         """The BEDS regularizer ``strength/2 d_FR^2(q, q_ref)`` with natural-gradient dynamics, and a
         reference moving toward q at rate gamma when gamma > 0."""
-        return cls(_belief(reference, "reference"), divergence="fisher_rao", metric="fisher", strength=strength,
-                   reference_law="moving" if gamma > 0 else "fixed", gamma=gamma, param=param)
+        return cls(
+            _belief(reference, "reference"),
+            divergence="fisher_rao",
+            metric="fisher",
+            strength=strength,
+            reference_law="moving" if gamma > 0 else "fixed",
+            gamma=gamma,
+            param=param,
+        )
 
     # ---------------------------------------------------------------------------- penalty
     def _total_strength(self) -> np.ndarray:
@@ -733,8 +814,9 @@ class GoverningEquation:
             q = _belief(state, "state")
             names, th = self._belief_params(q)
             _, ref = self._belief_params(self.reference)
-            return self._from_params(q, names, [r + (x - r) * np.exp(-_expand(lam, q, e) * t)
-                                                for x, r, e in zip(th, ref, _event_ndims(q))])
+            return self._from_params(
+                q, names, [r + (x - r) * np.exp(-_expand(lam, q, e) * t) for x, r, e in zip(th, ref, _event_ndims(q))]
+            )
         raise ValueError("method='flow' has a closed form for (fisher_rao, fisher) and (euclidean, euclidean) only")
 
     def _step_vector(self, state: Any, lr: float, loss_grad: Any, method: str) -> np.ndarray:
@@ -848,8 +930,9 @@ class GoverningEquation:
         try:
             return type(q)(**vals)
         except ValueError as e:
-            raise ValueError(f"the step left the manifold ({e}); use a smaller lr, method='riemannian' or "
-                             "method='implicit'") from None
+            raise ValueError(
+                f"the step left the manifold ({e}); use a smaller lr, method='riemannian' or method='implicit'"
+            ) from None
 
     # ---------------------------------------------------------------- reference dynamics
     def advance(self, state: Any, dt: float) -> Any:

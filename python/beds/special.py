@@ -29,26 +29,43 @@ __all__ = ["i0e", "i1e", "log_i0", "mean_resultant", "mean_resultant_derivative"
 _M = "beds.special"
 
 i0e = array_function(
-    "i0e", "special_i0e", ("x",), ("real",),
+    "i0e",
+    "special_i0e",
+    ("x",),
+    ("real",),
     """Exponentially scaled modified Bessel function of order 0: ``exp(-|x|) I0(x)`` (x real).
 
     >>> import beds
     >>> round(float(beds.special.i0e(1.0)), 12)
     0.465759607594
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 i1e = array_function(
-    "i1e", "special_i1e", ("x",), ("real",),
+    "i1e",
+    "special_i1e",
+    ("x",),
+    ("real",),
     """Exponentially scaled modified Bessel function of order 1: ``exp(-|x|) I1(x)`` (x real, odd).""",
-    module=_M)
+    module=_M,
+)
 
 log_i0 = array_function(
-    "log_i0", "special_log_i0", ("kappa",), ("nonnegative",),
+    "log_i0",
+    "special_log_i0",
+    ("kappa",),
+    ("nonnegative",),
     """``log I0(kappa)`` for kappa >= 0 (+inf at +inf), accurate for tiny kappa (``kappa^2 / 4``)
-    and for large kappa (``kappa - log(2 pi kappa) / 2 + ...``) alike.""", module=_M)
+    and for large kappa (``kappa - log(2 pi kappa) / 2 + ...``) alike.""",
+    module=_M,
+)
 
 mean_resultant = array_function(
-    "mean_resultant", "special_mean_resultant", ("kappa",), ("nonnegative",),
+    "mean_resultant",
+    "special_mean_resultant",
+    ("kappa",),
+    ("nonnegative",),
     """Mean resultant length ``A(kappa) = I1(kappa) / I0(kappa)`` of vM(mu, kappa), kappa >= 0.
 
     ``A ~ kappa/2 - kappa^3/16`` near 0 and ``1 - 1/(2 kappa) - 1/(8 kappa^2)`` for large kappa.
@@ -56,10 +73,15 @@ mean_resultant = array_function(
     >>> import beds
     >>> round(float(beds.special.mean_resultant(1.0)), 10)
     0.4463899659
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 mean_resultant_derivative = array_function(
-    "mean_resultant_derivative", "special_mean_resultant_derivative", ("kappa",), ("nonnegative",),
+    "mean_resultant_derivative",
+    "special_mean_resultant_derivative",
+    ("kappa",),
+    ("nonnegative",),
     """``A'(kappa) = 1 - A/kappa - A^2`` (the Fisher information g_kk of the von Mises family).
 
     Computed as ``(I0^2 - I0 I1/kappa - I1^2) / I0^2`` with a positive series for the numerator
@@ -69,10 +91,15 @@ mean_resultant_derivative = array_function(
     >>> import beds
     >>> round(float(beds.special.mean_resultant_derivative(10.0)), 10)
     0.0052983876
-    """, module=_M)
+    """,
+    module=_M,
+)
 
 mean_resultant_inverse = array_function(
-    "mean_resultant_inverse", "special_mean_resultant_inverse", ("r",), ("unit_interval",),
+    "mean_resultant_inverse",
+    "special_mean_resultant_inverse",
+    ("r",),
+    ("unit_interval",),
     """``A^-1(r)``: the concentration kappa with ``A(kappa) = r``, r in [0, 1] (+inf at r = 1).
 
     The maximum-likelihood kappa of a von Mises sample with mean resultant length r.  Backward
@@ -80,4 +107,6 @@ mean_resultant_inverse = array_function(
     the forward error is that times the condition number
     ``r / (kappa A'(kappa))`` (1 near r = 0, about 2 kappa for large kappa, so r close to 1 should
     be given as ``1 - (1 - r)`` computed accurately).
-    """, module=_M)
+    """,
+    module=_M,
+)

@@ -52,12 +52,12 @@ constexpr double kTwoPi = 6.283185307179586476925286766559;
 
 // Everything the von Mises kernels need at one kappa >= 0 (possibly +inf).
 struct Values {
-  double i0e, i1e;      // e^-k I0(k), e^-k I1(k)
-  double a;             // A(k)
-  double a_over_k;      // A(k) / k  (1/2 at k = 0)
-  double one_minus_a;   // 1 - A(k), accurate for large k
-  double a_prime;       // A'(k)
-  double log_i0;        // log I0(k)
+  double i0e, i1e;     // e^-k I0(k), e^-k I1(k)
+  double a;            // A(k)
+  double a_over_k;     // A(k) / k  (1/2 at k = 0)
+  double one_minus_a;  // 1 - A(k), accurate for large k
+  double a_prime;      // A'(k)
+  double log_i0;       // log I0(k)
 };
 
 BEDS_HD Values values(double k) {

@@ -41,7 +41,8 @@ struct OutRow {
 // Scratch space: on the stack for the usual small k, on the heap otherwise.
 class Scratch {
  public:
-  explicit Scratch(std::ptrdiff_t n) : ptr_(n <= kSmall ? small_ : (big_.resize(static_cast<std::size_t>(n)), big_.data())) {}
+  explicit Scratch(std::ptrdiff_t n)
+      : ptr_(n <= kSmall ? small_ : (big_.resize(static_cast<std::size_t>(n)), big_.data())) {}
   double* data() { return ptr_; }
   double& operator[](std::ptrdiff_t j) { return ptr_[j]; }
 
@@ -143,8 +144,8 @@ struct Arc {
   double theta, chord;
 };
 template <class T>
-bool arc_setup(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, bool p_interior, bool q_interior,
-               double* a, double* b, double* e, Arc& arc) {
+bool arc_setup(const Row<T>& p, const Row<T>& q, std::ptrdiff_t k, bool p_interior, bool q_interior, double* a,
+               double* b, double* e, Arc& arc) {
   double sp, sq;
   if (!(row_sum(p, k, p_interior, sp) & row_sum(q, k, q_interior, sq))) return false;
   double* ph = e;  // reuse e as scratch for the normalized rows
@@ -257,9 +258,8 @@ bool transport(const Row<T>& p, const Row<T>& q, const Row<T>& v, std::ptrdiff_t
 // unit step (m <- Exp_m(mean_i w_i Log_m(a_i))), started from the normalised chordal mean.
 // Converged when the FR length of the step is <= tol.  Returns the iteration count, or -1.
 template <class T>
-long long karcher(const char* P, std::ptrdiff_t sn, std::ptrdiff_t sk, const char* W,
-                  std::ptrdiff_t sw, std::ptrdiff_t n, std::ptrdiff_t k, double tol, long long max_iter,
-                  double* m, bool& ok) {
+long long karcher(const char* P, std::ptrdiff_t sn, std::ptrdiff_t sk, const char* W, std::ptrdiff_t sw,
+                  std::ptrdiff_t n, std::ptrdiff_t k, double tol, long long max_iter, double* m, bool& ok) {
   ok = n > 0 && k > 0;
   std::vector<double> rows_sqrt(static_cast<std::size_t>(n * k));
   std::vector<double> wts(static_cast<std::size_t>(n));
@@ -278,7 +278,8 @@ long long karcher(const char* P, std::ptrdiff_t sn, std::ptrdiff_t sk, const cha
   if (!ok) return -1;
   for (std::ptrdiff_t j = 0; j < k; ++j) m[j] = 0.0;
   for (std::ptrdiff_t i = 0; i < n; ++i)
-    for (std::ptrdiff_t j = 0; j < k; ++j) m[j] += wts[static_cast<std::size_t>(i)] * rows_sqrt[static_cast<std::size_t>(i * k + j)];
+    for (std::ptrdiff_t j = 0; j < k; ++j)
+      m[j] += wts[static_cast<std::size_t>(i)] * rows_sqrt[static_cast<std::size_t>(i * k + j)];
   double nm = 0.0;
   for (std::ptrdiff_t j = 0; j < k; ++j) nm += m[j] * m[j];
   nm = std::sqrt(nm);

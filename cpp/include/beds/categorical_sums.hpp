@@ -62,7 +62,8 @@ struct JeffreysTerm {
   BEDS_HD static double term(double x, double y) {
     const double diff = math::abs(x - y);
     const double lo = math::min(x, y);
-    const double t = diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * math::log1p_pos(diff / math::max(lo, 1e-300)));
+    const double t =
+        diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * math::log1p_pos(diff / math::max(lo, 1e-300)));
     return (x >= 0.0) & (y >= 0.0) ? t : math::kNaN;
   }
   static double finish(double s) { return s; }
@@ -90,8 +91,8 @@ struct SimplexSum {
   };
 
   // Rows [r0, r1), as many per block as the buffers hold; returns the invalid rows.
-  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k,
-                             std::ptrdiff_t r0, std::ptrdiff_t r1, const Buffers& b) {
+  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k, std::ptrdiff_t r0,
+                             std::ptrdiff_t r1, const Buffers& b) {
     const FlagGuard flags;
     const std::ptrdiff_t* core = steps + nin + 1;
     const std::ptrdiff_t rows_per_block = b.cap / k;
@@ -140,8 +141,8 @@ struct SimplexSum {
       return rows(args, steps, k, r0, r1, Buffers{x, y, sx, sy, tx, ty, kBuffer});
     }
     double* heap = new double[static_cast<std::size_t>(4 * k + 2)];  // one row per block
-    const std::ptrdiff_t bad =
-        rows(args, steps, k, r0, r1, Buffers{heap, heap + k, heap + 2 * k, heap + 3 * k, heap + 4 * k, heap + 4 * k + 1, k});
+    const std::ptrdiff_t bad = rows(
+        args, steps, k, r0, r1, Buffers{heap, heap + k, heap + 2 * k, heap + 3 * k, heap + 4 * k, heap + 4 * k + 1, k});
     delete[] heap;
     return bad;
   }

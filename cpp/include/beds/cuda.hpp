@@ -14,13 +14,12 @@ int device_count();
 // Fisher-Rao distances of n pairs of univariate normals, on the current device, from and to host
 // memory.  The device code is the scalar kernel of beds/normal.hpp.  Returns false and sets `error`
 // when CUDA reports an error.  `bad` receives the number of out-of-domain pairs (NaN outputs).
-bool normal_distance(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2,
-                     double* out, std::size_t n, std::size_t& bad, std::string& error);
+bool normal_distance(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2, double* out,
+                     std::size_t n, std::size_t& bad, std::string& error);
 
 // Points at parameter t on the geodesics of n pairs (same conventions).
-bool normal_geodesic(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2,
-                     const double* t, double* mu, double* sigma, std::size_t n, std::size_t& bad,
-                     std::string& error);
+bool normal_geodesic(const double* mu1, const double* sigma1, const double* mu2, const double* sigma2, const double* t,
+                     double* mu, double* sigma, std::size_t n, std::size_t& bad, std::string& error);
 
 }  // namespace cuda
 }  // namespace beds

@@ -28,7 +28,6 @@
 
 #include "beds/von_mises.hpp"
 
-
 namespace beds {
 namespace dynamics {
 
@@ -45,13 +44,13 @@ constexpr double kMaxFinite = 1.7976931348623157e308;
 // ----------------------------------------------------------------------------- scalar Gaussian
 struct NormalBatch {
   std::ptrdiff_t n;
-  double* mean;           // [n] in/out: state at t_end on return
-  double* prec;           // [n] in/out
-  const double* rate;     // [n] gamma (multiplicative) or q (additive)
-  const double* ref_mean; // [n] multiplicative model only (may be null when flat)
-  const double* ref_prec; // [n] multiplicative model only (may be null when flat)
-  double* gained;         // [n] in/out: cumulative information gained, nats (not used when flat)
-  double* t_last;         // [n] scratch: time of the last update of each belief
+  double* mean;            // [n] in/out: state at t_end on return
+  double* prec;            // [n] in/out
+  const double* rate;      // [n] gamma (multiplicative) or q (additive)
+  const double* ref_mean;  // [n] multiplicative model only (may be null when flat)
+  const double* ref_prec;  // [n] multiplicative model only (may be null when flat)
+  double* gained;          // [n] in/out: cumulative information gained, nats (not used when flat)
+  double* t_last;          // [n] scratch: time of the last update of each belief
   // beliefs [lo, hi) are handled by this call (the others' events are skipped): the bindings split
   // large batches over threads this way; every belief's arithmetic is the same whatever the split
   std::ptrdiff_t lo, hi;
@@ -59,10 +58,10 @@ struct NormalBatch {
 
 struct EventStream {
   std::ptrdiff_t m;
-  const double* time;       // [m], nondecreasing
+  const double* time;         // [m], nondecreasing
   const std::int64_t* index;  // [m], in [0, n)
-  const double* value;      // [m] (or [1] when value_stride is 0)
-  const double* obs_prec;   // [m], >= 0 (or [1] when prec_stride is 0)
+  const double* value;        // [m] (or [1] when value_stride is 0)
+  const double* obs_prec;     // [m], >= 0 (or [1] when prec_stride is 0)
   std::ptrdiff_t value_stride;
   std::ptrdiff_t prec_stride;
 };

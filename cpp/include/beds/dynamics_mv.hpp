@@ -44,11 +44,11 @@ struct MvBatch {
 
 struct MvEvents {
   std::ptrdiff_t m;
-  const double* time;         // [m]
-  const std::int64_t* index;  // [m]
-  const double* value;        // [m, d]
-  const double* obs_prec;     // [m, d, d] or [1, d, d]
-  std::ptrdiff_t prec_stride; // d*d or 0
+  const double* time;          // [m]
+  const std::int64_t* index;   // [m]
+  const double* value;         // [m, d]
+  const double* obs_prec;      // [m, d, d] or [1, d, d]
+  std::ptrdiff_t prec_stride;  // d*d or 0
 };
 
 struct MvRecords {
@@ -175,8 +175,8 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
     count[i] += 1.0;
   }
   for (; j < rec.k; ++j)
-    mv_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
-                           rec.gained + j * n, rec.count + j * n);
+    mv_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d, rec.gained + j * n,
+                           rec.count + j * n);
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.logdet[i] = mv_dissipate<M, Flat>(b, i, t_end - b.t_last[i], w);
     MatMap(b.prec + i * d * d, d, d) = w.p;

@@ -11,10 +11,10 @@ namespace beds {
 
 // How the operand types of a loop are laid out (see cpp/bindings/ufuncs.cpp).
 enum class LoopTypes : int {
-  all_same = 0,        // every operand has the loop's float type
-  normal_mean = 1,     // (T, T, T, double tol, int64 max_iter) -> (T, T, int64 iterations)
-  categorical_mean = 2, // (T, T, double tol, int64 max_iter) -> (T, int64 iterations)
-  tol_iter = 3         // (T, ..., T, double tol, int64 max_iter) -> (T, ..., T, int64 iterations)
+  all_same = 0,          // every operand has the loop's float type
+  normal_mean = 1,       // (T, T, T, double tol, int64 max_iter) -> (T, T, int64 iterations)
+  categorical_mean = 2,  // (T, T, double tol, int64 max_iter) -> (T, int64 iterations)
+  tol_iter = 3           // (T, ..., T, double tol, int64 max_iter) -> (T, ..., T, int64 iterations)
 };
 
 struct LoopEntry {

@@ -189,8 +189,7 @@ struct Elementwise {
   }
 
   static void loop(char** args, const std::ptrdiff_t* dims, const std::ptrdiff_t* steps) {
-    run_chunked(dims[0], kChunkElements,
-                [=](std::ptrdiff_t b, std::ptrdiff_t e) { return range(args, steps, b, e); });
+    run_chunked(dims[0], kChunkElements, [=](std::ptrdiff_t b, std::ptrdiff_t e) { return range(args, steps, b, e); });
   }
 };
 
@@ -221,8 +220,8 @@ struct RowSum {
   static constexpr std::ptrdiff_t kBuffer = 2048;
 
   // rows [r0, r1); returns the number of invalid rows
-  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d,
-                             std::ptrdiff_t r0, std::ptrdiff_t r1) {
+  static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d, std::ptrdiff_t r0,
+                             std::ptrdiff_t r1) {
     const FlagGuard flags;
     const std::ptrdiff_t* core = steps + nin + 1;
     bool flat = d > 0 && d <= kBuffer;
@@ -253,7 +252,8 @@ struct RowSum {
           BEDS_IVDEP
           for (std::ptrdiff_t k = 0; k < nr; ++k) out[k] = static_cast<T>(K::finish(totals[k]));
         } else {
-          for (std::ptrdiff_t k = 0; k < nr; ++k) at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(totals[k]));
+          for (std::ptrdiff_t k = 0; k < nr; ++k)
+            at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(totals[k]));
         }
         bad += okmask ? 0 : 1;
       }
@@ -273,8 +273,7 @@ struct RowSum {
           const std::ptrdiff_t n = np - j0 < kBlock ? np - j0 : kBlock;
           const T* q[nin];
           for (int k = 0; k < nin; ++k) {
-            for (std::ptrdiff_t i = 0; i < n; ++i)
-              inbuf[k][i] = at<T>(args[k] + r * steps[k], core[k], p0 + j0 + i);
+            for (std::ptrdiff_t i = 0; i < n; ++i) inbuf[k][i] = at<T>(args[k] + r * steps[k], core[k], p0 + j0 + i);
             q[k] = inbuf[k];
           }
           double* t[1] = {row_terms + j0};

@@ -6,8 +6,8 @@
 // and MSVC vectorize inside the element-wise loops, and that nvcc compiles for the device.
 //
 // Accuracy (measured against mpmath in tests/test_math.py): log, log1p and exp within 1 ulp over
-// their domains, expm1 within 2 ulp, log1pmx within 3 ulp (2 ulp on (-0.5, 1)).  The algorithms are the classic fdlibm reductions
-// (Sun Microsystems, 1993): log via f = m - 1, s = f / (2 + f) and a degree-14 odd polynomial in s;
+// their domains, expm1 within 2 ulp, log1pmx within 3 ulp (2 ulp on (-0.5, 1)).  The algorithms are the classic fdlibm
+// reductions (Sun Microsystems, 1993): log via f = m - 1, s = f / (2 + f) and a degree-14 odd polynomial in s;
 // expm1/exp via x = k ln2 + r and a Taylor polynomial of degree 13 on |r| <= ln2 / 2.
 //
 // Preconditions are stated per function.  Callers sanitise invalid lanes before calling, so that
@@ -69,9 +69,8 @@ BEDS_HD double exponent_as_double(std::uint64_t biased_exponent_field) {
 
 // log(1 + f) - f + f^2/2 core of fdlibm, for f in [sqrt(1/2) - 1, sqrt(2) - 1].
 BEDS_HD double log_core(double f, double kd, double correction) {
-  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01,
-                   Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
-                   Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
+  constexpr double Lg1 = 6.666666666666735130e-01, Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01,
+                   Lg4 = 2.222219843214978396e-01, Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01,
                    Lg7 = 1.479819860511658591e-01;
   const double s = f / (2.0 + f);
   const double z = s * s;
@@ -86,8 +85,8 @@ BEDS_HD double log_core(double f, double kd, double correction) {
 // Splits a positive normal double u into u = 2^k * (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)).
 struct Reduced {
   double f;
-  double kd;                  // k as a double
-  std::uint64_t kfield;       // k + 1023
+  double kd;             // k as a double
+  std::uint64_t kfield;  // k + 1023
 };
 BEDS_HD Reduced reduce_log(double u) {
   constexpr std::uint64_t kSqrtHalfBits = 0x3FE6A09E667F3BCDULL;  // sqrt(1/2)
@@ -154,8 +153,8 @@ BEDS_HD double log1p_pos(double x) {
 // expm1 / exp share the reduction x = k ln2 + r (|r| <= ln2 / 2) and a Taylor polynomial
 // p(r) = e^r - 1 of degree 13.
 struct ExpParts {
-  double p;              // e^r - 1
-  std::uint64_t kbias;   // k + 2048 (k in [-1100, 1100])
+  double p;             // e^r - 1
+  std::uint64_t kbias;  // k + 2048 (k in [-1100, 1100])
 };
 BEDS_HD ExpParts reduce_exp(double x) {
   // caller guarantees -760 <= x <= 709.79
@@ -163,9 +162,9 @@ BEDS_HD ExpParts reduce_exp(double x) {
   const double shifted = x * kInvLn2 + kShift;
   const double kd = shifted - kShift;
   const double r = (x - kd * kLn2Hi) - kd * kLn2Lo;
-  constexpr double c2 = 1.0 / 2, c3 = 1.0 / 6, c4 = 1.0 / 24, c5 = 1.0 / 120, c6 = 1.0 / 720,
-                   c7 = 1.0 / 5040, c8 = 1.0 / 40320, c9 = 1.0 / 362880, c10 = 1.0 / 3628800,
-                   c11 = 1.0 / 39916800, c12 = 1.0 / 479001600, c13 = 1.0 / 6227020800;
+  constexpr double c2 = 1.0 / 2, c3 = 1.0 / 6, c4 = 1.0 / 24, c5 = 1.0 / 120, c6 = 1.0 / 720, c7 = 1.0 / 5040,
+                   c8 = 1.0 / 40320, c9 = 1.0 / 362880, c10 = 1.0 / 3628800, c11 = 1.0 / 39916800,
+                   c12 = 1.0 / 479001600, c13 = 1.0 / 6227020800;
   const double r2 = r * r;
   // Estrin's scheme: the polynomial with a dependency chain of 4 FMAs instead of 12 (the exp map
   // and geodesic kernels are latency-bound: 9.2 -> 7.5 ns per element with AVX2)
@@ -188,8 +187,8 @@ struct Pow2Pair {
 BEDS_HD Pow2Pair pow2_pair(std::uint64_t kbias) {
   const std::uint64_t k1b = kbias >> 1;  // k1 + 1024
   Pow2Pair s;
-  s.a = from_bits((k1b - 1ULL) << 52);           // 2^k1
-  s.b = from_bits((kbias - k1b - 1ULL) << 52);   // 2^(k - k1)
+  s.a = from_bits((k1b - 1ULL) << 52);          // 2^k1
+  s.b = from_bits((kbias - k1b - 1ULL) << 52);  // 2^(k - k1)
   return s;
 }
 
@@ -264,7 +263,6 @@ BEDS_HD double log1pmx(double x) {
   const double far = log1p(xf) - xf;
   return near ? small : (inf ? -kInf : far);
 }
-
 
 }  // namespace math
 BEDS_NAMESPACE_END

@@ -130,7 +130,7 @@ struct Pair {
   // difference form (near pairs) that needs no eigenvalue of S (ill-conditioned pairs).
   Mat<D> inverse_minus_identity() const {
     const Mat<D> K = L2.template triangularView<Eigen::Lower>().solve(L1);
-    const Mat<D> Y = L2.template triangularView<Eigen::Lower>().solve(-Dm);             // L2^-1 (S1 - S2)
+    const Mat<D> Y = L2.template triangularView<Eigen::Lower>().solve(-Dm);            // L2^-1 (S1 - S2)
     const Mat<D> Z = L1.template triangularView<Eigen::Lower>().solve(Y.transpose());  // L1^-1 (S1 - S2) L2^-T
     const Mat<D> T = K.transpose() * Z.transpose();
     return 0.5 * (T + T.transpose());
@@ -150,7 +150,8 @@ template <int D>
 struct LogEigs {
   Vec<D> mu, nu, l;
   template <class InverseEigs>
-  LogEigs(const Vec<D>& mu_direct, const InverseEigs& inverse_eigs) : mu(mu_direct), nu(mu_direct.size()), l(mu_direct.size()) {
+  LogEigs(const Vec<D>& mu_direct, const InverseEigs& inverse_eigs)
+      : mu(mu_direct), nu(mu_direct.size()), l(mu_direct.size()) {
     const Eigen::Index d = mu.size();
     // relative error of the smallest lambda from X - I: about eps max|mu| / lambda_min
     const bool two_sided = d > 0 && mu(0) < -0.5 && 64.0 * (1.0 + mu(0)) < std::max(-mu(0), mu(d - 1));
@@ -319,9 +320,9 @@ inline CoshFns cosh_fns(double s) {
 template <int D>
 struct Generator {
   Eigen::SelfAdjointEigenSolver<Mat<D>> es;
-  Vec<D> s, c, g, h;    // eigenvalues of K, and c, g, h there
-  Mat<D> V, Bt, Dt;     // eigenvectors of K, V^T B V, V^T (Delta - I) V
-  Vec<D> xt, dt;        // V^T x, V^T delta
+  Vec<D> s, c, g, h;  // eigenvalues of K, and c, g, h there
+  Mat<D> V, Bt, Dt;   // eigenvectors of K, V^T B V, V^T (Delta - I) V
+  Vec<D> xt, dt;      // V^T x, V^T delta
   CoshFns f[D == Dyn ? 1 : (D > 0 ? D : 1)];
   std::vector<CoshFns> fdyn;
 
@@ -342,7 +343,10 @@ struct Generator {
     if (D == Dyn) fdyn.resize(static_cast<std::size_t>(d));
     for (Eigen::Index i = 0; i < d; ++i) {
       const CoshFns fi = cosh_fns(s(i));
-      if (D == Dyn) fdyn[static_cast<std::size_t>(i)] = fi; else f[i] = fi;
+      if (D == Dyn)
+        fdyn[static_cast<std::size_t>(i)] = fi;
+      else
+        f[i] = fi;
       c(i) = fi.c;
       g(i) = fi.g;
       h(i) = fi.h;
@@ -372,8 +376,8 @@ struct GeneratorFull {
   using MatN = Mat<N>;
   using VecN = Vec<N>;
   Eigen::SelfAdjointEigenSolver<MatN> es;
-  VecN a;     // eigenvalues of A
-  VecN em1;   // expm1(a)
+  VecN a;    // eigenvalues of A
+  VecN em1;  // expm1(a)
 
   static void build(const Vec<D>& x, const Mat<D>& B, MatN& A) {
     const Eigen::Index d = x.size();

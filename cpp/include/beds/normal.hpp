@@ -24,9 +24,7 @@ namespace normal {
 constexpr double kSqrt2 = 1.41421356237309504880;
 constexpr double kHalfLog2PiE = 1.41893853320467274178;  // log(2 pi e) / 2
 
-BEDS_HD bool valid_point(double mu, double sigma) {
-  return math::isfinite(mu) & math::isfinite(sigma) & (sigma > 0.0);
-}
+BEDS_HD bool valid_point(double mu, double sigma) { return math::isfinite(mu) & math::isfinite(sigma) & (sigma > 0.0); }
 // Replaces the parameters of an invalid lane by harmless values (no flags, no NaN in the chain).
 BEDS_HD void sanitize(bool ok, double& m0, double& s0, double& m1, double& s1) {
   m0 = ok ? m0 : 0.0;
@@ -105,8 +103,8 @@ BEDS_HD bool entropy(double s, double& out) {
 // ---------------------------------------------------------------- tangent vectors
 // <u, v>_p = (u_mu v_mu + 2 u_sigma v_sigma) / sigma^2.
 BEDS_HD bool inner(double s, double um, double us, double vm, double vs, double& out) {
-  const bool ok = math::isfinite(s) & (s > 0.0) & math::isfinite(um) & math::isfinite(us) &
-                  math::isfinite(vm) & math::isfinite(vs);
+  const bool ok =
+      math::isfinite(s) & (s > 0.0) & math::isfinite(um) & math::isfinite(us) & math::isfinite(vm) & math::isfinite(vs);
   s = ok ? s : 1.0;
   const double is = 1.0 / s;
   const double r = (um * is) * (vm * is) + 2.0 * (us * is) * (vs * is);
@@ -147,8 +145,7 @@ BEDS_HD Direction direction(double a, double b) {
 //   D = e^-rho + tau sinh(rho),  y = s0 / D,  x = x0 + s0 cos(phi) sinh(rho) / D.
 // Written with em = e^-rho and E = 1 - e^-rho (both in [0, 1]) so that nothing overflows:
 //   K = em D = em^2 + tau E (1 + em) / 2  (exactly 1 at rho = 0: the start point is returned exactly).
-BEDS_HD void move_along(double m0, double s0, double cos_phi, double tau, double rho, double& m,
-                        double& s) {
+BEDS_HD void move_along(double m0, double s0, double cos_phi, double tau, double rho, double& m, double& s) {
   const double P = math::expm1(rho);  // rho >= 0
   const double em = 1.0 / (1.0 + P);
   const double E = P < math::kInf ? P * em : 1.0;
@@ -271,10 +268,8 @@ BEDS_HD bool geodesic(double m0, double s0, double m1, double s1, double t, doub
 // and transport keeps the angle to the geodesic, so in complex half-plane components
 //   v' = (s1 / s0) v u1 conj(u0),   u0, u1 = unit tangents of the geodesic at p0 and p1,
 //   u0 ~ (dx s0, s0 ds + R2/2),  u1 ~ (dx s1, s1 ds - R2/2),  dx = dm / sqrt 2.
-BEDS_HD bool transport(double m0, double s0, double m1, double s1, double vm, double vs,
-                       double& wm, double& ws) {
-  const bool ok = valid_point(m0, s0) & valid_point(m1, s1) & math::isfinite(vm) &
-                  math::isfinite(vs);
+BEDS_HD bool transport(double m0, double s0, double m1, double s1, double vm, double vs, double& wm, double& ws) {
+  const bool ok = valid_point(m0, s0) & valid_point(m1, s1) & math::isfinite(vm) & math::isfinite(vs);
   sanitize(ok, m0, s0, m1, s1);
   vm = ok ? vm : 0.0;
   vs = ok ? vs : 0.0;

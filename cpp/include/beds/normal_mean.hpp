@@ -24,9 +24,7 @@ namespace normal {
 
 struct MeanSums {
   double W = 0, F = 0, gx = 0, gy = 0, hxx = 0, hxy = 0, hyy = 0;
-  void add(const MeanSums& o) {
-    W += o.W, F += o.F, gx += o.gx, gy += o.gy, hxx += o.hxx, hxy += o.hxy, hyy += o.hyy;
-  }
+  void add(const MeanSums& o) { W += o.W, F += o.F, gx += o.gx, gy += o.gy, hxx += o.hxx, hxy += o.hxy, hyy += o.hyy; }
 };
 
 template <class T>
@@ -84,9 +82,9 @@ struct MeanData {
 // Returns the number of iterations, or -1 when not converged within max_iter; `ok` is false for
 // invalid data (then the outputs are NaN).
 template <class T>
-long long karcher_mean(const char* mu, std::ptrdiff_t smu, const char* sigma, std::ptrdiff_t ssigma,
-                       const char* w, std::ptrdiff_t sw, std::ptrdiff_t n, double tol, long long max_iter,
-                       double& m_out, double& s_out, bool& ok) {
+long long karcher_mean(const char* mu, std::ptrdiff_t smu, const char* sigma, std::ptrdiff_t ssigma, const char* w,
+                       std::ptrdiff_t sw, std::ptrdiff_t n, double tol, long long max_iter, double& m_out,
+                       double& s_out, bool& ok) {
   ok = n > 0;
   double W = 0, Wm = 0, Wlog = 0;
   for (std::ptrdiff_t i = 0; ok && i < n; ++i) {

@@ -31,9 +31,9 @@ namespace sigreg {
 constexpr int kMaxKnots = 257;
 
 struct Problem {
-  const double* proj;     // M x N projections
+  const double* proj;  // M x N projections
   std::ptrdiff_t n, m;
-  int knots;              // 2 <= K <= kMaxKnots
+  int knots;  // 2 <= K <= kMaxKnots
   double t_max;
   double* per_direction;  // M statistics T_m
   double* dtdx;           // M x N derivatives dT_m/dx_mn, or nullptr
@@ -76,14 +76,14 @@ constexpr double kSinCosMax = 1e5;
 inline void sincos_reduced(double a, double& s, double& c) {
   const double kMagic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer
   const double q = (a * 0.63661977236758134308 + kMagic) - kMagic;
-  const double r = ((a - q * 1.57079632673412561417e+00) - q * 6.07710050630396597660e-11) -
-                   q * 2.02226624871116645580e-21;
+  const double r =
+      ((a - q * 1.57079632673412561417e+00) - q * 6.07710050630396597660e-11) - q * 2.02226624871116645580e-21;
   const double z = r * r;
-  const double ps = -1.66666666666666324348e-01 +
-                    z * (8.33333333332248946124e-03 +
-                         z * (-1.98412698298579493134e-04 +
-                              z * (2.75573137070700676789e-06 +
-                                   z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10))));
+  const double ps =
+      -1.66666666666666324348e-01 +
+      z * (8.33333333332248946124e-03 +
+           z * (-1.98412698298579493134e-04 +
+                z * (2.75573137070700676789e-06 + z * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10))));
   const double sr = r + r * z * ps;
   const double pc = z * (4.16666666666666019037e-02 +
                          z * (-1.38888888888741095749e-03 +

@@ -127,8 +127,8 @@ BEDS_HD bool entropy(double k, double& out) {
 }
 // <u, v> = f u_mu v_mu + h u_kappa v_kappa.
 BEDS_HD bool inner(double k, double um, double uk, double vm, double vk, double& out) {
-  const bool ok = bessel::valid_kappa(k) & math::isfinite(um) & math::isfinite(uk) & math::isfinite(vm) &
-                  math::isfinite(vk);
+  const bool ok =
+      bessel::valid_kappa(k) & math::isfinite(um) & math::isfinite(uk) & math::isfinite(vm) & math::isfinite(vk);
   const Metric g = metric(ok ? k : 0.0);
   out = ok ? g.f * um * vm + g.h * uk * vk : math::kNaN;
   return ok;
@@ -229,7 +229,7 @@ BEDS_HD Clairaut clairaut(double kstar, double fstar, double dx, double dmid, do
         const double em1 = math::expm1(v);
         const double ev = 1.0 + em1;
         const double sh = 0.5 * (em1 + em1 / ev), ch = sh + 1.0 / ev;
-        const double dk = kstar * sh * sh;         // kappa - kstar
+        const double dk = kstar * sh * sh;  // kappa - kstar
         const double k = kstar + dk;
         const double dkdv = 2.0 * kstar * ch * sh;  // dkappa / dv
         const bessel::Ratio bv = bessel::ratio(k);
@@ -274,10 +274,10 @@ BEDS_HD double f_of(double k) { return k * bessel::ratio(k).a; }
 // The geodesic between two beliefs, as far as the distance and log map need it.
 struct Geodesic {
   double distance;
-  double c;        // Clairaut constant (>= 0; 0 for the same-mean and through-the-uniform cases)
-  double kstar;    // lowest kappa of the geodesic (its turning point if `turning`)
-  double delta;    // min(k1, k2) - kstar (exact: kept apart from kstar for thin geodesics)
-  bool turning;    // the geodesic dips below min(k1, k2) before rising
+  double c;      // Clairaut constant (>= 0; 0 for the same-mean and through-the-uniform cases)
+  double kstar;  // lowest kappa of the geodesic (its turning point if `turning`)
+  double delta;  // min(k1, k2) - kstar (exact: kept apart from kstar for thin geodesics)
+  bool turning;  // the geodesic dips below min(k1, k2) before rising
 };
 
 // Angle swept by the geodesic with parameter sigma (see the file comment).  Near the junction
@@ -302,7 +302,7 @@ BEDS_HD double swept_at(const Sweep& s, const Lowest& l, bool turning) {
   if (!(l.ks > 0.0)) return turning ? kPi : 0.0;
   const double fs = f_of(l.ks);
   const double db = l.da + (s.b - s.a);  // b - kstar
-  if (turning) {  // kstar -> a -> kstar -> b: phi[kstar, a] + phi[kstar, b]
+  if (turning) {                         // kstar -> a -> kstar -> b: phi[kstar, a] + phi[kstar, b]
     const Clairaut q = clairaut(l.ks, fs, 0.0, l.da, db, false);
     return q.phi_mid + q.phi;
   }
@@ -314,8 +314,12 @@ template <class G>
 BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double xtol) {
   double a = lo, b = hi, fa = glo, fb = ghi;
   if (math::abs(fa) < math::abs(fb)) {
-    double t = a; a = b; b = t;
-    t = fa; fa = fb; fb = t;
+    double t = a;
+    a = b;
+    b = t;
+    t = fa;
+    fa = fb;
+    fb = t;
   }
   double c = a, fc = fa, d = b - a;
   bool bisected = true;
@@ -332,7 +336,8 @@ BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double
     }
     const double m = 0.25 * (3.0 * a + b);
     const bool outside = !((s > math::min(m, b) && s < math::max(m, b)));
-    const bool slow = bisected ? math::abs(s - b) >= 0.5 * math::abs(b - c) : math::abs(s - b) >= 0.5 * math::abs(c - d);
+    const bool slow =
+        bisected ? math::abs(s - b) >= 0.5 * math::abs(b - c) : math::abs(s - b) >= 0.5 * math::abs(c - d);
     const bool tiny = bisected ? math::abs(b - c) < tol : math::abs(c - d) < tol;
     if (outside || slow || tiny) {
       s = 0.5 * (a + b);
@@ -352,8 +357,12 @@ BEDS_HD double brent(G&& g, double lo, double hi, double glo, double ghi, double
       fa = fs;
     }
     if (math::abs(fa) < math::abs(fb)) {
-      double t = a; a = b; b = t;
-      t = fa; fa = fb; fb = t;
+      double t = a;
+      a = b;
+      b = t;
+      t = fa;
+      fa = fb;
+      fb = t;
     }
   }
   return b;
@@ -643,8 +652,8 @@ BEDS_HD bool transport(double mu1, double k1, double mu2, double k2, double vm, 
   log_map(mu2, k2, mu1, k1, t2m, t2k);
   const Metric g1 = metric(k1), g2 = metric(k2);
   const double s1f = math::sqrt(g1.f), s1h = math::sqrt(g1.h), s2f = math::sqrt(g2.f), s2h = math::sqrt(g2.h);
-  double a_m = s1f * t1m, a_k = s1h * t1k;       // tangent at p1, orthonormal frame
-  double b_m = -s2f * t2m, b_k = -s2h * t2k;     // arrival tangent at p2
+  double a_m = s1f * t1m, a_k = s1h * t1k;    // tangent at p1, orthonormal frame
+  double b_m = -s2f * t2m, b_k = -s2h * t2k;  // arrival tangent at p2
   const double na = math::sqrt(a_m * a_m + a_k * a_k), nb = math::sqrt(b_m * b_m + b_k * b_k);
   if (!(na > 0.0) || !(nb > 0.0)) {  // p1 = p2
     om = vm;
