@@ -272,3 +272,12 @@ def test_plot_trajectory_and_energy(plt):
         beds.plot.energy(np.arange(3.0))
     with pytest.raises(TypeError, match="Normal"):
         beds.plot.parameter_paths([beds.VonMises(0.0, 1.0)])
+
+
+def test_plot_docstring_examples(plt):
+    import doctest
+
+    import beds.plot
+
+    result = doctest.testmod(beds.plot, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

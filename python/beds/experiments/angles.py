@@ -249,8 +249,12 @@ log score does not separate the two cases as the point loss does.
     findings = [
         Finding(
             "a wandering real series is maintainable (best gamma > 0), a shuffled copy crystallizable (gamma -> 0)",
-            f"best gamma {fmt(best_gamma, 3)}/h in time order vs {', '.join(fmt(g, 2) for g in sh_g)}/h shuffled",
-            "confirmed" if shuffled_small else "fails",
+            f"best gamma {fmt(best_gamma, 3)}/h in time order vs {', '.join(fmt(g, 2) for g in sh_g)}/h shuffled; "
+            f"loss gain over gamma = 0: {fmt(o['loss_gain_over_gamma0'], 2)}, 95% interval "
+            f"{fmt(o['loss_gain_over_gamma0_ci95'][0], 2)} to {fmt(o['loss_gain_over_gamma0_ci95'][1], 2)}",
+            ("confirmed" if o["loss_gain_over_gamma0_ci95"][0] > 0 else "weakly (gain not significant)")
+            if shuffled_small
+            else "fails",
         ),
         Finding(
             "the BEDS von Mises tracker beats the last-observation prediction",

@@ -372,8 +372,8 @@ def run(ctx: Context) -> Result:
     agg: dict[str, list[dict[str, float]]] = {}
     for p in PENALTIES:
         rows = []
-        for lev, rs in raw[p].items():
-            d = {"level": float(lev)}
+        for rs in raw[p].values():
+            d = {"level": rs[0]["level"]}
             for k in ("strength", "stiffness_mean", "stiffness_median", "acc_old", "acc_new", "acc_all", "forgetting"):
                 v = np.array([r[k] for r in rs])
                 d[k] = float(v.mean())

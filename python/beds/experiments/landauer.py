@@ -220,7 +220,7 @@ precision, unlike the multiplicative model.
         Finding(
             "P3 eq. 19 as the maintenance power",
             f"below the exact floor everywhere (ratio ln(1+x)/x, min {fmt(eq19_min, 3)})",
-            "fails (not a lower bound)",
+            "fails (not a lower bound)" if eq19_min < 1 else "confirmed",
         ),
     ]
     summary = (
