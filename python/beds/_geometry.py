@@ -76,6 +76,10 @@ class Chart(Protocol):
     def vector(self, q: Belief, v: Arrays) -> Arrays:
         """A tangent vector in the family's coordinates -> in this chart (``J^-1 v``)."""
 
+    def descent(self, q: Belief, grad: Arrays) -> Arrays:
+        """The direction of a gradient for the Euclidean metric of this chart: the gradient itself,
+        projected on the tangent space where the coordinates are constrained (probabilities)."""
+
 
 class FamilyChart:
     """The family's own coordinates (``param=None``)."""
@@ -97,6 +101,9 @@ class FamilyChart:
 
     def vector(self, q: Belief, v: Arrays) -> Arrays:
         return list(v)
+
+    def descent(self, q: Belief, grad: Arrays) -> Arrays:
+        return list(grad)
 
 
 class LogChart(FamilyChart):

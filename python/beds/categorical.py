@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, _warn_not_converged, array_function
-from ._geometry import unknown_chart
+from ._geometry import FamilyChart, unknown_chart
 from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
 
 __all__ = [
@@ -273,8 +273,18 @@ class Categorical(Belief):
         if name == "logits":
             return LogitsChart()
         if name is None:
-            return super().chart(name)
+            return ProbsChart(cls)
         raise ValueError(unknown_chart(cls, name, ("'logits'",)))
+
+
+class ProbsChart(FamilyChart):
+    """The probabilities themselves; a Euclidean step moves along the simplex (the gradient minus
+    its mean: the projection on the vectors summing to 0)."""
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        g = np.asarray(grad[0])
+        return [g - g.mean(axis=-1, keepdims=True)]
 
 
 class LogitsChart:
@@ -307,3 +317,7 @@ class LogitsChart:
     def vector(q: Categorical, v: list[np.ndarray]) -> list[np.ndarray]:
         z = v[0] / q.probs
         return [z - z.mean(axis=-1, keepdims=True)]
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        return list(grad)

@@ -117,13 +117,18 @@ def step_belief(eq: Any, q: Belief, lr: float, loss_grad: Any, method: str) -> B
         _, th = coordinates(base, eq.param)
         step = base.chart(eq.param).vector(base, nat)
         return at_coordinates(base, eq.param, [x - lr * s for x, s in zip(th, step)])
-    _, th = coordinates(q, eq.param)
-    return at_coordinates(q, eq.param, [x - lr * g for x, g in zip(th, total)])
+    return euclidean_step(q, eq.param, total, lr)
 
 
 def loss_step(eq: Any, q: Belief, lr: float, gl: Arrays) -> Belief:
     """The explicit step on the loss alone (the first half of an implicit step)."""
     if eq.metric == "fisher":
         return exp_step(*natural(q, eq.param, gl), lr)
-    _, th = coordinates(q, eq.param)
-    return at_coordinates(q, eq.param, [x - lr * g for x, g in zip(th, gl)])
+    return euclidean_step(q, eq.param, gl, lr)
+
+
+def euclidean_step(q: Belief, param: str | None, grad: Arrays, lr: float) -> Belief:
+    """``x - lr g`` in the coordinates ``param`` (g projected on the tangent space where they are
+    constrained: probabilities)."""
+    chart = q.chart(param)
+    return at_coordinates(q, param, [x - lr * g for x, g in zip(chart.coordinates(q), chart.descent(q, grad))])
