@@ -276,6 +276,8 @@ def broadcast(q: Belief, shape: tuple[int, ...]) -> Belief:
 def broadcast_components(q: Belief, comps: Any) -> tuple[Belief, Arrays]:
     """q and per-parameter components broadcast together: the batch shapes broadcast, and each
     component takes the shape of its parameter (event axes included)."""
+    if all(np.shape(c) == p.shape for c, p in zip(comps, q._p)):
+        return q, list(comps)
     ev = event_ndims(q)
     batch = np.broadcast_shapes(q.batch_shape, *(np.shape(c)[: max(np.ndim(c) - e, 0)] for c, e in zip(comps, ev)))
     p0 = q._p[0]

@@ -309,7 +309,9 @@ class System:
 
     # ------------------------------------------------------------------ operations
     def _rate_live(self) -> np.ndarray:
-        """The rates, 0 for the crystallized beliefs."""
+        """The rates, 0 for the crystallized beliefs (the stored array itself when none is)."""
+        if not self._frozen.any():
+            return self._rate
         fz = self._frozen.reshape(self._frozen.shape + (1,) * (self._rate.ndim - self._frozen.ndim))
         return np.where(fz, 0.0, self._rate)
 
