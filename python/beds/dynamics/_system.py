@@ -51,7 +51,7 @@ class System:
     Build one with :meth:`normal`, :meth:`diag_normal`, :meth:`mvnormal` (also spelled
     :meth:`mv_normal`), :meth:`von_mises` or :meth:`from_belief`.  Systems are immutable: every
     operation returns a new system.  (The class is longer than the others of the package, about
-    370 lines, because it is the whole public face of the dynamics: five constructors with their
+    380 lines, because it is the whole public face of the dynamics: five constructors with their
     keyword arguments, the read-only properties, the operations and :meth:`integrate`, most of it
     docstrings.  It holds no formula: validation of a kind's arrays, its arithmetic and its
     integrator are in the kind's module.)
