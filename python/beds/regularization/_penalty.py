@@ -122,10 +122,10 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
     q = as_belief(q, "q")
     q_ref = as_belief(q_ref, "q_ref")
     q._check_same(q_ref, "q_ref")
-    grad = q.kl_gradient(q_ref)
     lam = as_strength(strength, q.dtype)
     check_strength_shape(lam, q, q_ref)
     value = q.weighted_kl(q_ref, lam)
+    grad = q.kl_gradient(q_ref)
     base, grad = broadcast_components(q, grad)
     grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
     base, grad = broadcast_components(base, grad)
