@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _core
+from ._geometry import Geometry
 from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype
 
 __all__ = ["Belief", "ConvergenceWarning", "Tangent", "array_function"]
@@ -41,7 +42,7 @@ def _index_param(a: np.ndarray, idx: Any, event_ndim: int) -> np.ndarray:
     return a[t]
 
 
-class Belief:
+class Belief(Geometry):
     """Base class of the belief families (a batch of distributions of one family).
 
     Subclasses declare ``params`` (parameter names, in the order of the ufunc arguments),
@@ -50,7 +51,8 @@ class Belief:
     ``family`` (the ufunc prefix).  Families whose parameters have different event ranks (a mean
     of shape (..., d) and a covariance of shape (..., d, d) for ``MVNormal``) also declare
     ``event_ndims``, one per parameter; the batch shapes of the parameters then broadcast, the
-    event shapes do not.
+    event shapes do not.  What the penalties and the governing equation need of a family (KL
+    gradient, metric, coordinate charts, ...) is the protocol :class:`beds._geometry.Geometry`.
     """
 
     params: ClassVar[tuple[str, ...]] = ()
@@ -511,6 +513,11 @@ class Tangent:
             f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c)
         )
         return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
+
+
+def tangent(base: Belief, comps: Sequence[np.ndarray]) -> Tangent:
+    """A tangent vector at ``base`` from components already in its tangent space (not checked)."""
+    return Tangent._trusted(base, tuple(comps))
 
 
 def _is_duck_array(v: Any) -> bool:

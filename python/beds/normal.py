@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, _warn_not_converged, array_function
+from ._geometry import broadcast, check_penalty_out
 from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
 
 __all__ = [
@@ -229,3 +230,28 @@ class Normal(Belief):
         (m, s), w, _ = self._reduction_layout(weights, axis)
         mu, sd = karcher_mean(m, s, w, tol=tol, max_iter=max_iter)
         return Normal._trusted(np.asarray(mu), np.asarray(sd))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Normal) -> list[np.ndarray]:
+        """Gradient of KL(self || other): ``((mean - mean_o) / std_o^2, std / std_o^2 - 1 / std)``."""
+        m, s, mr, sr = self.mean, self.std, other.mean, other.std
+        return [(m - mr) / sr**2, s / sr**2 - 1.0 / s]
+
+    def fisher_rao_penalty_parts(
+        self, other: Normal, strength: np.ndarray, out: Any = None
+    ) -> tuple[Any, list[np.ndarray], list[np.ndarray], Normal]:
+        """The penalty ``strength/2 d^2`` in one pass of the fused kernel ``normal_fr_penalty``."""
+        check_penalty_out(out)
+        v, gm, gs, nm, ns = call_checked(
+            _core.normal_fr_penalty,
+            [self.mean, self.std, other.mean, other.std, strength],
+            PENALTY_ARGS,
+            PENALTY_DOMAINS,
+            out=out,
+        )
+        return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
+
+
+#: arguments of the fused penalty kernels (``normal_fr_penalty``, ``diag_normal_fr_penalty``)
+PENALTY_ARGS = ["mean", "std", "mean_ref", "std_ref", "strength"]
+PENALTY_DOMAINS = ["real", "positive", "real", "positive", "nonnegative"]
