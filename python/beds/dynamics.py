@@ -1,4 +1,4 @@
-"""BEDS dynamics: beliefs that dissipate, observations that restore them (MATH.md sections 6 and 7).
+"""BEDS dynamics: beliefs that dissipate, observations that restore them (docs: mathematics/dynamics, energy).
 
 A :class:`System` is a batch of beliefs of one kind, each with a dissipation rate, a reference
 belief that dissipation relaxes toward, and a crystallization threshold.  Every operation is solved
@@ -9,7 +9,7 @@ exactly (no time step):
 
       x <- a x + (1 - a) x_ref,   a = exp(-gamma dt),
 
-  which is the geometric mixture ``q^a q_ref^(1-a)`` of MATH.md section 9.  For a Gaussian,
+  which is the geometric mixture ``q^a q_ref^(1-a)`` of the docs page ``mathematics/regularization``.  For a Gaussian,
   ``x = (tau, tau mu)`` (precision and precision times mean; information form ``(Lambda, Lambda mu)``
   for a full covariance): ``tau <- a tau + (1 - a) tau_ref``.  With the default flat
   (uninformative, ``tau_ref = 0``) reference this is exactly P3: ``dtau/dt = -gamma tau``, the mean
@@ -22,7 +22,7 @@ exactly (no time step):
 * **observation** (Bayes' rule, conjugate): Gaussian ``tau+ = tau- + tau_D``,
   ``mu+ = (tau- mu- + tau_D D) / tau+``; von Mises ``eta += kappa_D (cos x, sin x)``.
 * **fusion** of two systems' beliefs (multi-agent): the normalized product of the densities, i.e.
-  the sum of the natural parameters (MATH.md section 6).  Like MATH.md, this counts a prior that
+  the sum of the natural parameters (docs page ``mathematics/dynamics``).  This counts a prior that
   both agents share twice.
 * **crystallization**: a belief whose uncertainty is below ``eps`` outputs its mean and halts
   (``System.crystallize``); uncertainty is the variance for scalar Gaussians, the trace (default),
@@ -46,7 +46,7 @@ kind            state                                   constructor
 =============== ======================================= =========================================
 
 References: L. Caraffa, BEDS: a formal framework for continuous inference under energy constraints,
-arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; MATH.md sections 6-9.
+arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; docs: mathematics/dynamics, energy.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
 # ============================================================================ EMA helpers
 def gamma_from_ema(beta: Any, step: Any) -> np.ndarray:
     """Dissipation rate of the BEDS filter equivalent to an EMA with decay ``beta`` every ``step``:
-    ``gamma = -ln(beta) / step`` (MATH.md section 6; beta in (0, 1], step > 0)."""
+    ``gamma = -ln(beta) / step`` (docs page ``mathematics/dynamics``; beta in (0, 1], step > 0)."""
     b = _f64(beta, "beta")
     s = _f64(step, "step")
     check_domain("step", s, "positive")
@@ -164,7 +164,7 @@ def ema_decay(gamma: Any, step: Any) -> np.ndarray:
 def ema_gain(gamma: Any, step: Any) -> np.ndarray:
     """Steady-state gain ``alpha = 1 - exp(-gamma step)``: dissipating for ``step`` then assimilating
     one observation of precision tau_D gives ``tau* = tau_D / alpha`` and ``mu+ = (1 - alpha) mu- +
-    alpha D``, an EMA with decay ``beta = 1 - alpha`` (MATH.md section 6)."""
+    alpha D``, an EMA with decay ``beta = 1 - alpha`` (docs page ``mathematics/dynamics``)."""
     g = _f64(gamma, "gamma")
     s = _f64(step, "step")
     check_domain("gamma", g, "nonnegative")
@@ -188,7 +188,7 @@ class Trajectory:
       ``info_gained - info_dissipated`` is the entropy decrease ``H(t0) - H(t)``;
     * ``observations``: cumulative number of observations;
     * ``energy``: ``k_B T info_dissipated`` in joules, the Landauer work needed to hold the belief
-      against dissipation (MATH.md section 7: at rate ``gamma k_B T / 2`` per coordinate for the
+      against dissipation (docs page ``mathematics/energy``: at rate ``gamma k_B T / 2`` per coordinate for the
       multiplicative model); :meth:`operational_energy` gives ``E_obs`` times the observation count.
 
     For von Mises beliefs the information gained by an observation is its entropy drop
@@ -793,7 +793,7 @@ class System:
 
     def crystallize(self) -> System:
         """Halts the beliefs whose uncertainty is below ``eps``: they output their mean
-        (:attr:`output`, NaN elsewhere) and no longer dissipate or assimilate (MATH.md section 6:
+        (:attr:`output`, NaN elsewhere) and no longer dissipate or assimilate (docs page ``mathematics/dynamics``:
         output E[q_T], halt or become a fixed prior of a higher level)."""
         newly = self.crystallized() & ~self._frozen
         frozen = self._frozen | newly

@@ -1,6 +1,6 @@
 """Fisher-Rao regularization and the governing equation of the BEDS regularizers.
 
-The BEDS claim (MATH.md section 9, **our reconstruction**: the papers that state it are not
+The BEDS claim (docs page ``mathematics/regularization``, **our reconstruction**: the papers that state it are not
 public) is that the thermodynamically optimal regularizer is the squared Fisher-Rao distance to a
 reference belief,
 
@@ -468,7 +468,7 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
     return float(log_alpha) - float(lr) * (float(np.mean(h)) - float(target_entropy))
 
 
-# ------------------------------------------------------------- belief-level form (MATH.md 9)
+# ------------------------------------------------------------- belief-level form (docs: mathematics/regularization)
 def belief_update(
     q: Belief,
     q_ref: Belief | None,
@@ -479,14 +479,14 @@ def belief_update(
     beta: Any = 1.0,
     likelihood: Any = None,
 ) -> Belief:
-    """One step of the belief-level governing equation (MATH.md section 9, our reconstruction):
+    """One step of the belief-level governing equation (docs page ``mathematics/regularization``, ours):
 
         q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}.
 
     Normal / DiagNormal: the geometric mixture of Gaussians has precision
     ``tau = a tau_q + (1 - a) tau_ref`` and mean ``(a tau_q mu_q + (1 - a) tau_ref mu_ref) / tau``;
     a Gaussian observation ``observation`` with standard deviation ``obs_std`` then updates it
-    with precision ``beta / obs_std^2`` (the Bayesian update of MATH.md section 6).  A flat
+    with precision ``beta / obs_std^2`` (the Bayesian update of the docs page ``mathematics/dynamics``).  A flat
     reference (``q_ref = None``) gives ``tau -> e^{-gamma dt} tau``: exactly the BEDS dissipation
     d tau/dt = -gamma tau (P3).  Categorical: ``p ~ p^a r^(1-a) likelihood^beta`` (``likelihood``:
     per-class likelihoods of the observation, shape broadcasting with the probabilities).
@@ -550,7 +550,7 @@ def _choice(value: str, options: tuple[str, ...], name: str) -> str:
 
 
 class GoverningEquation:
-    """One dissipative equation for every regularizer (MATH.md section 9, our reconstruction)::
+    """One dissipative equation for every regularizer (docs page ``mathematics/regularization``, ours)::
 
         dtheta/dt     = -M^-1 grad[ L(theta) + strength * D(theta, theta_ref) ]
         dtheta_ref/dt = gamma (theta - theta_ref)                 (reference_law="moving")
@@ -670,7 +670,7 @@ class GoverningEquation:
     @classmethod
     def ema(cls, beta: float, reference: Any, dt: float = 1.0) -> GoverningEquation:
         """EMA / Polyak averaging ``theta_bar <- beta theta_bar + (1 - beta) theta`` as a moving
-        reference with ``gamma = -ln(beta) / dt`` (BEDS dissipation plus update, MATH.md section 6):
+        reference with ``gamma = -ln(beta) / dt`` (BEDS dissipation plus update, docs page ``mathematics/dynamics``):
         :meth:`advance` by dt reproduces one EMA update exactly.  The penalty strength is 0 (the
         average is a read-out); give ``strength`` to the constructor to also pull theta back."""
         if not (0 < beta < 1):

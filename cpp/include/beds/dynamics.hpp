@@ -1,4 +1,4 @@
-// Event-driven integration of BEDS belief dynamics (MATH.md sections 6 and 7).
+// Event-driven integration of BEDS belief dynamics (docs: mathematics/dynamics, mathematics/energy).
 //
 // A batch of n beliefs dissipates between observations and is updated by Bayes' rule at each
 // observation.  Both steps are solved exactly, so the result does not depend on any step size:

@@ -1,4 +1,5 @@
-// Event-driven integration of full-covariance Gaussian beliefs in information form (MATH.md 6, 7).
+// Event-driven integration of full-covariance Gaussian beliefs in information form (docs: mathematics/dynamics,
+// energy).
 //
 // State per belief: precision matrix Lambda (d x d, symmetric positive definite) and mean mu.
 //   multiplicative:  Lambda <- a Lambda + (1 - a) Lambda_ref,  Lambda mu <- a Lambda mu + (1 - a) Lambda_ref mu_ref
