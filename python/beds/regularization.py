@@ -399,7 +399,7 @@ def sigreg(
 
     ``x`` is ``(N, D)``.  ``directions`` ``(M, D)`` are normalised to unit rows; when None, M =
     ``num_directions`` Gaussian directions are drawn from ``np.random.default_rng(seed)``
-    (LeJEPA seeds them with the training step).  Per direction the Epps-Pulley statistic
+    (LeJEPA seeds them with the training step).  Per direction the Epps-Pulley statistic::
 
         T = N int_{-t_max}^{t_max} |phi(t) - e^{-t^2/2}|^2 e^{-t^2/2} dt,  phi(t) = mean_n e^{i t x_n}
 
@@ -631,7 +631,7 @@ class GoverningEquation:
 
         The gradient step is SGD with weight decay ``theta <- theta - lr (grad L + strength theta)``.
         It equals ``strength sigma0^2 / 2 d^2`` for beliefs N(theta, sigma0^2 I) only inside the
-        fixed-variance location model (d = |dtheta| / sigma0): it ignores the precision."""
+        fixed-variance location model (``d = |dtheta| / sigma0``): it ignores the precision."""
         return cls(np.asarray(center, dtype=np.float64), divergence="euclidean", metric="euclidean", strength=strength)
 
     @classmethod
