@@ -2,7 +2,7 @@
 
 Docstrings: ``doctest`` on the modules that have examples.
 
-Markdown pages (README.md and every docs/**/*.md): each fenced ```` ```python ```` block is run, in
+Markdown pages (README.md, CONTRIBUTING.md and every docs/**/*.md): each fenced ```` ```python ```` block is run, in
 page order, in one namespace per page (a later block sees what an earlier one defined).  A block
 that starts with ``>>>`` is run as a doctest.  A ```` ```text ```` block that directly follows a
 Python block (only blank lines between) is the output that block must print (compared with
@@ -104,7 +104,7 @@ def parse_blocks(path: pathlib.Path) -> list[Block]:
 
 
 def markdown_files() -> list[pathlib.Path]:
-    files = [ROOT / "README.md"]
+    files = [ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
     docs = ROOT / "docs"
     files += sorted(
         p for p in docs.rglob("*.md") if "_build" not in p.parts and "generated" not in p.relative_to(docs).parts
