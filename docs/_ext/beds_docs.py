@@ -23,6 +23,7 @@ import types
 import numpy as np
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.pycode import ModuleAnalyzer
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -104,17 +105,36 @@ def _public_names(mod: types.ModuleType) -> list[str]:
             for n, v in vars(mod).items()
             if not n.startswith("_")
             and (inspect.isfunction(v) or inspect.isclass(v))
-            and getattr(v, "__module__", "") == mod.__name__
+            # defined in the module, or in one of its submodules when it is a package
+            and getattr(v, "__module__", "").startswith(mod.__name__)
         ]
     return sorted(names, key=str.lower)
 
 
+DATA_DOCS = {"__version__": "The version of beds."}
+
+
+def _data_doc(qualname: str) -> str:
+    """The ``#:`` comment above a module-level constant (its type's docstring is not its doc)."""
+    modname, name = qualname.rsplit(".", 1)
+    if name in DATA_DOCS:
+        return DATA_DOCS[name]
+    try:
+        docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+    except Exception:  # no source (e.g. a compiled module)
+        return ""
+    return " ".join(docs.get(("", name), [])).strip()
+
+
 def _directive(qualname: str, obj: object) -> str:
+    if inspect.isclass(obj) and issubclass(obj, BaseException):
+        return f".. autoexception:: {qualname}\n\n"
     if inspect.isclass(obj):
         return f".. autoclass:: {qualname}\n   :members:\n   :inherited-members:\n   :special-members: __call__\n\n"
     if callable(obj):
         return f".. autofunction:: {qualname}\n\n"
-    return f".. autodata:: {qualname}\n   :annotation:\n\n"
+    modname, name = qualname.rsplit(".", 1)
+    return f".. py:data:: {name}\n   :module: {modname}\n   :value: {obj!r}\n\n   {_data_doc(qualname)}\n\n"
 
 
 def _myst_roles(text: str) -> str:
