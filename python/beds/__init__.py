@@ -114,6 +114,7 @@ __all__ = [
     "mvnormal",
     "norm",
     "normal",
+    "plot",
     "poisson",
     "problems",
     "regularization",
@@ -240,3 +241,16 @@ def has_cuda() -> bool:
 def cuda_device_count() -> int:
     """Number of usable CUDA devices (0 when built without CUDA)."""
     return int(_core.cuda_device_count())
+
+
+#: Submodules with optional dependencies, imported on first attribute access (``beds.plot``
+#: needs matplotlib only when one of its functions is called).
+_LAZY_SUBMODULES = ("experiments", "plot")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ A ``DiagNormal`` batch has parameters of shape ``batch_shape + (d,)``.  The Fish
 the product geometry: ``d = sqrt(sum_i d_i^2)`` over coordinates, geodesics, exp/log maps and
 parallel transport act coordinate-wise (``beds.normal``), divergences and entropies add.  This is
 exact for the diagonal model; inside the full-covariance manifold it is only an upper bound of
-the distance (MATH.md section 2).
+the distance (see the docs page ``mathematics/diag_normal``).
 """
 
 from __future__ import annotations

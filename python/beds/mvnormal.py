@@ -385,7 +385,7 @@ def distance_nielsen(
     approximated by ``sum_k sqrt(J(c_k, c_{k+1}))`` over a uniform discretization; the number of
     segments doubles until two sums agree within ``tol`` (relative).  This is the length of a curve
     that is close to but not the geodesic, so it lies slightly above the distance (0.1 % on the
-    MATH.md test vector); it is an independent check, not the exact distance.  Pairs that reach
+    docs' reference vector, mathematics/mvnormal); it is an independent check, not the exact distance.  Pairs that reach
     ``max_segments`` emit a ConvergenceWarning (segments -1).
     """
     v, seg = _call("mvnormal_nielsen", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_segments))

@@ -50,7 +50,7 @@ distance = array_function(
     """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2).
 
     ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))``, a few ulp from the exact
-    value for near and far pairs (measured against mpmath, see the README).
+    value for near and far pairs (measured against mpmath, see the docs page ``accuracy``).
 
     >>> import beds
     >>> float(beds.normal.distance(0.0, 1.0, 0.0, 2.0))   # sqrt(2) ln 2

@@ -1,4 +1,4 @@
-"""BEDS problem classes: attainable, maintainable, crystallizable (MATH.md section 8).
+"""BEDS problem classes: attainable, maintainable, crystallizable (docs page ``mathematics/problems``).
 
 A problem P = (Theta, flux, target, accuracy delta).  Given a simulated :class:`~beds.Trajectory`
 and a target, :func:`classify` decides, belief by belief and on the simulated horizon, which class
@@ -10,7 +10,7 @@ the trajectory demonstrates, with the quantities behind the verdict:
   time, for at least a fraction ``hold`` of the horizon, with bounded power (``time_maintained``
   = T0, ``sup_power`` over [T0, end]);
 * **crystallizable**: at a finite T the uncertainty is below ``eps`` and the mean error below
-  ``delta``, *and* the crystallized belief (its mean output, halted from T on, MATH.md section 6)
+  ``delta``, *and* the crystallized belief (its mean output, halted from T on; docs page ``mathematics/dynamics``)
   stays within ``delta`` of the target until the end of the horizon, which must leave at least a
   fraction ``hold`` of the horizon after T (``time_crystallized``).
   Without this last condition any target reached once would count; with it, a drifting target
@@ -399,7 +399,7 @@ def tracking_scan(
     gamma_grid: int = 9,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (MATH.md 7).
+    """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (docs page ``mathematics/problems``).
 
     Power ``P = lambda E_obs`` with lambda from :func:`tracking_required_rate`.  Two fits of
     ``log P`` by least squares:

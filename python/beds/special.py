@@ -15,7 +15,7 @@ Method: power series with positive coefficients in y = kappa^2 / 4 up to kappa =
 series of I0^2 - I0 I1 / kappa - I1^2 for A' = that / I0^2), and polynomials in 1 / kappa fitted
 with mpmath above (``tools/fit_bessel_coefficients.py``); the inverse takes Newton steps on
 A(kappa) - r from the approximation of Best and Fisher (1981).  Measured errors against mpmath at
-50 digits over kappa in [0, 1e8] are in the README (a few ulp).  References: Abramowitz and Stegun
+50 digits over kappa in [0, 1e8] are on the docs page ``accuracy`` (a few ulp).  References: Abramowitz and Stegun
 9.6.10 and 9.7.1; Hill (1977), "Evaluation and inversion of the ratios of modified Bessel
 functions", ACM TOMS 3(3); Best and Fisher (1981), Communications in Statistics B 10(5).
 """

@@ -17,7 +17,7 @@ with Gauss-Legendre panels in ``v`` (``kappa = kappa* cosh^2 v``, which removes 
 singularity) and in ``asinh(kappa)``, and solve for kappa* with Brent's method on a variable in
 which the angle swept is smooth and monotone across both geodesic branches.  Measured accuracy
 against an mpmath reference (tanh-sinh quadrature at 22 digits): relative error of the distance
-below 1e-11 for kappa in [1e-3, 1e5] and every angle difference (README for the figures).
+below 1e-11 for kappa in [1e-3, 1e5] and every angle difference (docs page ``accuracy``).
 
 Tangent vectors are ``(v_mu, v_kappa)``.  At the uniform law (kappa = 0) the polar chart is
 singular; there a tangent vector is read in the Cartesian frame at angle ``mu``: ``v_kappa`` along

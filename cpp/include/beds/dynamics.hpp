@@ -1,4 +1,4 @@
-// Event-driven integration of BEDS belief dynamics (MATH.md sections 6 and 7): every kind.
+// Event-driven integration of BEDS belief dynamics (docs: mathematics/dynamics, mathematics/energy): every kind.
 //
 // One header per belief kind, each mirrored by a module of the Python package beds.dynamics:
 //   dynamics_common.hpp     dissipation model, status codes, event stream of the scalar kinds

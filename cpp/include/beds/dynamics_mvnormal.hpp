@@ -1,4 +1,4 @@
-// Event-driven integration of full-covariance Gaussian beliefs in information form (MATH.md 6, 7):
+// Event-driven integration of full-covariance Gaussian beliefs in information form (docs: mathematics/dynamics):
 // the C++ side of beds/dynamics/_mvnormal.py.
 //
 // State per belief: precision matrix Lambda (d x d, symmetric positive definite) and mean mu.

@@ -8,7 +8,7 @@
 // generalized eigenvalues of (Sigma2, Sigma1)) keep their relative accuracy for near pairs and
 // ln lambda_i = log1p(mu_i) does not cancel.
 //
-// Closed forms (MATH.md section 3; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
+// Closed forms (docs: mathematics/mvnormal; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
 //   same mean        d = sqrt(1/2 sum_i log1p(mu_i)^2)
 //   same covariance  d = sqrt(2) arccosh(1 + D^2/4) = 2 sqrt(2) asinh(D / (2 sqrt 2)),  D^2 = |m|^2
 //   Calvo-Oller lower bound: the same-mean formula on the (d+1) x (d+1) embeddings

@@ -1,4 +1,4 @@
-"""BEDS dynamics: beliefs that dissipate, observations that restore them (MATH.md sections 6 and 7).
+"""BEDS dynamics: beliefs that dissipate, observations that restore them (docs: mathematics/dynamics, energy).
 
 A :class:`System` is a batch of beliefs of one kind, each with a dissipation rate, a reference
 belief that dissipation relaxes toward, and a crystallization threshold.  Every operation is solved
@@ -9,7 +9,7 @@ exactly (no time step):
 
       x <- a x + (1 - a) x_ref,   a = exp(-gamma dt),
 
-  which is the geometric mixture ``q^a q_ref^(1-a)`` of MATH.md section 9.  For a Gaussian,
+  which is the geometric mixture ``q^a q_ref^(1-a)`` of the docs page ``mathematics/regularization``.  For a Gaussian,
   ``x = (tau, tau mu)`` (precision and precision times mean; information form ``(Lambda, Lambda mu)``
   for a full covariance): ``tau <- a tau + (1 - a) tau_ref``.  With the default flat
   (uninformative, ``tau_ref = 0``) reference this is exactly P3: ``dtau/dt = -gamma tau``, the mean
@@ -22,7 +22,7 @@ exactly (no time step):
 * **observation** (Bayes' rule, conjugate): Gaussian ``tau+ = tau- + tau_D``,
   ``mu+ = (tau- mu- + tau_D D) / tau+``; von Mises ``eta += kappa_D (cos x, sin x)``.
 * **fusion** of two systems' beliefs (multi-agent): the normalized product of the densities, i.e.
-  the sum of the natural parameters (MATH.md section 6).  Like MATH.md, this counts a prior that
+  the sum of the natural parameters (docs page ``mathematics/dynamics``).  This counts a prior that
   both agents share twice.
 * **crystallization**: a belief whose uncertainty is below ``eps`` outputs its mean and halts
   (``System.crystallize``); uncertainty is the variance for scalar Gaussians, the trace (default),
@@ -56,7 +56,7 @@ and ``_von_mises.py`` (``beds/dynamics_von_mises.hpp``); :class:`Trajectory` and
 have their own modules.
 
 References: L. Caraffa, BEDS: a formal framework for continuous inference under energy constraints,
-arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; MATH.md sections 6-9.
+arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; docs: mathematics/dynamics, energy.
 """
 
 from __future__ import annotations

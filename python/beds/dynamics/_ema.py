@@ -1,4 +1,4 @@
-"""The EMA helpers: an exponential moving average is the steady-state BEDS filter (MATH.md section 6)."""
+"""The EMA helpers: an exponential moving average is the steady-state BEDS filter (docs: mathematics/dynamics)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ._common import f64
 
 def gamma_from_ema(beta: Any, step: Any) -> np.ndarray:
     """Dissipation rate of the BEDS filter equivalent to an EMA with decay ``beta`` every ``step``:
-    ``gamma = -ln(beta) / step`` (MATH.md section 6; beta in (0, 1], step > 0)."""
+    ``gamma = -ln(beta) / step`` (docs page ``mathematics/dynamics``; beta in (0, 1], step > 0)."""
     b = f64(beta, "beta")
     s = f64(step, "step")
     check_domain("step", s, "positive")
@@ -34,7 +34,7 @@ def ema_decay(gamma: Any, step: Any) -> np.ndarray:
 def ema_gain(gamma: Any, step: Any) -> np.ndarray:
     """Steady-state gain ``alpha = 1 - exp(-gamma step)``: dissipating for ``step`` then assimilating
     one observation of precision tau_D gives ``tau* = tau_D / alpha`` and ``mu+ = (1 - alpha) mu- +
-    alpha D``, an EMA with decay ``beta = 1 - alpha`` (MATH.md section 6)."""
+    alpha D``, an EMA with decay ``beta = 1 - alpha`` (docs page ``mathematics/dynamics``)."""
     g = f64(gamma, "gamma")
     s = f64(step, "step")
     check_domain("gamma", g, "nonnegative")

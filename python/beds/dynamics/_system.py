@@ -369,7 +369,7 @@ class System:
 
     def crystallize(self) -> System:
         """Halts the beliefs whose uncertainty is below ``eps``: they output their mean
-        (:attr:`output`, NaN elsewhere) and no longer dissipate or assimilate (MATH.md section 6:
+        (:attr:`output`, NaN elsewhere) and no longer dissipate or assimilate (docs page ``mathematics/dynamics``:
         output E[q_T], halt or become a fixed prior of a higher level)."""
         newly = self.crystallized() & ~self._frozen
         frozen = self._frozen | newly

@@ -28,7 +28,7 @@ class Trajectory:
       ``info_gained - info_dissipated`` is the entropy decrease ``H(t0) - H(t)``;
     * ``observations``: cumulative number of observations;
     * ``energy``: ``k_B T info_dissipated`` in joules, the Landauer work needed to hold the belief
-      against dissipation (MATH.md section 7: at rate ``gamma k_B T / 2`` per coordinate for the
+      against dissipation (docs page ``mathematics/energy``: at rate ``gamma k_B T / 2`` per coordinate for the
       multiplicative model); :meth:`operational_energy` gives ``E_obs`` times the observation count.
 
     ``kind`` is one of ``"normal"``, ``"diag_normal"``, ``"mvnormal"`` (the older spelling

@@ -1,6 +1,6 @@
 """Fisher-Rao regularization and the governing equation of the BEDS regularizers.
 
-The BEDS claim (MATH.md section 9, **our reconstruction**: the papers that state it are not
+The BEDS claim (docs page ``mathematics/regularization``, **our reconstruction**: the papers that state it are not
 public) is that the thermodynamically optimal regularizer is the squared Fisher-Rao distance to a
 reference belief,
 

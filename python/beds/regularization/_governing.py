@@ -28,7 +28,7 @@ def _choice(value: str, options: tuple[str, ...], name: str) -> str:
 
 
 class GoverningEquation:
-    """One dissipative equation for every regularizer (MATH.md section 9, our reconstruction)::
+    """One dissipative equation for every regularizer (docs page ``mathematics/regularization``, ours)::
 
         dtheta/dt     = -M^-1 grad[ L(theta) + strength * D(theta, theta_ref) ]
         dtheta_ref/dt = gamma (theta - theta_ref)                 (reference_law="moving")
@@ -109,7 +109,7 @@ class GoverningEquation:
 
         The gradient step is SGD with weight decay ``theta <- theta - lr (grad L + strength theta)``.
         It equals ``strength sigma0^2 / 2 d^2`` for beliefs N(theta, sigma0^2 I) only inside the
-        fixed-variance location model (d = |dtheta| / sigma0): it ignores the precision."""
+        fixed-variance location model (``d = |dtheta| / sigma0``): it ignores the precision."""
         return cls(np.asarray(center, dtype=np.float64), divergence="euclidean", metric="euclidean", strength=strength)
 
     @classmethod
@@ -148,7 +148,7 @@ class GoverningEquation:
     @classmethod
     def ema(cls, beta: float, reference: Any, dt: float = 1.0) -> GoverningEquation:
         """EMA / Polyak averaging ``theta_bar <- beta theta_bar + (1 - beta) theta`` as a moving
-        reference with ``gamma = -ln(beta) / dt`` (BEDS dissipation plus update, MATH.md section 6):
+        reference with ``gamma = -ln(beta) / dt`` (BEDS dissipation plus update, docs page ``mathematics/dynamics``):
         :meth:`advance` by dt reproduces one EMA update exactly.  The penalty strength is 0 (the
         average is a read-out); give ``strength`` to the constructor to also pull theta back."""
         if not (0 < beta < 1):

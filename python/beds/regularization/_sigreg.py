@@ -33,7 +33,7 @@ def sigreg(
 
     ``x`` is ``(N, D)``.  ``directions`` ``(M, D)`` are normalised to unit rows; when None, M =
     ``num_directions`` Gaussian directions are drawn from ``np.random.default_rng(seed)``
-    (LeJEPA seeds them with the training step).  Per direction the Epps-Pulley statistic
+    (LeJEPA seeds them with the training step).  Per direction the Epps-Pulley statistic::
 
         T = N int_{-t_max}^{t_max} |phi(t) - e^{-t^2/2}|^2 e^{-t^2/2} dt,  phi(t) = mean_n e^{i t x_n}
 

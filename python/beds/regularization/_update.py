@@ -25,14 +25,14 @@ def belief_update(
     beta: Any = 1.0,
     likelihood: Any = None,
 ) -> Belief:
-    """One step of the belief-level governing equation (MATH.md section 9, our reconstruction):
+    """One step of the belief-level governing equation (docs page ``mathematics/regularization``, ours):
 
         q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}.
 
     Normal / DiagNormal: the geometric mixture of Gaussians has precision
     ``tau = a tau_q + (1 - a) tau_ref`` and mean ``(a tau_q mu_q + (1 - a) tau_ref mu_ref) / tau``;
     a Gaussian observation ``observation`` with standard deviation ``obs_std`` then updates it
-    with precision ``beta / obs_std^2`` (the Bayesian update of MATH.md section 6).  A flat
+    with precision ``beta / obs_std^2`` (the Bayesian update of the docs page ``mathematics/dynamics``).  A flat
     reference (``q_ref = None``) gives ``tau -> e^{-gamma dt} tau``: exactly the BEDS dissipation
     d tau/dt = -gamma tau (P3).  Categorical: ``p ~ p^a r^(1-a) likelihood^beta`` (``likelihood``:
     per-class likelihoods of the observation, shape broadcasting with the probabilities).
