@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
+
 __all__ = [
     "PROB_SUM_TOL",
     "SYM_TOL",
+    "TANGENT_SUM_FLOOR",
     "TANGENT_SUM_TOL",
     "as_real_array",
     "as_tuple",
@@ -27,12 +30,15 @@ __all__ = [
     "common_float_dtype",
 ]
 
-#: Tolerance on ``|sum(p) - 1|`` for probability vectors, per dtype of the computation (the same
-#: values are checked by the kernels, cpp/include/beds/categorical.hpp).  Loose enough for
+#: Tolerance on ``|sum(p) - 1|`` for probability vectors, per dtype of the computation: the values
+#: the kernels check (defined once in C++, ``beds._core.PROB_SUM_TOL``).  Loose enough for
 #: probabilities rounded to float32 and computed in float64; the kernels renormalise exactly.
-PROB_SUM_TOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-6}
-#: Tolerance on ``|sum(v)|`` relative to ``sum(|v|)`` (plus 1e-14) for categorical tangent vectors.
+PROB_SUM_TOL = {np.dtype(k): v for k, v in _core.PROB_SUM_TOL.items()}
+#: Tolerance on ``|sum(v)|`` relative to ``sum(|v|)`` (plus ``TANGENT_SUM_FLOOR``) for categorical
+#: tangent vectors.
 TANGENT_SUM_TOL = PROB_SUM_TOL
+TANGENT_SUM_FLOOR: float = _core.TANGENT_SUM_FLOOR
+_F64 = np.dtype(np.float64)
 
 
 def as_real_array(x: Any, name: str) -> np.ndarray:
@@ -56,13 +62,13 @@ def _first_bad(mask: np.ndarray) -> str:
 
 
 def _prob_tol(a: np.ndarray) -> float:
-    return PROB_SUM_TOL.get(a.dtype, 1e-6)
+    return PROB_SUM_TOL.get(a.dtype, PROB_SUM_TOL[_F64])
 
 
 #: Symmetry tolerance of covariance matrices (relative to sqrt(S_ii S_jj)) and of symmetric tangent
-#: matrices (relative to max |B|), per input dtype; the kernels (cpp/include/beds/mvnormal.hpp)
-#: check the same values and use (S + S^T) / 2.
-SYM_TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-10}
+#: matrices (relative to max |B|), per input dtype: the values the kernels check (defined once in
+#: C++, ``beds._core.SYM_TOL``); the kernels use (S + S^T) / 2.
+SYM_TOL = {np.dtype(k): v for k, v in _core.SYM_TOL.items()}
 
 
 def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
@@ -74,7 +80,7 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
         raise ValueError(f"{name} must have d >= 1, got shape {a.shape}")
     if a.size == 0:
         return
-    tol = SYM_TOL.get(a.dtype, 1e-10)
+    tol = SYM_TOL.get(a.dtype, SYM_TOL[_F64])
     x = a.astype(np.float64)
     diff = np.abs(x - np.swapaxes(x, -1, -2))
     if domain == "spd":
@@ -161,8 +167,8 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
                 raise ValueError(f"{name} must have a last axis of classes, got a scalar")
             s = a.sum(axis=-1, dtype=np.float64)
             scale = np.abs(a).sum(axis=-1, dtype=np.float64)
-            tol = TANGENT_SUM_TOL.get(a.dtype, 1e-6)
-            bad = ~(np.abs(s) <= tol * scale + 1e-14)
+            tol = TANGENT_SUM_TOL.get(a.dtype, TANGENT_SUM_TOL[_F64])
+            bad = ~(np.abs(s) <= tol * scale + TANGENT_SUM_FLOOR)
             if bad.any():
                 raise ValueError(
                     f"{name} must sum to 0 along the last axis (a tangent vector of the simplex, "
