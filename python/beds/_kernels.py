@@ -23,18 +23,30 @@ import numpy as np
 from . import _core
 from ._validation import as_real_array, call_checked
 
-__all__ = ["KERNELS", "array_function", "bind_arguments", "call_kernel", "is_duck_array"]
+__all__ = ["KERNELS", "arguments", "array_function", "bind_arguments", "call_kernel", "is_duck_array"]
 
 #: every kernel of ``beds._core`` by name (``beds._core.Kernel`` records)
 KERNELS: dict[str, Any] = {k.name: k for k in _core.kernels}
 
+# what a validated call needs, per kernel: the ufunc, argument names, domains, core ranks
+_CALLS: dict[str, tuple[np.ufunc, tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {
+    k.name: (
+        getattr(_core, k.name),
+        tuple(op.name for op in k.inputs),
+        tuple(op.domain for op in k.inputs),
+        tuple(len(op.core) for op in k.inputs),
+    )
+    for k in _core.kernels
+}
+
 #: checks an argument list before the call: ``precheck(arrays, names, core_ndims)``
-Precheck = Callable[[list[np.ndarray], list[str], list[int]], None]
+Precheck = Callable[[list[np.ndarray], Sequence[str], Sequence[int]], None]
 
 
-def input_names(name: str) -> list[str]:
-    """The argument names of kernel ``name``, in order."""
-    return [op.name for op in KERNELS[name].inputs]
+def arguments(name: str) -> tuple[list[str], list[str]]:
+    """The argument names and domains of kernel ``name``, from its declaration."""
+    _, names, domains, _ = _CALLS[name]
+    return list(names), list(domains)
 
 
 def is_duck_array(v: Any) -> bool:
@@ -78,17 +90,13 @@ def call_kernel(
     manifold.  Arrays of other libraries (dask, xarray, ...) go straight to the ufunc, which
     dispatches through ``__array_ufunc__``.
     """
-    kernel = KERNELS[name]
-    uf = getattr(_core, name)
+    uf, names, domains, core = _CALLS[name]
     for v in values:
         if type(v) is not np.ndarray and is_duck_array(v):
             return uf(*values, **({"out": out} if out is not None else {}))
-    names = [op.name for op in kernel.inputs]
-    core = [len(op.core) for op in kernel.inputs]
     arrays = [as_real_array(v, n) for v, n in zip(values, names)]
     if precheck is not None:
         precheck(arrays, names, core)
-    domains = [op.domain for op in kernel.inputs]
     return call_checked(uf, arrays, names, domains, out=out, core_ndims=core, on_domain_error=on_domain_error)
 
 
@@ -112,11 +120,19 @@ def array_function(
     if not ufunc_name.startswith(prefix):
         raise ValueError(f"kernel {ufunc_name} does not belong to module {module}")
     name = ufunc_name[len(prefix) :]
-    names = input_names(ufunc_name)
+    uf, names, domains, core = _CALLS[ufunc_name]
+    what = what or ufunc_name
 
     def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        values = bind_arguments(what or ufunc_name, names, args, kwargs)
-        return call_kernel(ufunc_name, values, out=out, on_domain_error=on_domain_error, precheck=precheck)
+        # call_kernel, inlined (these functions are called on small arrays too)
+        values = bind_arguments(what, names, args, kwargs)
+        for v in values:
+            if type(v) is not np.ndarray and is_duck_array(v):
+                return uf(*values, **({"out": out} if out is not None else {}))
+        arrays = [as_real_array(v, n) for v, n in zip(values, names)]
+        if precheck is not None:
+            precheck(arrays, names, core)
+        return call_checked(uf, arrays, names, domains, out=out, core_ndims=core, on_domain_error=on_domain_error)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc

@@ -7,6 +7,7 @@ covariance arguments.  Re-exported by :mod:`beds.mvnormal`, where they are docum
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from ._validation import as_real_array, check_domain, check_iterations
 __all__ = ["check_dims", "cov_from_cholesky", "cov_from_precision", "karcher_mean", "metric"]
 
 
-def check_dims(values: list[np.ndarray], names: list[str], core_ndims: list[int]) -> None:
+def check_dims(values: Sequence[np.ndarray], names: Sequence[str], core_ndims: Sequence[int]) -> None:
     """Event shapes (..., d) and (..., d, d) (core_ndims 1 and 2; 0 is a scalar per belief) with
     one d >= 1 for every argument."""
     d = None
