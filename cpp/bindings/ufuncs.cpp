@@ -235,7 +235,7 @@ int register_ufuncs(PyObject* module) {
 
 const std::vector<KernelInfo>& kernels() { return g_kernels; }
 
-void (*kernel_function_ptr(const char* name))() {
+const void* kernel_function_ptr(const char* name) {
   for (const FunctionInfo& f : g_functions)
     if (f.name == name) return (g_level.load(std::memory_order_relaxed) == 1 && f.fast) ? f.fast : f.base;
   throw std::logic_error(std::string("beds: no kernel function ") + name);

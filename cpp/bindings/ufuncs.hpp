@@ -35,14 +35,16 @@ const std::vector<KernelInfo>& kernels();
 // A kernel with a binding of its own (FunctionEntry of the kernel tables).
 struct FunctionInfo {
   std::string name;
-  void (*base)();
-  void (*fast)();
+  const void* base;  // each points at a function pointer of the kernel's type
+  const void* fast;
 };
-// The build of kernel `name` for the SIMD level in use (std::logic_error if there is none).
-void (*kernel_function_ptr(const char* name))();
+// The build of kernel `name` for the SIMD level in use, as a pointer to its function pointer
+// (std::logic_error if there is none).
+const void* kernel_function_ptr(const char* name);
+// The build of kernel `name` for the SIMD level in use; F is the kernel's function pointer type.
 template <class F>
 F kernel_function(const char* name) {
-  return reinterpret_cast<F>(kernel_function_ptr(name));
+  return *static_cast<const F*>(kernel_function_ptr(name));
 }
 
 }  // namespace beds_bindings

@@ -19,18 +19,22 @@ struct LoopEntry {
   LoopFn f32, f64;
 };
 
-// A kernel with a binding of its own (not a ufunc), by name; the binding casts `fn` back to its
-// type (beds_bindings::kernel_function).
+// A kernel with a binding of its own (not a ufunc), by name: `fn` points at a function pointer of
+// the kernel's type, which the binding knows (beds_bindings::kernel_function).  The tables are
+// constant-initialized (constexpr): a table that needed code at load time would run the AVX2
+// build's code on every CPU.
 struct FunctionEntry {
   const char* name;
-  void (*fn)();
+  const void* fn;
 };
 
+// (A trivial aggregate, like the entries: no inline member function that two instruction-set
+// builds could both define.)
 struct KernelTable {
-  const LoopEntry* loops = nullptr;
-  std::size_t nloops = 0;
-  const FunctionEntry* functions = nullptr;
-  std::size_t nfunctions = 0;
+  const LoopEntry* loops;
+  std::size_t nloops;
+  const FunctionEntry* functions;
+  std::size_t nfunctions;
 };
 
 // (The tables are filled with sizeof arithmetic, never with a function template: a template
