@@ -8,7 +8,7 @@ import beds
 import mpmath
 import numpy as np
 import pytest
-from beds.regularization import _apply_metric
+from beds._geometry import apply_metric as _apply_metric
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

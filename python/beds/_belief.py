@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _core
-from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype
+from ._geometry import Geometry
+from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype, reduction_layout
 
 __all__ = ["Belief", "ConvergenceWarning", "Tangent"]
 
@@ -40,7 +41,7 @@ def _index_param(a: np.ndarray, idx: Any, event_ndim: int) -> np.ndarray:
     return a[t]
 
 
-class Belief:
+class Belief(Geometry):
     """Base class of the belief families (a batch of distributions of one family).
 
     Subclasses declare ``params`` (parameter names, in the order of the ufunc arguments),
@@ -49,7 +50,8 @@ class Belief:
     ``family`` (the ufunc prefix).  Families whose parameters have different event ranks (a mean
     of shape (..., d) and a covariance of shape (..., d, d) for ``MVNormal``) also declare
     ``event_ndims``, one per parameter; the batch shapes of the parameters then broadcast, the
-    event shapes do not.
+    event shapes do not.  What the penalties and the governing equation need of a family (KL
+    gradient, metric, coordinate charts, ...) is the protocol :class:`beds._geometry.Geometry`.
     """
 
     params: ClassVar[tuple[str, ...]] = ()
@@ -353,46 +355,9 @@ class Belief:
 
     # helpers for Karcher means -------------------------------------------------------
     def _reduction_layout(self, weights: Any, axis: Any) -> tuple[list[np.ndarray], np.ndarray, tuple[int, ...]]:
-        """Moves the reduced batch axes last (before the event axes) and flattens them into one.
-
-        Returns the parameter arrays of shape kept + (n,) + event, the weights of shape kept + (n,)
-        and the kept batch shape.
-        """
-        nb = self.ndim
-        if nb == 0:
-            raise ValueError("karcher_mean needs a batch of beliefs (batch shape is ())")
-        if axis is None:
-            axes = tuple(range(nb))
-        else:
-            raw = axis if isinstance(axis, tuple) else (axis,)
-            axes = []
-            for a in raw:
-                if not isinstance(a, (int, np.integer)) or not -nb <= a < nb:
-                    raise ValueError(f"axis {a!r} is out of range for batch shape {self._batch_shape}")
-                axes.append(int(a) % nb)
-            if len(set(axes)) != len(axes):
-                raise ValueError(f"repeated axis in {axis!r}")
-            axes = tuple(axes)
-        kept = [i for i in range(nb) if i not in axes]
-        order = kept + list(axes)
-        kept_shape = tuple(self._batch_shape[i] for i in kept)
-        n = int(np.prod([self._batch_shape[i] for i in axes], dtype=np.int64))
-        if n == 0:
-            raise ValueError("karcher_mean of an empty batch")
-        arrays = []
-        for a, e in zip(self._p, self._param_event_ndims()):
-            t = np.transpose(a, order + list(range(nb, nb + e)))
-            arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
-        # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
-        w = np.ones((), dtype=self.dtype) if weights is None else as_real_array(weights, "weights")
-        try:
-            w = np.broadcast_to(w, self._batch_shape)
-        except ValueError:
-            raise ValueError(
-                f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}"
-            ) from None
-        w = np.transpose(w, order).reshape(kept_shape + (n,))
-        return arrays, w, kept_shape
+        """The parameters and weights with the reduced batch axes moved last and flattened into one
+        (see ``beds._validation.reduction_layout``)."""
+        return reduction_layout(self._p, self._param_event_ndims(), self._batch_shape, self.dtype, weights, axis)
 
 
 def _warn_not_converged(iterations: np.ndarray, max_iter: int) -> None:
@@ -499,3 +464,8 @@ class Tangent:
             f"{n}={np.array2string(a, threshold=6, precision=6)}" for n, a in zip(self.base.params, self._c)
         )
         return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
+
+
+def tangent(base: Belief, comps: Sequence[np.ndarray]) -> Tangent:
+    """A tangent vector at ``base`` from components already in its tangent space (not checked)."""
+    return Tangent._trusted(base, tuple(comps))

@@ -41,7 +41,7 @@ __all__: list[str] = [
     "diag_normal_inner",
     "diag_normal_jeffreys",
     "diag_normal_kl",
-    "dynamics_integrate_mv_normal",
+    "dynamics_integrate_mvnormal",
     "dynamics_integrate_normal",
     "dynamics_integrate_von_mises",
     "exponential_distance",
@@ -142,7 +142,7 @@ def cuda_device_count() -> int:
     Number of usable CUDA devices (0: built without CUDA).
     """
 
-def dynamics_integrate_mv_normal(
+def dynamics_integrate_mvnormal(
     mean: numpy.typing.NDArray[numpy.float64],
     prec: numpy.typing.NDArray[numpy.float64],
     rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],

@@ -27,6 +27,7 @@ __all__ = [
     "check_domain",
     "check_iterations",
     "karcher_weights",
+    "reduction_layout",
     "common_float_dtype",
 ]
 
@@ -244,6 +245,55 @@ def karcher_weights(weights: Any, shape: tuple[int, ...], dtype: Any) -> np.ndar
     if not (w.sum(axis=-1) > 0).all():
         raise ValueError("weights must have a positive sum over the reduced axes")
     return w
+
+
+def reduction_layout(
+    params: Sequence[np.ndarray],
+    event_ndims: Sequence[int],
+    batch_shape: tuple[int, ...],
+    dtype: Any,
+    weights: Any,
+    axis: Any,
+) -> tuple[list[np.ndarray], np.ndarray, tuple[int, ...]]:
+    """Lays out a Karcher mean over batch axes: moves the reduced batch axes (``axis``, all when
+    None) of the parameters last, before their event axes, and flattens them into one.
+
+    Returns the parameter arrays of shape kept + (n,) + event, the weights (ones of ``dtype`` when
+    None) of shape kept + (n,) and the kept batch shape.
+    """
+    nb = len(batch_shape)
+    if nb == 0:
+        raise ValueError("karcher_mean needs a batch of beliefs (batch shape is ())")
+    if axis is None:
+        axes = tuple(range(nb))
+    else:
+        raw = axis if isinstance(axis, tuple) else (axis,)
+        axes = []
+        for a in raw:
+            if not isinstance(a, (int, np.integer)) or not -nb <= a < nb:
+                raise ValueError(f"axis {a!r} is out of range for batch shape {batch_shape}")
+            axes.append(int(a) % nb)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in {axis!r}")
+        axes = tuple(axes)
+    kept = [i for i in range(nb) if i not in axes]
+    order = kept + list(axes)
+    kept_shape = tuple(batch_shape[i] for i in kept)
+    n = int(np.prod([batch_shape[i] for i in axes], dtype=np.int64))
+    if n == 0:
+        raise ValueError("karcher_mean of an empty batch")
+    arrays = []
+    for a, e in zip(params, event_ndims):
+        t = np.transpose(a, order + list(range(nb, nb + e)))
+        arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
+    # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
+    w = np.ones((), dtype=dtype) if weights is None else as_real_array(weights, "weights")
+    try:
+        w = np.broadcast_to(w, batch_shape)
+    except ValueError:
+        raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {batch_shape}") from None
+    w = np.transpose(w, order).reshape(kept_shape + (n,))
+    return arrays, w, kept_shape
 
 
 def check_iterations(tol: Any, max_iter: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, _warn_not_converged
+from ._geometry import FamilyChart, unknown_chart
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
 
@@ -205,3 +206,76 @@ class Categorical(Belief):
         """Weighted Frechet mean over batch axes; see :func:`beds.categorical.karcher_mean`."""
         (p,), w, _ = self._reduction_layout(weights, axis)
         return Categorical._trusted(np.asarray(karcher_mean(p, w, tol=tol, max_iter=max_iter)))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Categorical) -> list[np.ndarray]:
+        """Gradient of KL(self || other) in probability coordinates: ``log(p / r) + 1`` (both inside
+        the simplex)."""
+        check_domain("q.probs", self.probs, "probs_interior")
+        check_domain("q_ref.probs", other.probs, "probs_interior")
+        with np.errstate(divide="ignore"):
+            return [np.log(self.probs) - np.log(other.probs) + 1.0]
+
+    def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
+        """``G v = v / p``; the inverse is the Riemannian gradient on the simplex ``p g - p <p, g>``
+        (the tangent vector summing to 0 whose covector is g up to a constant)."""
+        if not inverse:
+            return super().apply_metric(components)
+        p = self.probs
+        w = p * np.broadcast_to(components[0], p.shape)
+        return [w - p * w.sum(axis=-1, keepdims=True)]
+
+    @classmethod
+    def chart(cls, name: str | None) -> Any:
+        """None (probabilities) or ``"logits"`` (:class:`LogitsChart`)."""
+        if name == "logits":
+            return LogitsChart()
+        if name is None:
+            return ProbsChart(cls)
+        raise ValueError(unknown_chart(cls, name, ("'logits'",)))
+
+
+class ProbsChart(FamilyChart):
+    """The probabilities themselves; a Euclidean step moves along the simplex (the gradient minus
+    its mean: the projection on the vectors summing to 0)."""
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        g = np.asarray(grad[0])
+        return [g - g.mean(axis=-1, keepdims=True)]
+
+
+class LogitsChart:
+    """The logits ``z = log p`` (defined up to a constant): ``grad_z = (diag p - p p^T) grad_p``; the
+    natural gradient ``v / p`` centred (the minimum-norm solution: the logit Fisher matrix is
+    singular along the constant vector)."""
+
+    names = ("logits",)
+
+    @staticmethod
+    def coordinates(q: Categorical) -> list[np.ndarray]:
+        return [np.log(q.probs)]
+
+    @staticmethod
+    def belief(q: Categorical, coords: list[np.ndarray]) -> Categorical:
+        return Categorical(logits=coords[0])
+
+    @staticmethod
+    def covector(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        p, gp = q.probs, grad[0]
+        return [p * (gp - (p * gp).sum(axis=-1, keepdims=True))]
+
+    @staticmethod
+    def family_covector(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        """A covector on the logits seen as a covector on the simplex: ``g_p = g_z / p`` (any solution
+        of ``(diag p - p p^T) g_p = g_z`` up to the constant vector, which tangent vectors do not see)."""
+        return [grad[0] / q.probs]
+
+    @staticmethod
+    def vector(q: Categorical, v: list[np.ndarray]) -> list[np.ndarray]:
+        z = v[0] / q.probs
+        return [z - z.mean(axis=-1, keepdims=True)]
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        return list(grad)

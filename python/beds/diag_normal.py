@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from . import normal as _normal
 from ._belief import Belief
-from ._kernels import array_function
+from ._geometry import broadcast, check_penalty_out
+from ._kernels import array_function, call_kernel
+from .normal import Normal
 from .normal import karcher_mean as _normal_karcher_mean
 
 __all__ = ["DiagNormal", "distance", "entropy", "inner", "jeffreys", "kl"]
@@ -96,3 +99,31 @@ class DiagNormal(Belief):
             np.swapaxes(m, -1, -2), np.swapaxes(s, -1, -2), w[..., None, :], tol=tol, max_iter=max_iter
         )
         return DiagNormal._trusted(np.asarray(mu), np.asarray(sd))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    #: strengths broadcast against ``batch + (d,)``: ``sum_i strength_i D_i`` over the coordinates
+    per_coordinate_strength = True
+
+    kl_gradient = Normal.kl_gradient
+
+    def weighted_kl(self, other: DiagNormal, strength: np.ndarray) -> np.ndarray:
+        """``sum_i strength_i KL_i`` over the coordinates (per-coordinate strengths)."""
+        return np.sum(strength * _normal.kl(self.mean, self.std, other.mean, other.std), axis=-1)
+
+    def move(self, other: DiagNormal, t: Any) -> DiagNormal:
+        """Each coordinate along its own half-plane geodesic, t per coordinate (the product geometry)."""
+        m, s = _normal.geodesic(self.mean, self.std, other.mean, other.std, t)
+        return DiagNormal._trusted(np.asarray(m), np.asarray(s))
+
+    def fisher_rao_penalty_parts(
+        self, other: DiagNormal, strength: np.ndarray, out: Any = None
+    ) -> tuple[Any, list[np.ndarray], list[np.ndarray], DiagNormal]:
+        """The penalty ``sum_i strength_i/2 d_i^2`` in one pass of ``diag_normal_fr_penalty``."""
+        check_penalty_out(out)
+        shape = np.broadcast_shapes(self.mean.shape, other.mean.shape, strength.shape)
+        v, gm, gs, nm, ns = call_kernel(
+            "diag_normal_fr_penalty",
+            [self.mean, self.std, other.mean, other.std, np.broadcast_to(strength, shape)],
+            out=out,
+        )
+        return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)

@@ -64,3 +64,8 @@ class Exponential(RateBelief):
 
     def _metric_diagonal(self) -> np.ndarray:
         return (1.0 / self.rate**2)[..., None]
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Exponential) -> list[np.ndarray]:
+        """Gradient of KL(self || other) = log(rate/rate_o) + rate_o/rate - 1: ``1/rate - rate_o/rate^2``."""
+        return [1.0 / self.rate - other.rate / self.rate**2]

@@ -418,3 +418,28 @@ class MVNormal(Belief):
         (m, c), w, _ = self._reduction_layout(weights, axis)
         mu, S = karcher_mean(m, c, w, tol=tol, max_iter=max_iter)
         return MVNormal._trusted(np.asarray(mu), np.asarray(S))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    # Gradients with respect to cov are symmetric matrices G with dR = tr(G dcov) (the convention of
+    # beds.cholesky_grad); tangent vectors (x, B) have a symmetric B.
+    def kl_gradient(self, other: MVNormal) -> list[np.ndarray]:
+        """Gradient of ``KL(self || other) = 1/2 [tr(S_o^-1 S) + dm^T S_o^-1 dm - d + ln det S_o - ln det
+        S]`` (dm = mean - mean_o): ``S_o^-1 dm`` for the mean, ``1/2 (S_o^-1 - S^-1)`` for the covariance."""
+        po = cov_from_precision(other.cov)
+        gm = np.einsum("...ij,...j->...i", po, self.mean - other.mean)
+        return [gm, 0.5 * (po - cov_from_precision(self.cov))]
+
+    def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
+        """``G (x, B) = (S^-1 x, 1/2 S^-1 B S^-1)`` (the Fisher metric of the module docstring as a map
+        from tangent vectors to gradients); ``inverse``: ``(S g, 2 S G S)``."""
+        s = 0.5 * (self.cov + np.swapaxes(self.cov, -1, -2))
+        x = np.broadcast_to(components[0], self.mean.shape)
+        b = np.broadcast_to(components[1], self.cov.shape)
+        if inverse:
+            gx = np.einsum("...ij,...j->...i", s, x)
+            gb = 2.0 * (s @ b @ s)
+        else:
+            gx = np.linalg.solve(s, x[..., None])[..., 0]
+            y = np.linalg.solve(s, b)  # S^-1 B
+            gb = 0.5 * np.linalg.solve(s, np.swapaxes(y, -1, -2))  # S^-1 B S^-1 (B symmetric)
+        return [gx, 0.5 * (gb + np.swapaxes(gb, -1, -2))]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, _warn_not_converged
+from ._geometry import broadcast, check_penalty_out
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_iterations, karcher_weights
 
@@ -195,3 +196,19 @@ class Normal(Belief):
         (m, s), w, _ = self._reduction_layout(weights, axis)
         mu, sd = karcher_mean(m, s, w, tol=tol, max_iter=max_iter)
         return Normal._trusted(np.asarray(mu), np.asarray(sd))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Normal) -> list[np.ndarray]:
+        """Gradient of KL(self || other): ``((mean - mean_o) / std_o^2, std / std_o^2 - 1 / std)``."""
+        m, s, mr, sr = self.mean, self.std, other.mean, other.std
+        return [(m - mr) / sr**2, s / sr**2 - 1.0 / s]
+
+    def fisher_rao_penalty_parts(
+        self, other: Normal, strength: np.ndarray, out: Any = None
+    ) -> tuple[Any, list[np.ndarray], list[np.ndarray], Normal]:
+        """The penalty ``strength/2 d^2`` in one pass of the fused kernel ``normal_fr_penalty``."""
+        check_penalty_out(out)
+        v, gm, gs, nm, ns = call_kernel(
+            "normal_fr_penalty", [self.mean, self.std, other.mean, other.std, strength], out=out
+        )
+        return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)

@@ -65,3 +65,8 @@ class Poisson(RateBelief):
 
     def _metric_diagonal(self) -> np.ndarray:
         return (1.0 / self.rate)[..., None]
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Poisson) -> list[np.ndarray]:
+        """Gradient of KL(self || other) = rate log(rate/rate_o) + rate_o - rate: ``log(rate/rate_o)``."""
+        return [np.log(self.rate) - np.log(other.rate)]

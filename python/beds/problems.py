@@ -83,7 +83,7 @@ def _point_error(traj: Trajectory, theta: np.ndarray) -> np.ndarray:
         d = np.angle(np.exp(1j * (traj.mean - theta)))
         return np.abs(d)
     diff = traj.mean - theta
-    if traj.kind in ("diag_normal", "mv_normal"):
+    if traj.kind in ("diag_normal", "mvnormal"):
         return np.sqrt((diff * diff).sum(-1))
     return np.abs(diff)
 
@@ -92,7 +92,7 @@ def _total_var(traj: Trajectory) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return v.sum(-1)
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         return np.trace(v, axis1=-2, axis2=-1)
     return v
 
@@ -101,7 +101,7 @@ def _uncertainty(traj: Trajectory, rule: str) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return {"trace": v.sum(-1), "max_eig": v.max(-1), "det": v.prod(-1)}[rule]
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         ev = np.linalg.eigvalsh(v)
         return {"trace": ev.sum(-1), "max_eig": ev.max(-1), "det": ev.prod(-1)}[rule]
     return v

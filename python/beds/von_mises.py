@@ -263,6 +263,20 @@ class VonMises(Belief):
         mu, kappa = karcher_mean(m, k, w, tol=tol, max_iter=max_iter)
         return VonMises._trusted(np.asarray(mu), np.asarray(kappa))
 
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: VonMises) -> list[np.ndarray]:
+        """Gradient of ``KL(self || other) = log I0(kappa_o) - log I0(kappa) + A(kappa) (kappa -
+        kappa_o cos(mu - mu_o))``: ``(A(kappa) kappa_o sin(mu - mu_o), A'(kappa) (kappa - kappa_o cos(mu -
+        mu_o)))``, with ``kappa - kappa_o cos = (kappa - kappa_o) + 2 kappa_o sin^2((mu - mu_o)/2)`` (no
+        cancellation for near pairs).  At kappa = 0 the components are in the Cartesian frame of the
+        module docstring."""
+        k, ko, dmu = self.kappa, other.kappa, self.mu - other.mu
+        h = np.sin(0.5 * dmu)
+        return [
+            special.mean_resultant(k) * ko * np.sin(dmu),
+            special.mean_resultant_derivative(k) * ((k - ko) + 2.0 * ko * h * h),
+        ]
+
 
 def tangent_from_natural(p: VonMises, d_eta: Any) -> Tangent:
     """The tangent vector at p whose image in natural coordinates eta = kappa (cos mu, sin mu) is
