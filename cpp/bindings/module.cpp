@@ -7,6 +7,7 @@
 #include "beds/parallel.hpp"
 #include "regularization.hpp"
 #include "dynamics.hpp"
+#include "metadata.hpp"
 #include "ufuncs.hpp"
 
 #if BEDS_WITH_CUDA
@@ -18,6 +19,7 @@ namespace py = pybind11;
 PYBIND11_MODULE(_core, m) {
   m.doc() = "Compiled kernels of beds (private: use the beds package).";
   if (beds_bindings::register_ufuncs(m.ptr()) < 0) throw py::error_already_set();
+  beds_bindings::register_metadata(m);
   beds_bindings::register_dynamics(m);
 
   beds_bindings::register_regularization(m);

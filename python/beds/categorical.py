@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._belief import Belief, _warn_not_converged, array_function
+from ._belief import Belief, _warn_not_converged
 from ._geometry import FamilyChart, unknown_chart
-from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
+from ._kernels import array_function, call_kernel
+from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
 
 __all__ = [
     "Categorical",
@@ -42,91 +42,55 @@ _M = "beds.categorical"
 _LEAVES = "the geodesic leaves the probability simplex (a probability would become negative)"
 
 distance = array_function(
-    "distance",
     "categorical_distance",
-    ("p", "q"),
-    ("probs", "probs"),
     """Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between categorical distributions (last axis),
     evaluated as ``4 asin(|sqrt(p) - sqrt(q)| / 2)``.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 kl = array_function(
-    "kl",
     "categorical_kl",
-    ("p", "q"),
-    ("probs", "probs"),
     """KL(p || q) = sum p log(p / q) in nats (inf where q_i = 0 < p_i); every term is evaluated
     as a nonnegative quantity, so near pairs keep full relative accuracy.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 jeffreys = array_function(
-    "jeffreys",
     "categorical_jeffreys",
-    ("p", "q"),
-    ("probs", "probs"),
     """Jeffreys divergence ``sum (p - q) log(p / q)`` in nats.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 entropy = array_function(
-    "entropy",
     "categorical_entropy",
-    ("p",),
-    ("probs",),
     """Shannon entropy ``-sum p log p`` in nats (0 log 0 = 0).""",
-    core_ndims=(1,),
     module=_M,
 )
 inner = array_function(
-    "inner",
     "categorical_inner",
-    ("p", "u", "v"),
-    ("probs_interior", "tangent_probs", "tangent_probs"),
     """Fisher inner product ``sum u v / p`` of tangent vectors (summing to 0) at p.""",
-    core_ndims=(1, 1, 1),
     module=_M,
 )
 exp = array_function(
-    "exp",
     "categorical_exp",
-    ("p", "v"),
-    ("probs_interior", "tangent_probs"),
     """Riemannian exponential map along the great circle: with a = sqrt(p), w = v / (2a),
     ``sqrt(q) = cos|w| a + sin|w| w / |w|``; ValueError if it leaves the simplex.""",
-    core_ndims=(1, 1),
     on_domain_error=_LEAVES,
     module=_M,
 )
 log = array_function(
-    "log",
     "categorical_log",
-    ("p", "q"),
-    ("probs_interior", "probs"),
     """Riemannian logarithm at p (interior) towards q, in probability coordinates (sums to 0).""",
-    core_ndims=(1, 1),
     module=_M,
 )
 geodesic = array_function(
-    "geodesic",
     "categorical_geodesic",
-    ("p", "q", "t"),
-    ("probs", "probs", "real"),
     """Point at parameter t of the great-circle geodesic from p (t = 0) to q (t = 1).""",
-    core_ndims=(1, 1, 0),
     on_domain_error=_LEAVES,
     module=_M,
 )
 transport = array_function(
-    "transport",
     "categorical_transport",
-    ("p", "q", "v"),
-    ("probs_interior", "probs_interior", "tangent_probs"),
     """Parallel transport of v (tangent at p) along the geodesic from p to q: on the unit sphere,
     ``w' = w + <w, e> ((cos theta - 1) e - sin theta sqrt(p))`` with e the unit direction of the
     great circle at sqrt(p), theta = d(p, q) / 2.""",
-    core_ndims=(1, 1, 1),
     module=_M,
 )
 
@@ -147,13 +111,7 @@ def karcher_mean(
     check_domain("p", a, "probs")
     w = karcher_weights(weights, a.shape[:-1], np.result_type(a, np.float32))
     check_iterations(tol, max_iter)
-    m, it = call_checked(
-        _core.categorical_karcher_mean,
-        [a, w, np.float64(tol), np.int64(max_iter)],
-        ["p", "weights", "tol", "max_iter"],
-        ["probs", "nonnegative", "positive", "positive"],
-        core_ndims=[2, 1, 0, 0],
-    )
+    m, it = call_kernel("categorical_karcher_mean", [a, w, np.float64(tol), np.int64(max_iter)])
     _warn_not_converged(it, max_iter)
     return (m, it) if return_iterations else m
 

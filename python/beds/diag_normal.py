@@ -13,64 +13,41 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
 from . import normal as _normal
-from ._belief import Belief, array_function
+from ._belief import Belief
 from ._geometry import broadcast, check_penalty_out
-from ._validation import call_checked
-from .normal import PENALTY_ARGS, PENALTY_DOMAINS, Normal
+from ._kernels import array_function, call_kernel
+from .normal import Normal
 from .normal import karcher_mean as _normal_karcher_mean
 
 __all__ = ["DiagNormal", "distance", "entropy", "inner", "jeffreys", "kl"]
 
-_P2 = ("real", "positive", "real", "positive")
 _M = "beds.diag_normal"
-_CORE4 = (1, 1, 1, 1)
 
 distance = array_function(
-    "distance",
     "diag_normal_distance",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Fisher-Rao distance of mean-field normals: ``sqrt(sum_i d_normal(i)^2)`` over the last axis
     (a gufunc with signature ``(d),(d),(d),(d)->()``).""",
-    core_ndims=_CORE4,
     module=_M,
 )
 kl = array_function(
-    "kl",
     "diag_normal_kl",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """KL(N1 || N2) of mean-field normals: the sum of the coordinate KLs over the last axis.""",
-    core_ndims=_CORE4,
     module=_M,
 )
 jeffreys = array_function(
-    "jeffreys",
     "diag_normal_jeffreys",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Jeffreys divergence of mean-field normals (sum over the last axis).""",
-    core_ndims=_CORE4,
     module=_M,
 )
 entropy = array_function(
-    "entropy",
     "diag_normal_entropy",
-    ("std",),
-    ("positive",),
     """Differential entropy ``d log(2 pi e)/2 + sum_i log(std_i)``.""",
-    core_ndims=(1,),
     module=_M,
 )
 inner = array_function(
-    "inner",
     "diag_normal_inner",
-    ("std", "u_mean", "u_std", "v_mean", "v_std"),
-    ("positive", "real", "real", "real", "real"),
     """Fisher inner product ``sum_i (u_mean v_mean + 2 u_std v_std) / std^2`` over the last axis.""",
-    core_ndims=(1, 1, 1, 1, 1),
     module=_M,
 )
 
@@ -144,12 +121,9 @@ class DiagNormal(Belief):
         """The penalty ``sum_i strength_i/2 d_i^2`` in one pass of ``diag_normal_fr_penalty``."""
         check_penalty_out(out)
         shape = np.broadcast_shapes(self.mean.shape, other.mean.shape, strength.shape)
-        v, gm, gs, nm, ns = call_checked(
-            _core.diag_normal_fr_penalty,
+        v, gm, gs, nm, ns = call_kernel(
+            "diag_normal_fr_penalty",
             [self.mean, self.std, other.mean, other.std, np.broadcast_to(strength, shape)],
-            PENALTY_ARGS,
-            PENALTY_DOMAINS,
             out=out,
-            core_ndims=[1] * 5,
         )
         return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)

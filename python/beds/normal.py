@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._belief import Belief, _warn_not_converged, array_function
+from ._belief import Belief, _warn_not_converged
 from ._geometry import broadcast, check_penalty_out
-from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
+from ._kernels import array_function, call_kernel
+from ._validation import as_real_array, check_iterations, karcher_weights
 
 __all__ = [
     "Normal",
@@ -39,14 +39,10 @@ __all__ = [
     "transport",
 ]
 
-_P2 = ("real", "positive", "real", "positive")
 _M = "beds.normal"
 
 distance = array_function(
-    "distance",
     "normal_distance",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2).
 
     ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))``, a few ulp from the exact
@@ -60,10 +56,7 @@ distance = array_function(
 )
 
 kl = array_function(
-    "kl",
     "normal_kl",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Kullback-Leibler divergence KL(N1 || N2) in nats.
 
     ``log(std2/std1) + (std1^2 + dmu^2) / (2 std2^2) - 1/2``, evaluated as
@@ -74,10 +67,7 @@ kl = array_function(
 )
 
 jeffreys = array_function(
-    "jeffreys",
     "normal_jeffreys",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1) in nats.
 
     ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
@@ -86,29 +76,20 @@ jeffreys = array_function(
 )
 
 entropy = array_function(
-    "entropy",
     "normal_entropy",
-    ("std",),
-    ("positive",),
     """Differential entropy ``log(2 pi e)/2 + log(std)`` in nats.""",
     module=_M,
 )
 
 inner = array_function(
-    "inner",
     "normal_inner",
-    ("std", "u_mean", "u_std", "v_mean", "v_std"),
-    ("positive", "real", "real", "real", "real"),
     """Fisher inner product of tangent vectors u, v at a point with standard deviation ``std``:
     ``(u_mean v_mean + 2 u_std v_std) / std^2``.""",
     module=_M,
 )
 
 exp = array_function(
-    "exp",
     "normal_exp",
-    ("mean", "std", "v_mean", "v_std"),
-    ("real", "positive", "real", "real"),
     """Riemannian exponential map: ``(mean', std')``, the point at t = 1 of the geodesic leaving
     (mean, std) with velocity (v_mean, v_std).  Closed form (Moebius map of the half-plane); the
     FR length of v is ``sqrt(v_mean^2 + 2 v_std^2) / std``.""",
@@ -116,30 +97,21 @@ exp = array_function(
 )
 
 log = array_function(
-    "log",
     "normal_log",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Riemannian logarithm: the velocity ``(v_mean, v_std)`` at point 1 of the geodesic that
     reaches point 2 at t = 1; its FR norm equals the distance.""",
     module=_M,
 )
 
 geodesic = array_function(
-    "geodesic",
     "normal_geodesic",
-    ("mean1", "std1", "mean2", "std2", "t"),
-    _P2 + ("real",),
     """Point ``(mean, std)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1),
     at FR distance ``|t| d`` from point 1; t outside [0, 1] extrapolates.""",
     module=_M,
 )
 
 transport = array_function(
-    "transport",
     "normal_transport",
-    ("mean1", "std1", "mean2", "std2", "v_mean", "v_std"),
-    _P2 + ("real", "real"),
     """Parallel transport of the tangent vector (v_mean, v_std) at point 1 along the geodesic to
     point 2 (Levi-Civita connection of the Fisher metric); preserves inner products.
 
@@ -175,13 +147,7 @@ def karcher_mean(
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
     w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
     check_iterations(tol, max_iter)
-    mu, sd, it = call_checked(
-        _core.normal_karcher_mean,
-        [m, s, w, np.float64(tol), np.int64(max_iter)],
-        ["mean", "std", "weights", "tol", "max_iter"],
-        ["real", "positive", "nonnegative", "positive", "positive"],
-        core_ndims=[1, 1, 1, 0, 0],
-    )
+    mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
     _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
 
@@ -242,16 +208,7 @@ class Normal(Belief):
     ) -> tuple[Any, list[np.ndarray], list[np.ndarray], Normal]:
         """The penalty ``strength/2 d^2`` in one pass of the fused kernel ``normal_fr_penalty``."""
         check_penalty_out(out)
-        v, gm, gs, nm, ns = call_checked(
-            _core.normal_fr_penalty,
-            [self.mean, self.std, other.mean, other.std, strength],
-            PENALTY_ARGS,
-            PENALTY_DOMAINS,
-            out=out,
+        v, gm, gs, nm, ns = call_kernel(
+            "normal_fr_penalty", [self.mean, self.std, other.mean, other.std, strength], out=out
         )
         return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
-
-
-#: arguments of the fused penalty kernels (``normal_fr_penalty``, ``diag_normal_fr_penalty``)
-PENALTY_ARGS = ["mean", "std", "mean_ref", "std_ref", "strength"]
-PENALTY_DOMAINS = ["real", "positive", "real", "positive", "nonnegative"]

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from . import special
-from ._belief import Belief, Tangent, _warn_not_converged, array_function
+from ._belief import Belief, Tangent, _warn_not_converged
+from ._kernels import array_function
 from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
 
 __all__ = [
@@ -54,15 +55,11 @@ __all__ = [
     "transport",
 ]
 
-_P2 = ("real", "nonnegative", "real", "nonnegative")
 _M = "beds.von_mises"
 _RANGE = "the geodesic runs to kappa = inf (the velocity is too large for floating point)"
 
 distance = array_function(
-    "distance",
     "von_mises_distance",
-    ("mu1", "kappa1", "mu2", "kappa2"),
-    _P2,
     """Fisher-Rao distance between vM(mu1, kappa1) and vM(mu2, kappa2).
 
     Clairaut quadratures plus a root find for the geodesic's lowest point (see the module
@@ -78,10 +75,7 @@ distance = array_function(
 )
 
 kl = array_function(
-    "kl",
     "von_mises_kl",
-    ("mu1", "kappa1", "mu2", "kappa2"),
-    _P2,
     """KL(vM1 || vM2) = log(I0(kappa2) / I0(kappa1)) + A(kappa1) (kappa1 - kappa2 cos(mu1 - mu2)).
 
     Evaluated as a Bregman divergence of log I0 (a 10-point Gauss-Legendre integral of A' for
@@ -92,39 +86,27 @@ kl = array_function(
 )
 
 jeffreys = array_function(
-    "jeffreys",
     "von_mises_jeffreys",
-    ("mu1", "kappa1", "mu2", "kappa2"),
-    _P2,
     """Jeffreys divergence ``KL(1 || 2) + KL(2 || 1)
     = (kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
     module=_M,
 )
 
 entropy = array_function(
-    "entropy",
     "von_mises_entropy",
-    ("kappa",),
-    ("nonnegative",),
     """Differential entropy ``log(2 pi I0(kappa)) - kappa A(kappa)`` in nats (log 2 pi at kappa = 0).""",
     module=_M,
 )
 
 inner = array_function(
-    "inner",
     "von_mises_inner",
-    ("kappa", "u_mu", "u_kappa", "v_mu", "v_kappa"),
-    ("nonnegative", "real", "real", "real", "real"),
     """Fisher inner product ``kappa A(kappa) u_mu v_mu + A'(kappa) u_kappa v_kappa`` (at kappa = 0,
     ``(u_mu v_mu + u_kappa v_kappa) / 2``: the Cartesian convention of the module docstring).""",
     module=_M,
 )
 
 exp = array_function(
-    "exp",
     "von_mises_exp",
-    ("mu", "kappa", "v_mu", "v_kappa"),
-    ("real", "nonnegative", "real", "real"),
     """Riemannian exponential map: ``(mu', kappa')`` at t = 1 on the geodesic leaving (mu, kappa)
     with velocity (v_mu, v_kappa); mu' is wrapped to [-pi, pi].  Exact through the uniform law.""",
     on_domain_error=_RANGE,
@@ -132,10 +114,7 @@ exp = array_function(
 )
 
 log = array_function(
-    "log",
     "von_mises_log",
-    ("mu1", "kappa1", "mu2", "kappa2"),
-    _P2,
     """Riemannian logarithm: velocity ``(v_mu, v_kappa)`` at point 1 of the minimizing geodesic that
     reaches point 2 at t = 1 (its norm is the distance).  At ``|mu2 - mu1| = pi`` the geodesic
     through the uniform law is returned.""",
@@ -143,10 +122,7 @@ log = array_function(
 )
 
 geodesic = array_function(
-    "geodesic",
     "von_mises_geodesic",
-    ("mu1", "kappa1", "mu2", "kappa2", "t"),
-    _P2 + ("real",),
     """Point ``(mu, kappa)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1), at
     distance ``|t| d`` from point 1 (t outside [0, 1] extrapolates).""",
     on_domain_error=_RANGE,
@@ -154,10 +130,7 @@ geodesic = array_function(
 )
 
 transport = array_function(
-    "transport",
     "von_mises_transport",
-    ("mu1", "kappa1", "mu2", "kappa2", "v_mu", "v_kappa"),
-    _P2 + ("real", "real"),
     """Parallel transport of (v_mu, v_kappa) from point 1 to point 2 along the geodesic: on a surface
     the transported vector keeps its length and its angle with the geodesic.  Reference: do Carmo,
     *Differential Geometry of Curves and Surfaces*, 4-4.""",

@@ -38,6 +38,7 @@
 #include <limits>
 #include <vector>
 
+#include "beds/constants.hpp"
 #include "beds/math.hpp"
 
 namespace beds {
@@ -59,7 +60,7 @@ constexpr double kLog2PiE = 2.83787706640934548356;  // log(2 pi) + 1
 
 // Symmetry tolerance of covariance and tangent matrices: |S_ij - S_ji| <= tol * sqrt(S_ii S_jj)
 // (covariances) or tol * max |S| (tangents); the matrix used is the average (S + S^T) / 2.
-inline double symmetry_tolerance(bool single) { return single ? 1e-5 : 1e-10; }
+inline double symmetry_tolerance(bool single) { return single ? constants::kSymTolFloat32 : constants::kSymTolFloat64; }
 
 // Symmetrizes S in place; false if an entry is not finite or S is not symmetric within tol.
 // `scale_by_diagonal`: compare with sqrt(S_ii S_jj) (covariances) instead of max |S| (tangents).

@@ -61,8 +61,8 @@ def sigreg(
     if not (nrm > 0).all():
         raise ValueError("directions must be nonzero rows")
     a = np.ascontiguousarray(a / nrm)
-    if not (isinstance(knots, (int, np.integer)) and 2 <= knots <= 257):
-        raise ValueError(f"knots must be an int in [2, 257], got {knots!r}")
+    if not (isinstance(knots, (int, np.integer)) and 2 <= knots <= _core.SIGREG_MAX_KNOTS):
+        raise ValueError(f"knots must be an int in [2, {_core.SIGREG_MAX_KNOTS}], got {knots!r}")
     if not (isinstance(t_max, (int, float, np.floating)) and math.isfinite(t_max) and t_max > 0):
         raise ValueError(f"t_max must be finite and > 0, got {t_max!r}")
     x64 = xa.astype(np.float64, copy=False)
