@@ -19,8 +19,8 @@ for the codes of ``REQUIRED``, plus the checks below); for properties, the summa
   type and a description (PR04-PR10), Returns when the code returns a value (RT01-RT05), See
   Also formatting (SA02-SA04), Examples (EX01), Yields (YD01);
 * a Raises section when the callable takes an argument (unless ``NO_RAISES`` says why not, or it
-  is a record class: a NamedTuple or a dataclass without ``__post_init__``), whose entries are
-  exception classes (warnings go in Warns);
+  is a record class, a NamedTuple or a dataclass without ``__post_init__``, or a Protocol), whose
+  entries are exception classes (warnings go in Warns);
 * the Examples run (doctest) and at least one of them shows its output;
 * every docs page a docstring cites (``:doc:`...``` or "docs page ``...``") exists, in every
   module of the package;
@@ -76,17 +76,33 @@ DOCUMENTED: dict[str, tuple[str, ...] | None] = {
     "beds.problems": None,
     "beds.plot": None,
     "beds.cuda": None,
+    "beds._geometry": None,
 }
 
 INTERNAL: dict[str, tuple[str, ...] | None] = {}
+
+#: classes that implement a documented protocol: the class docstring is checked, and each of its
+#: public methods must be a member of the protocol with the same parameters (the protocol's
+#: docstring documents it), instead of repeating the protocol's docstrings
+PROTOCOL_IMPLEMENTATIONS: dict[str, str] = {
+    "beds._geometry.FamilyChart": "beds._geometry.Chart",
+    "beds._geometry.LogChart": "beds._geometry.Chart",
+}
 
 #: objects left out, with the reason
 EXEMPT: dict[str, str] = {
     "beds.dynamics.System.integrate": "being extended (dense event streams) on another branch; next pass",
 }
 
+_CHART_MAP = "a chart map: the charts compute without checks (numpy's own errors on bad shapes)"
 #: callables that take arguments but raise nothing of their own, with the reason
-NO_RAISES: dict[str, str] = {}
+NO_RAISES: dict[str, str] = {
+    "beds._geometry.Chart.coordinates": _CHART_MAP,
+    "beds._geometry.Chart.covector": _CHART_MAP,
+    "beds._geometry.Chart.family_covector": _CHART_MAP,
+    "beds._geometry.Chart.vector": _CHART_MAP,
+    "beds._geometry.Chart.descent": _CHART_MAP,
+}
 
 #: classes whose constructor is internal (its arguments are not documented as Parameters, and
 #: it needs no Raises section), with the reason
@@ -132,6 +148,11 @@ def _is_record(obj: Any) -> bool:
     )
 
 
+def _is_protocol(obj: Any) -> bool:
+    """A typing.Protocol class: never instantiated (its signature is ``(*args, **kwargs)``)."""
+    return inspect.isclass(obj) and bool(getattr(obj, "_is_protocol", False))
+
+
 def _members(qual: str, cls: type) -> list[tuple[str, str]]:
     """(qualified name, kind) of the members a class defines itself: methods and properties."""
     out, seen = [], set()
@@ -159,7 +180,8 @@ def _objects(table: dict[str, tuple[str, ...] | None]) -> list[tuple[str, str]]:
             qual = f"{modname}.{n}"
             if inspect.isclass(obj):
                 out.append((qual, "class"))
-                out += _members(qual, obj)
+                if qual not in PROTOCOL_IMPLEMENTATIONS:
+                    out += _members(qual, obj)
             elif callable(obj) and not isinstance(obj, type(beds)):
                 out.append((qual, "callable"))
     return [(q, k) for q, k in out if q not in EXEMPT]
@@ -185,12 +207,23 @@ def _params(obj: Any) -> list[str]:
 # ------------------------------------------------------------------------------ the checks
 def _numpydoc_errors(qual: str, kind: str, internal: bool) -> list[str]:
     codes = PROPERTY_CODES if kind == "property" else REQUIRED - (OPTIONAL_INTERNAL if internal else frozenset())
-    if qual in INTERNAL_CONSTRUCTOR:
+    if qual in INTERNAL_CONSTRUCTOR or _is_protocol(_load(qual)):
         codes = codes - {"PR01", "PR02", "PR03"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numpydoc's own parsing warnings (unknown sections: GL06)
         result = numpydoc_validate.validate(qual)
     return [f"{code}: {msg}" for code, msg in result["errors"] if code in codes]
+
+
+def _exception(name: str) -> Any:
+    """The class a Raises entry names: a builtin, a name of beds, or a dotted path (numpy.linalg.LinAlgError)."""
+    if "." in name:
+        modname, attr = name.rsplit(".", 1)
+        try:
+            return getattr(importlib.import_module(modname), attr, None)
+        except ImportError:
+            return None
+    return getattr(builtins, name, None) or getattr(beds, name, None)
 
 
 def _raises_errors(qual: str, kind: str) -> list[str]:
@@ -199,12 +232,12 @@ def _raises_errors(qual: str, kind: str) -> list[str]:
     obj = _load(qual)
     doc = NumpyDocString(inspect.getdoc(obj) or "")
     errors = []
-    exempt = qual in NO_RAISES or qual in INTERNAL_CONSTRUCTOR or _is_record(obj)
+    exempt = qual in NO_RAISES or qual in INTERNAL_CONSTRUCTOR or _is_record(obj) or _is_protocol(obj)
     if _params(obj) and not doc["Raises"] and not exempt:
         errors.append("no Raises section (list each exception and when; or add the object to NO_RAISES)")
     for entry in doc["Raises"]:
         for name in re.split(r"\s*,\s*|\s+or\s+", entry.type or entry.name):
-            exc = getattr(builtins, name, None) or getattr(beds, name, None)
+            exc = _exception(name)
             if not (isinstance(exc, type) and issubclass(exc, BaseException)) or issubclass(exc, Warning):
                 errors.append(f"Raises lists {name!r}, not an exception class (warnings go in Warns)")
     return errors
@@ -252,8 +285,28 @@ def test_the_lists_name_real_objects():
             mod = importlib.import_module(modname)
             for n in names or ():
                 assert hasattr(mod, n), f"{modname}.{n}"
-    for qual in list(EXEMPT) + list(NO_RAISES) + list(INTERNAL_CONSTRUCTOR):
+    protocols = [*PROTOCOL_IMPLEMENTATIONS, *PROTOCOL_IMPLEMENTATIONS.values()]
+    for qual in [*EXEMPT, *NO_RAISES, *INTERNAL_CONSTRUCTOR, *protocols]:
         _load(qual)
+
+
+def _method_params(cls: type, name: str) -> list[str] | None:
+    """The parameter names of a method (None when it takes ``*args``: any signature goes)."""
+    sig = inspect.signature(getattr(cls, name))
+    if any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
+        return None
+    return [p for p in sig.parameters if p not in ("self", "cls")]
+
+
+@pytest.mark.parametrize(("impl", "proto"), sorted(PROTOCOL_IMPLEMENTATIONS.items()))
+def test_protocol_implementations_follow_their_protocol(impl, proto):
+    cls, protocol = _load(impl), _load(proto)
+    for name, kind in _members(impl, cls):
+        method = name.rsplit(".", 1)[1]
+        assert hasattr(protocol, method), f"{name} is not a member of {proto}: document it there"
+        want = _method_params(protocol, method)
+        if kind == "callable" and want is not None:
+            assert _method_params(cls, method) == want, f"{name}: parameters differ from {proto}.{method}"
 
 
 def test_public_constants_are_documented():
