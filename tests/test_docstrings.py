@@ -9,7 +9,9 @@ exception and when), Examples that run and show their output; See Also where use
 ``__all__``, or the public functions and classes defined in it) or to the tuple of names already
 converted.  To bring a module under the standard, write its docstrings and add it here.
 ``INTERNAL`` lists developer-facing helpers (public names of private modules that are not
-re-exported): the same checks, except that the extended summary and the Examples are optional.
+re-exported): the same checks, except that the extended summary and the Examples are optional
+and a Raises section is required only where the code itself raises (they receive validated
+input).
 
 Checked for every function, method and class (numpydoc's own validator, ``numpydoc.validate``,
 for the codes of ``REQUIRED``, plus the checks below); for properties, the summary only:
@@ -29,6 +31,7 @@ for the codes of ``REQUIRED``, plus the checks below); for properties, the summa
 
 from __future__ import annotations
 
+import ast
 import builtins
 import doctest
 import importlib
@@ -36,6 +39,7 @@ import inspect
 import pathlib
 import pkgutil
 import re
+import textwrap
 import warnings
 from typing import Any
 
@@ -79,19 +83,32 @@ DOCUMENTED: dict[str, tuple[str, ...] | None] = {
     "beds._geometry": None,
 }
 
-INTERNAL: dict[str, tuple[str, ...] | None] = {}
+INTERNAL: dict[str, tuple[str, ...] | None] = {
+    "beds.dynamics._common": None,
+    "beds.dynamics._kinds": None,
+    "beds.dynamics._gaussian": ("dissipate", "assimilate", "GaussianKind"),
+    "beds.dynamics._mvnormal": ("MVNormalKind",),
+    "beds.dynamics._von_mises": ("VonMisesKind",),
+    "beds.regularization._penalty": ("as_belief", "as_strength", "check_strength_shape", "in_chart"),
+    "beds.regularization._steps": None,
+}
 
 #: classes that implement a documented protocol: the class docstring is checked, and each of its
-#: public methods must be a member of the protocol with the same parameters (the protocol's
-#: docstring documents it), instead of repeating the protocol's docstrings
+#: public methods that the protocol declares must take the same parameters (the protocol's
+#: docstring documents it, once); a method the protocol does not declare is checked on its own
 PROTOCOL_IMPLEMENTATIONS: dict[str, str] = {
     "beds._geometry.FamilyChart": "beds._geometry.Chart",
     "beds._geometry.LogChart": "beds._geometry.Chart",
+    "beds.dynamics._gaussian.GaussianKind": "beds.dynamics._kinds.Kind",
+    "beds.dynamics._mvnormal.MVNormalKind": "beds.dynamics._kinds.Kind",
+    "beds.dynamics._von_mises.VonMisesKind": "beds.dynamics._kinds.Kind",
 }
 
 #: objects left out, with the reason
+_INTEGRATE = "being extended (dense event streams) on another branch; documented in the next pass"
 EXEMPT: dict[str, str] = {
-    "beds.dynamics.System.integrate": "being extended (dense event streams) on another branch; next pass",
+    "beds.dynamics.System.integrate": _INTEGRATE,
+    "beds.dynamics._kinds.Kind.integrate": _INTEGRATE,
 }
 
 _CHART_MAP = "a chart map: the charts compute without checks (numpy's own errors on bad shapes)"
@@ -180,8 +197,11 @@ def _objects(table: dict[str, tuple[str, ...] | None]) -> list[tuple[str, str]]:
             qual = f"{modname}.{n}"
             if inspect.isclass(obj):
                 out.append((qual, "class"))
-                if qual not in PROTOCOL_IMPLEMENTATIONS:
-                    out += _members(qual, obj)
+                members = _members(qual, obj)
+                if qual in PROTOCOL_IMPLEMENTATIONS:
+                    protocol = _load(PROTOCOL_IMPLEMENTATIONS[qual])
+                    members = [(q, k) for q, k in members if not hasattr(protocol, q.rsplit(".", 1)[1])]
+                out += members
             elif callable(obj) and not isinstance(obj, type(beds)):
                 out.append((qual, "callable"))
     return [(q, k) for q, k in out if q not in EXEMPT]
@@ -226,13 +246,25 @@ def _exception(name: str) -> Any:
     return getattr(builtins, name, None) or getattr(beds, name, None)
 
 
-def _raises_errors(qual: str, kind: str) -> list[str]:
+def _raises_statement(obj: Any) -> bool:
+    """Whether the source of a function (a class: its ``__init__``) has a ``raise`` statement."""
+    target = obj.__init__ if inspect.isclass(obj) else obj
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(target)))
+    except (OSError, TypeError):
+        return False
+    return any(isinstance(node, ast.Raise) for node in ast.walk(tree))
+
+
+def _raises_errors(qual: str, kind: str, internal: bool = False) -> list[str]:
     if kind == "property":
         return []
     obj = _load(qual)
     doc = NumpyDocString(inspect.getdoc(obj) or "")
     errors = []
     exempt = qual in NO_RAISES or qual in INTERNAL_CONSTRUCTOR or _is_record(obj) or _is_protocol(obj)
+    # developer helpers receive validated input: a Raises section when they raise themselves
+    exempt = exempt or (internal and not _raises_statement(obj))
     if _params(obj) and not doc["Raises"] and not exempt:
         errors.append("no Raises section (list each exception and when; or add the object to NO_RAISES)")
     for entry in doc["Raises"]:
@@ -271,7 +303,7 @@ def test_public_docstring(qual, kind):
 
 @pytest.mark.parametrize(("qual", "kind"), DEVELOPER, ids=[q for q, _ in DEVELOPER])
 def test_internal_docstring(qual, kind):
-    errors = _numpydoc_errors(qual, kind, internal=True) + _raises_errors(qual, kind)
+    errors = _numpydoc_errors(qual, kind, internal=True) + _raises_errors(qual, kind, internal=True)
     if kind != "property":
         errors += _example_errors(qual, internal=True)
     assert not errors, f"{qual}:\n  " + "\n  ".join(errors)
@@ -291,22 +323,30 @@ def test_the_lists_name_real_objects():
 
 
 def _method_params(cls: type, name: str) -> list[str] | None:
-    """The parameter names of a method (None when it takes ``*args``: any signature goes)."""
+    """The parameter names of a method, "/" for a positional-only one (None when it takes
+    ``*args``: any signature goes)."""
     sig = inspect.signature(getattr(cls, name))
     if any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values()):
         return None
-    return [p for p in sig.parameters if p not in ("self", "cls")]
+    params = [(n, p) for n, p in sig.parameters.items() if n not in ("self", "cls")]
+    return ["/" if p.kind is p.POSITIONAL_ONLY else n for n, p in params]
 
 
 @pytest.mark.parametrize(("impl", "proto"), sorted(PROTOCOL_IMPLEMENTATIONS.items()))
 def test_protocol_implementations_follow_their_protocol(impl, proto):
     cls, protocol = _load(impl), _load(proto)
+    checked = 0
     for name, kind in _members(impl, cls):
         method = name.rsplit(".", 1)[1]
-        assert hasattr(protocol, method), f"{name} is not a member of {proto}: document it there"
+        if not hasattr(protocol, method) or f"{proto}.{method}" in EXEMPT or kind != "callable":
+            continue  # not in the protocol: documented and checked on its own (PUBLIC / DEVELOPER)
         want = _method_params(protocol, method)
-        if kind == "callable" and want is not None:
-            assert _method_params(cls, method) == want, f"{name}: parameters differ from {proto}.{method}"
+        got = _method_params(cls, method)
+        if want is not None and got is not None:
+            got = [g if w != "/" else "/" for g, w in zip(got, want)] + got[len(want) :]
+            assert got == want, f"{name}: parameters differ from {proto}.{method}"
+        checked += 1
+    assert checked, f"{impl} implements nothing of {proto}"
 
 
 def test_public_constants_are_documented():

@@ -112,7 +112,12 @@ def _natural(mu: np.ndarray, kappa: np.ndarray) -> np.ndarray:
 
 
 class VonMisesKind:
-    """von Mises beliefs (kind ``von_mises``), for :class:`~beds.System`."""
+    """The von Mises kind (``"von_mises"``) of :class:`~beds.System`.
+
+    Implements the protocol :class:`~beds.dynamics._kinds.Kind` on the natural parameters: the
+    state is ``{"eta"}`` with ``eta = kappa (cos mu, sin mu)``, shape ``batch + (2,)``; there is no
+    additive model.  The instance is ``VON_MISES``.
+    """
 
     name = "von_mises"
     mean_field = False
@@ -163,11 +168,35 @@ class VonMisesKind:
     # ------------------------------------------------------------------ read-outs
     @staticmethod
     def kappa(state: State) -> np.ndarray:
+        """Return the concentrations ``|eta|`` of a von Mises state.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"eta"}``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The concentrations, shape batch.
+        """
         e = state["eta"]
         return np.hypot(e[..., 0], e[..., 1])
 
     @staticmethod
     def mu(state: State) -> np.ndarray:
+        """Return the mean directions ``atan2(eta_2, eta_1)`` in (-pi, pi] of a von Mises state.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"eta"}``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The mean directions, shape batch.
+        """
         e = state["eta"]
         return np.arctan2(e[..., 1], e[..., 0])
 
