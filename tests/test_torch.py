@@ -33,6 +33,16 @@ def _one_torch_thread():
 
 
 F64 = torch.float64
+
+
+@pytest.fixture(autouse=True)
+def _restore_mpmath_precision():
+    """Tests here set mpmath.mp.dps; other modules set theirs at import: restore it after each test."""
+    dps = mpmath.mp.dps
+    yield
+    mpmath.mp.dps = dps
+
+
 F32 = torch.float32
 FAMILIES = ["normal", "diag_normal", "categorical", "von_mises", "mvnormal"]
 OPS = ["distance", "kl", "jeffreys", "fisher_rao_penalty"]
