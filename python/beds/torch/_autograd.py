@@ -60,9 +60,9 @@ def prepare(fn: str, names: Sequence[str], values: Sequence[Any]) -> tuple[list[
     first = ""
     for n, v in zip(names, values):
         if isinstance(v, torch.Tensor):
-            if v.device.type != "cpu":
+            if not v.is_cpu:
                 raise _device_error(fn, n, v)
-            if v.layout != torch.strided:
+            if v.layout is not torch.strided:
                 raise TypeError(f"{fn}: {n} must be a dense tensor, got layout {v.layout}; use {n}.to_dense()")
             if v.dtype not in _FLOATS:
                 hint = ".double()" if v.dtype in (torch.float16, torch.bfloat16) or not v.is_floating_point() else ""
@@ -89,7 +89,7 @@ def prepare(fn: str, names: Sequence[str], values: Sequence[Any]) -> tuple[list[
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
     """A numpy view of a CPU tensor's memory (no copy; strides kept, stride-0 broadcasts included)."""
-    return t.detach().resolve_neg().numpy()
+    return t.detach().numpy()
 
 
 def from_numpy(a: Any) -> torch.Tensor:
@@ -104,13 +104,6 @@ def reduce_to(g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     if t.dim() == 0:
         return g.sum()
     return g.sum_to_size(t.shape)
-
-
-def inverse_or_zero(d: np.ndarray) -> np.ndarray:
-    """``1 / d`` where d > 0 and 0 where d == 0 (the subgradient of a distance at coincident points)."""
-    d = np.asarray(d)
-    with np.errstate(divide="ignore"):
-        return np.where(d > 0, 1.0 / np.where(d > 0, d, 1.0), 0.0).astype(d.dtype, copy=False)
 
 
 class Spec:

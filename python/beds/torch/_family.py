@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .._validation import check_domain
-from ._autograd import Penalty, Spec, apply, from_numpy, inverse_or_zero, prepare, to_numpy
+from ._autograd import Penalty, Spec, apply, from_numpy, prepare, to_numpy
 
 T = torch.Tensor
 
@@ -76,9 +76,11 @@ class Family:
     def half_sq_grad(self, a: Sequence[T], b: Sequence[T]) -> list[T]:
         raise NotImplementedError
 
-    def distance_grad(self, a: Sequence[T], b: Sequence[T], d: np.ndarray) -> list[T]:
-        inv = from_numpy(inverse_or_zero(d))
-        return [g * expand(inv, e) for g, e in zip(self.half_sq_grad(a, b), self.events)]
+    def distance_grad(self, a: Sequence[T], b: Sequence[T], w: T | None, go: T) -> list[T]:
+        """The gradient of d with respect to a, times the incoming gradient ``go``: here
+        ``half_sq_grad(a, b) * w`` with ``w = go / d`` (0 where d == 0), computed once by the caller."""
+        assert w is not None
+        return [g.mul_(expand(w, e)) for g, e in zip(self.half_sq_grad(a, b), self.events)]
 
     def half_sq(self, a: Sequence[T], b: Sequence[T]) -> T:
         """``d^2 / 2`` per strength element (per coordinate for DiagNormal)."""
@@ -99,6 +101,31 @@ class Family:
         return list(tensors)
 
 
+def _broadcast_scalar(go: T) -> float | None:
+    """The value of an incoming gradient that is one number broadcast (``loss.sum().backward()``),
+    else None."""
+    if go.requires_grad or go.numel() == 0 or any(go.stride()):
+        return None
+    return float(go[(0,) * go.dim()])
+
+
+def times_grad(g: T, go: T, event: int) -> T:
+    """``g * go`` with go laid out against ``event`` trailing axes (no pass over g when go is a
+    broadcast 1, the gradient of a sum)."""
+    c = _broadcast_scalar(go)
+    if c is None:
+        return g * expand(go, event)
+    return g if c == 1.0 else g * c
+
+
+def grad_over_distance(go: T, d: np.ndarray) -> np.ndarray:
+    """``go / d`` where d > 0 and 0 where d == 0 (the subgradient at coincident points), one pass."""
+    c = _broadcast_scalar(go)
+    num = to_numpy(go) if c is None else np.asarray(c, dtype=d.dtype)
+    shape = np.broadcast_shapes(num.shape, d.shape)
+    return np.divide(num, d, out=np.zeros(shape, dtype=d.dtype), where=d > 0)
+
+
 # ------------------------------------------------------------------------------------ specs
 class DistanceSpec(Spec):
     def __init__(self, fam: Family) -> None:
@@ -117,12 +144,11 @@ class DistanceSpec(Spec):
         go = grads[0]
         out: list[Any] = [None] * (2 * k)
         a, b = list(tensors[:k]), list(tensors[k:])
+        w = None if fam.distance_twice else from_numpy(grad_over_distance(go, ctx.d))
         if any(needs[:k]):
-            for i, g in enumerate(fam.distance_grad(a, b, ctx.d)):
-                out[i] = g * expand(go, fam.events[i])
+            out[:k] = fam.distance_grad(a, b, w, go)
         if any(needs[k:]):
-            for i, g in enumerate(fam.distance_grad(b, a, ctx.d)):
-                out[k + i] = g * expand(go, fam.events[i])
+            out[k:] = fam.distance_grad(b, a, w, go)
         return out
 
 
@@ -141,7 +167,7 @@ class DivergenceSpec(Spec):
         fam, k = self.fam, len(self.fam.params)
         ga, gb = getattr(fam, f"{self.which}_grad")(list(tensors[:k]), list(tensors[k:]))
         go = grads[0]
-        return [g * expand(go, e) for g, e in zip(list(ga) + list(gb), fam.events * 2)]
+        return [times_grad(g, go, e) for g, e in zip(list(ga) + list(gb), fam.events * 2)]
 
 
 class PenaltySpec(Spec):
@@ -169,13 +195,13 @@ class PenaltySpec(Spec):
             else:
                 ga = [fam.lam_layout(lam, e) * g for g, e in zip(fam.half_sq_grad(a, b), fam.events)]
             for i, g in enumerate(ga):
-                out[i] = g * expand(go, fam.events[i])
+                out[i] = times_grad(g, go, fam.events[i])
         if any(needs[k : 2 * k]):
             for i, g in enumerate(fam.half_sq_grad(b, a)):
                 e = fam.events[i]
-                out[k + i] = fam.lam_layout(lam, e) * g * expand(go, e)
+                out[k + i] = times_grad(fam.lam_layout(lam, e) * g, go, e)
         if needs[2 * k]:
-            out[2 * k] = fam.half_sq(a, b) * expand(go, 1 if fam.per_coordinate_strength else 0)
+            out[2 * k] = times_grad(fam.half_sq(a, b), go, 1 if fam.per_coordinate_strength else 0)
         return out
 
 
@@ -191,13 +217,16 @@ class Functions:
         self.pen = PenaltySpec(fam, False)
         self.pen_nat = PenaltySpec(fam, True)
 
+        p = fam.params
+        self._names = [f"{n}1" for n in p] + [f"{n}2" for n in p]
+        self._pen_names = list(p) + [f"{n}_ref" for n in p] + ["strength"]
+
     def names(self) -> list[str]:
-        p = self.fam.params
-        return [f"{n}1" for n in p] + [f"{n}2" for n in p]
+        return list(self._names)
 
     def _pair(self, spec: Spec, op: str, args: Sequence[Any]) -> T:
         fn = f"beds.torch.{self.fam.name}.{op}"
-        names = self.names()
+        names = self._names
         tensors, _ = prepare(fn, names, args)
         tensors = self.fam.check(fn, names, tensors)
         return apply(spec, tensors)
@@ -213,15 +242,17 @@ class Functions:
 
     def penalty(self, args: Sequence[Any], strength: Any, return_natural: bool) -> Any:
         fn = f"beds.torch.{self.fam.name}.fisher_rao_penalty"
-        p = self.fam.params
-        names = list(p) + [f"{n}_ref" for n in p] + ["strength"]
+        names = self._pen_names
         tensors, _ = prepare(fn, names, [*args, strength])
         tensors = self.fam.check(fn, names[:-1], tensors[:-1]) + [tensors[-1]]
-        lam = tensors[-1]
-        ok = (lam >= 0) & torch.isfinite(lam)
-        if not bool(ok.all()):
-            bad = lam.detach()[~ok].flatten()[0].item()
-            raise ValueError(f"{fn}: strength must be finite and >= 0; found {bad!r}")
+        if isinstance(strength, torch.Tensor):
+            lam = tensors[-1]
+            ok = (lam >= 0) & torch.isfinite(lam)
+            if not bool(ok.all()):
+                bad = lam.detach()[~ok].flatten()[0].item()
+                raise ValueError(f"{fn}: strength must be finite and >= 0; found {bad!r}")
+        elif not (math.isfinite(strength) and strength >= 0):
+            raise ValueError(f"{fn}: strength must be finite and >= 0; found {float(strength)!r}")
         try:
             if not return_natural:
                 return apply(self.pen, tensors)

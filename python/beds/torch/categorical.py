@@ -27,7 +27,7 @@ import torch
 from .. import categorical as _cat
 from .._validation import check_domain
 from ._autograd import prepare
-from ._family import Family, Functions
+from ._family import Family, Functions, times_grad
 
 __all__ = ["distance", "fisher_rao_penalty", "jeffreys", "kl", "natural_gradient"]
 
@@ -134,10 +134,10 @@ class _CategoricalFamily(Family):
         s = _Sphere(a[0], b[0])
         return [-2.0 * s.ratio * s.log_dir()]
 
-    def distance_grad(self, a: Sequence[T], b: Sequence[T], d: np.ndarray) -> list[T]:
+    def distance_grad(self, a: Sequence[T], b: Sequence[T], w: T | None, go: T) -> list[T]:
         s = _Sphere(a[0], b[0])
         sin = torch.where(s.pos, s.sin, torch.ones_like(s.sin))
-        return [torch.where(s.pos, -s.log_dir() / sin, torch.zeros_like(s.delta))]
+        return [times_grad(torch.where(s.pos, -s.log_dir() / sin, torch.zeros_like(s.delta)), go, 1)]
 
     def half_sq(self, a: Sequence[T], b: Sequence[T]) -> T:
         return _Sphere(a[0], b[0]).half_sq()
