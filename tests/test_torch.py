@@ -709,3 +709,23 @@ def test_docstring_examples():
     for mod in (bt.normal, bt.diag_normal, bt.categorical, bt.von_mises, bt.mvnormal, bt.optim):
         res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert res.attempted > 0 and res.failed == 0, mod.__name__
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_gradcheck_mvnormal_cholesky(op):
+    """cholesky=True: gradients reach the lower triangle of L (the strict upper triangle is ignored)."""
+    a, b = make_pair("mvnormal", "moderate", F64, seed=12)
+    xs = [a[0], torch.linalg.cholesky(a[1]), b[0], torch.linalg.cholesky(b[1])]
+    xs = [x.clone().requires_grad_() for x in xs]
+    if op == "fisher_rao_penalty":
+        xs.append(torch.rand(3, dtype=F64, generator=_gen(4)).add(0.5).requires_grad_())
+
+    def f(*x):
+        if op == "fisher_rao_penalty":
+            return bt.mvnormal.fisher_rao_penalty(*x[:4], x[4], cholesky=True)
+        return getattr(bt.mvnormal, op)(*x, cholesky=True)
+
+    assert gradcheck(f, xs, eps=1e-6, atol=1e-8, rtol=1e-6)
+    out = f(*xs)
+    out.sum().backward()
+    assert torch.all(torch.triu(xs[1].grad, diagonal=1) == 0)
