@@ -25,10 +25,11 @@ from __future__ import annotations
 try:
     import torch as _torch  # noqa: F401
 except ImportError as e:  # pragma: no cover - exercised only without torch
-    raise ImportError(
+    raise ModuleNotFoundError(
         "beds.torch needs PyTorch (pip install 'beds[torch]', or the CPU build: "
         "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu); "
-        "the rest of beds works without it"
+        "the rest of beds works without it",
+        name="torch",
     ) from e
 
 from . import categorical, diag_normal, mvnormal, normal, optim, von_mises
