@@ -234,6 +234,193 @@ class Categorical(Belief):
             return ProbsChart(cls)
         raise ValueError(unknown_chart(cls, name, ("'logits'",)))
 
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # Values are class indices 0 .. k-1 (as torch.distributions.Categorical); the moments and the
+    # CDF read them as integers (as scipy.stats.rv_discrete(values=(range(k), probs))).
+    # ==================================================================================
+    @property
+    def mean(self) -> np.ndarray:
+        """Mean class index ``sum_i i p_i`` (classes read as the integers 0 .. k-1)."""
+        return self.probs @ np.arange(self.num_classes, dtype=self.dtype)
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Variance of the class index, ``sum_i (i - mean)^2 p_i``."""
+        i = np.arange(self.num_classes, dtype=self.dtype)
+        dev = i - self.mean[..., None]
+        return np.sum(self.probs * dev * dev, axis=-1)
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` class indices from every belief (inverse CDF), int64 of shape ``(n,) + batch_shape``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Class indices in 0 .. k-1 (classes of probability 0 are never drawn).
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.0, 1.0, 0.0]).sample(4, rng=0).tolist()
+        [1, 1, 1, 1]
+        """
+        from . import _distributions as _d
+
+        n = _d.check_n(n)
+        g = _d.get_rng(rng)
+        c = np.cumsum(self.probs, axis=-1, dtype=np.float64)
+        c = c / c[..., -1:]
+        c[..., -1] = 1.0
+        out = np.empty((n,) + self.batch_shape, dtype=np.int64)
+        per = max(1, int(2**22 // max(1, self.size * self.num_classes)))  # draws per chunk: ~4e6 comparisons
+        for s in range(0, n, per):
+            u = g.random((min(per, n - s),) + self.batch_shape)
+            out[s : s + u.shape[0]] = np.sum(c <= u[..., None], axis=-1)
+        return out
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """``log p[x]`` for class indices x (integers, or floats with integer values); -inf outside
+        0 .. k-1 and at non-integer points.
+
+        Parameters
+        ----------
+        x : array_like
+            Class indices, broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log probabilities of the broadcast shape (the beliefs' dtype).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.25, 0.75]).log_prob([1, 0, 2]).round(6).tolist()
+        [-0.287682, -1.386294, -inf]
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.pmf(x))
+
+    def pmf(self, x: Any) -> np.ndarray:
+        """Probability ``p[x]`` of class index x (0 outside 0 .. k-1 and at non-integer points)."""
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        xf, is_int = _d.integer_points(a)
+        k = self.num_classes
+        ok = is_int & (xf >= 0) & (xf < k)
+        shape = np.broadcast_shapes(a.shape, self.batch_shape)
+        idx = np.broadcast_to(np.where(ok, xf, 0.0).astype(np.int64), shape)
+        p = np.take_along_axis(np.broadcast_to(self.probs, shape + (k,)), idx[..., None], axis=-1)[..., 0]
+        return np.where(np.broadcast_to(ok, shape), p, 0.0).astype(self.dtype, copy=False)
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """The probability mass function (a density for the counting measure); same as :meth:`pmf`."""
+        return self.pmf(x)
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """``P(X <= x) = sum_{i <= floor(x)} p_i`` (0 below 0, 1 from k - 1 on).
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.25, 0.5, 0.25]).cdf([-1, 0, 1.5, 2, 7]).tolist()
+        [0.0, 0.25, 0.75, 1.0, 1.0]
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        k = self.num_classes
+        xf = np.floor(a.astype(np.float64))
+        shape = np.broadcast_shapes(a.shape, self.batch_shape)
+        c = np.cumsum(self.probs, axis=-1, dtype=np.float64)
+        c = c / c[..., -1:]
+        idx = np.broadcast_to(np.clip(xf, 0, k - 1).astype(np.int64), shape)
+        v = np.take_along_axis(np.broadcast_to(c, shape + (k,)), idx[..., None], axis=-1)[..., 0]
+        xb = np.broadcast_to(xf, shape)
+        v = np.where(xb < 0, 0.0, np.where(xb >= k - 1, 1.0, v))
+        return v.astype(self.dtype, copy=False)
+
+    def to_scipy(self) -> Any:
+        """``scipy.stats.rv_discrete(values=(range(k), probs))`` for a single belief (batch shape ());
+        ValueError for a batch.
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Categorical([0.25, 0.5, 0.25]).to_scipy().mean())
+        1.0
+        """
+        from . import _distributions as _d
+
+        _d.require_single(self, "rv_discrete")
+        p = np.asarray(self.probs, dtype=np.float64)
+        return _d.scipy_stats().rv_discrete(values=(np.arange(self.num_classes), p / p.sum()))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> Categorical:
+        """The belief of ``scipy.stats.rv_discrete(values=(xk, pk))`` with integer values xk >= 0
+        (classes 0 .. max(xk); missing ones get probability 0), or of a frozen
+        ``scipy.stats.multinomial(1, p)``."""
+        from . import _distributions as _d
+
+        st = _d.scipy_stats()
+        if isinstance(frozen, type(st.multinomial(1, [1.0]))):
+            if int(frozen.n) != 1:
+                raise ValueError(f"{cls.__name__}.from_scipy: a multinomial with n = {frozen.n} is not one draw")
+            return cls(np.asarray(frozen.p, dtype=np.float64))
+        xk, pk = getattr(frozen, "xk", None), getattr(frozen, "pk", None)
+        if xk is None or pk is None:
+            raise ValueError(
+                f"{cls.__name__}.from_scipy needs scipy.stats.rv_discrete(values=(xk, pk)) or a frozen "
+                f"scipy.stats.multinomial(1, p), got {type(frozen).__name__}"
+            )
+        xk = np.asarray(xk)
+        if np.any(xk < 0) or np.any(xk != np.round(xk)):
+            raise ValueError(f"{cls.__name__}.from_scipy: the values xk must be class indices (integers >= 0)")
+        probs = np.zeros(int(xk.max()) + 1)
+        np.add.at(probs, xk.astype(np.int64), np.asarray(pk, dtype=np.float64))
+        return cls(probs)
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.Categorical(probs=probs)`` (a copy; batched)."""
+        from . import _distributions as _d
+
+        return _d.torch_module().distributions.Categorical(probs=_d.tensor(self.probs))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> Categorical:
+        """The beliefs of a ``torch.distributions.Categorical`` (its ``probs``)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.Categorical):
+            got = type(dist).__name__
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.Categorical, got {got}")
+        return cls(_d.from_tensor(dist.probs))
+
+    # ============================================================== end of distribution methods
+
 
 class ProbsChart(FamilyChart):
     """The probabilities themselves; a Euclidean step moves along the simplex (the gradient minus

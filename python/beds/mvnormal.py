@@ -443,3 +443,154 @@ class MVNormal(Belief):
             y = np.linalg.solve(s, b)  # S^-1 B
             gb = 0.5 * np.linalg.solve(s, np.swapaxes(y, -1, -2))  # S^-1 B S^-1 (B symmetric)
         return [gx, 0.5 * (gb + np.swapaxes(gb, -1, -2))]
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # ==================================================================================
+    def _chol(self) -> np.ndarray:
+        c = self.cov.astype(np.float64)
+        return np.linalg.cholesky(0.5 * (c + np.swapaxes(c, -1, -2)))
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Marginal variances: the diagonal of :attr:`cov`, shape ``batch_shape + (d,)`` (as
+        ``torch.distributions.MultivariateNormal.variance``; the mean is :attr:`mean`)."""
+        return np.diagonal(self.cov, axis1=-2, axis2=-1).copy()
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` independent vectors ``mean + L z`` (L = chol(cov), z standard normal) from every belief.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,) + batch_shape + (d,)``, the beliefs' dtype.
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> beds.MVNormal(np.zeros(2), np.eye(2)).sample(5, rng=0).shape
+        (5, 2)
+        """
+        from . import _distributions as _d
+
+        g = _d.get_rng(rng)
+        z = g.standard_normal((_d.check_n(n),) + self.mean.shape)
+        x = self.mean + (self._chol() @ z[..., None])[..., 0]
+        return x.astype(self.dtype, copy=False)
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """Log density ``-|L^-1 (x - mean)|^2 / 2 - sum log diag L - d log(2 pi) / 2`` (L = chol(cov)).
+
+        Parameters
+        ----------
+        x : array_like
+            Points of shape ``(..., d)``, their leading axes broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log densities of the broadcast batch shape.
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x, a last axis that is not d, shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> round(float(beds.MVNormal(np.zeros(2), 2 * np.eye(2)).log_prob([0.0, 0.0])), 12)  # -log(4 pi)
+        -2.531024246969
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        _d.event_shape(a, self.dim)
+        diff = a.astype(np.float64) - self.mean
+        L = self._chol()
+        batch = np.broadcast_shapes(diff.shape[:-1], L.shape[:-2])
+        L = np.broadcast_to(L, batch + L.shape[-2:])
+        y = np.linalg.solve(L, np.broadcast_to(diff, batch + diff.shape[-1:])[..., None])[..., 0]
+        logdet = np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(axis=-1)
+        lp = -0.5 * np.sum(y * y, axis=-1) - logdet - 0.5 * self.dim * np.log(2.0 * np.pi)
+        return lp.astype(_d.out_dtype(self.dtype, a), copy=False)
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density ``exp(log_prob(x))``; see :meth:`log_prob`."""
+        return np.exp(self.log_prob(x))
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """Not provided: the multivariate normal distribution function has no closed form.
+
+        Raises
+        ------
+        NotImplementedError
+            Always; for one belief, ``p.to_scipy().cdf(x)`` evaluates it numerically (Genz's
+            algorithm in scipy).
+        """
+        raise NotImplementedError(
+            "MVNormal.cdf: the multivariate normal CDF has no closed form; for one belief use "
+            "p.to_scipy().cdf(x) (scipy's numerical integration)"
+        )
+
+    def to_scipy(self) -> Any:
+        """``scipy.stats.multivariate_normal(mean, cov)`` for a single belief (batch shape ()); ValueError
+        for a batch (scipy's multivariate normal takes one distribution).
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> beds.MVNormal(np.zeros(2), np.eye(2)).to_scipy().cov.tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        from . import _distributions as _d
+
+        _d.require_single(self, "multivariate_normal")
+        return _d.scipy_stats().multivariate_normal(np.array(self.mean), np.array(self.cov))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> MVNormal:
+        """The belief of a frozen ``scipy.stats.multivariate_normal(mean, cov)``."""
+        from . import _distributions as _d
+
+        st = _d.scipy_stats()
+        if not isinstance(frozen, type(st.multivariate_normal(np.zeros(1)))):
+            raise ValueError(
+                f"{cls.__name__}.from_scipy needs a frozen scipy.stats.multivariate_normal, got {type(frozen).__name__}"
+            )
+        return cls(np.asarray(frozen.mean, dtype=np.float64), np.asarray(frozen.cov, dtype=np.float64))
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.MultivariateNormal(mean, covariance_matrix=cov)`` (copies; batched)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        return D.MultivariateNormal(_d.tensor(self.mean), covariance_matrix=_d.tensor(self.cov))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> MVNormal:
+        """The beliefs of a ``torch.distributions.MultivariateNormal`` (any of its parametrisations)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.MultivariateNormal):
+            raise TypeError(
+                f"{cls.__name__}.from_torch needs a torch.distributions.MultivariateNormal, got {type(dist).__name__}"
+            )
+        return cls(_d.from_tensor(dist.loc), _d.from_tensor(dist.covariance_matrix))
+
+    # ============================================================== end of distribution methods

@@ -212,3 +212,162 @@ class Normal(Belief):
             "normal_fr_penalty", [self.mean, self.std, other.mean, other.std, strength], out=out
         )
         return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # ==================================================================================
+    @property
+    def variance(self) -> np.ndarray:
+        """Variance ``std^2`` of each belief (the mean is the parameter :attr:`mean`; same as ``var``)."""
+        return self.std**2
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` independent values from every belief.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed for ``numpy.random.default_rng``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,) + batch_shape``, the beliefs' dtype: ``mean + std * z``, z standard normal.
+
+        Raises
+        ------
+        ValueError
+            n not a non-negative integer.
+        TypeError
+            rng of another type.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Normal([0.0, 10.0], 1.0).sample(3, rng=0).shape
+        (3, 2)
+        """
+        from . import _distributions as _d
+
+        z = _d.get_rng(rng).standard_normal((_d.check_n(n),) + self.batch_shape, dtype=self.dtype)
+        return self.mean + self.std * z
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """Log density ``-(x - mean)^2 / (2 std^2) - log(std) - log(2 pi)/2`` at x.
+
+        Parameters
+        ----------
+        x : array_like
+            Points, broadcasting with the batch shape (+-inf allowed, NaN refused).
+
+        Returns
+        -------
+        numpy.ndarray
+            Log densities of the broadcast shape (float32 for float32 beliefs and points).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> round(float(beds.Normal(0.0, 1.0).log_prob(0.0)), 12)  # -log(2 pi)/2
+        -0.918938533205
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        return _d.normal_log_prob(a, self.mean, self.std, _d.out_dtype(self.dtype, a))
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density ``exp(log_prob(x))``; see :meth:`log_prob`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> round(float(beds.Normal(0.0, 2.0).pdf(0.0)), 12)
+        0.199471140201
+        """
+        return np.exp(self.log_prob(x))
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """Distribution function ``P(X <= x) = erfc(-(x - mean) / (std sqrt 2)) / 2`` (relative accuracy in both tails).
+
+        Parameters
+        ----------
+        x : array_like
+            Points, broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities of the broadcast shape.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`log_prob`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Normal(1.0, 2.0).cdf(1.0))
+        0.5
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        return _d.normal_cdf(a, self.mean, self.std).astype(_d.out_dtype(self.dtype, a), copy=False)
+
+    def to_scipy(self) -> Any:
+        """The frozen ``scipy.stats.norm(loc=mean, scale=std)`` (array parameters for a batch).
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Normal(1.0, 2.0).to_scipy().std())
+        2.0
+        """
+        from . import _distributions as _d
+
+        return _d.scipy_stats().norm(loc=np.array(self.mean), scale=np.array(self.std))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> Normal:
+        """The beliefs of a frozen ``scipy.stats.norm(loc, scale)`` (ValueError for anything else).
+
+        Examples
+        --------
+        >>> import beds, scipy.stats
+        >>> beds.Normal.from_scipy(scipy.stats.norm(1.0, 2.0))
+        Normal(mean=1., std=2., batch_shape=())
+        """
+        from . import _distributions as _d
+
+        v = _d.scipy_params(frozen, "norm", cls.__name__)
+        return cls(v["loc"], v["scale"])
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.Normal(mean, std)`` (tensors holding copies of the parameters)."""
+        from . import _distributions as _d
+
+        torch = _d.torch_module()
+        return torch.distributions.Normal(_d.tensor(self.mean), _d.tensor(self.std))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> Normal:
+        """The beliefs of a ``torch.distributions.Normal`` (parameters copied to host numpy arrays)."""
+        from . import _distributions as _d
+
+        torch = _d.torch_module()
+        if not isinstance(dist, torch.distributions.Normal):
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.Normal, got {type(dist).__name__}")
+        return cls(_d.from_tensor(dist.loc), _d.from_tensor(dist.scale))
+
+    # ============================================================== end of distribution methods

@@ -277,6 +277,169 @@ class VonMises(Belief):
             special.mean_resultant_derivative(k) * ((k - ko) + 2.0 * ko * h * h),
         ]
 
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # Angles are real numbers read modulo 2 pi.  ``mean`` is the mean direction mu and ``variance``
+    # the circular variance 1 - A(kappa) (torch.distributions.VonMises' conventions); scipy's
+    # ``vonmises(kappa, loc=mu).var()`` is another quantity, the linear variance of the
+    # representative in [mu - pi, mu + pi).
+    # ==================================================================================
+    @property
+    def mean(self) -> np.ndarray:
+        """The mean direction ``mu`` (the circular mean; the same array as :attr:`mu`)."""
+        return self.mu
+
+    @property
+    def variance(self) -> np.ndarray:
+        """The circular variance ``1 - A(kappa) = 1 - E[cos(x - mu)]`` (as :attr:`circular_variance`)."""
+        return self.circular_variance
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` angles per belief (numpy's von Mises generator, Best and Fisher 1979), in
+        ``[mu - pi, mu + pi]`` (scipy's representatives), shape ``(n,) + batch_shape``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Angles, the beliefs' dtype (kappa = 0: uniform).
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.VonMises(0.0, [1.0, 100.0]).sample(3, rng=0).shape
+        (3, 2)
+        """
+        from . import _distributions as _d
+
+        shape = (_d.check_n(n),) + self.batch_shape
+        z = _d.get_rng(rng).vonmises(0.0, np.broadcast_to(self.kappa.astype(np.float64), shape), size=shape)
+        return (self.mu + z).astype(self.dtype, copy=False)
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """Log density ``kappa cos(x - mu) - log(2 pi I0(kappa))`` on the circle (x any real), evaluated
+        as ``-2 kappa sin^2((x - mu)/2) - log(2 pi i0e(kappa))`` (no overflow for large kappa).
+
+        Parameters
+        ----------
+        x : array_like
+            Angles, broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log densities of the broadcast shape (with respect to arc length).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN or infinite x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> round(float(beds.VonMises(0.0, 0.0).log_prob(1.0)), 12)  # uniform: -log(2 pi)
+        -1.837877066409
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        if not np.isfinite(a).all():
+            raise ValueError("x must be finite (angles)")
+        dt = _d.out_dtype(self.dtype, a)
+        k = self.kappa.astype(np.float64)
+        h = np.sin(0.5 * (a.astype(np.float64) - self.mu))
+        lp = -2.0 * k * h * h - np.log(2.0 * np.pi * np.asarray(special.i0e(k), dtype=np.float64))
+        return lp.astype(dt, copy=False)
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density ``exp(kappa cos(x - mu)) / (2 pi I0(kappa))``; see :meth:`log_prob`."""
+        return np.exp(self.log_prob(x))
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """``int_{mu - pi}^{x} pdf``, with ``F(x + 2 pi) = F(x) + 1`` (scipy's convention: F(mu) = 1/2).
+
+        Hill's series (1977) for kappa <= 500, an expansion of the integral in ``sin((x - mu)/2)``
+        above; absolute error about 1e-15.
+
+        Parameters
+        ----------
+        x : array_like
+            Angles, broadcasting with the batch shape (finite).
+
+        Returns
+        -------
+        numpy.ndarray
+            Values of the broadcast shape.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`log_prob`.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> beds.VonMises(1.0, 3.0).cdf([1.0 - np.pi, 1.0, 1.0 + np.pi]).round(12).tolist()
+        [0.0, 0.5, 1.0]
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        if not np.isfinite(a).all():
+            raise ValueError("x must be finite (angles)")
+        return _d.von_mises_cdf(a, self.mu, self.kappa).astype(_d.out_dtype(self.dtype, a), copy=False)
+
+    def to_scipy(self) -> Any:
+        """The frozen ``scipy.stats.vonmises(kappa, loc=mu)`` (array parameters for a batch)."""
+        from . import _distributions as _d
+
+        return _d.scipy_stats().vonmises(np.array(self.kappa), loc=np.array(self.mu))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> VonMises:
+        """The beliefs of a frozen ``scipy.stats.vonmises(kappa, loc=mu)`` (scale must be 1)."""
+        from . import _distributions as _d
+
+        v = _d.scipy_params(frozen, "vonmises", cls.__name__)
+        _d.require_zero(v, "scale", cls.__name__, "a von Mises belief lives on the unit circle (scale = 1)")
+        return cls(np.asarray(v["loc"], dtype=np.float64), np.asarray(v["kappa"], dtype=np.float64))
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.VonMises(mu, kappa)`` (a copy); ValueError where kappa = 0 (torch
+        needs a positive concentration)."""
+        from . import _distributions as _d
+
+        if not (self.kappa > 0).all():
+            raise ValueError("VonMises.to_torch: torch.distributions.VonMises needs kappa > 0 (kappa = 0 is uniform)")
+        return _d.torch_module().distributions.VonMises(_d.tensor(self.mu), _d.tensor(self.kappa))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> VonMises:
+        """The beliefs of a ``torch.distributions.VonMises``."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.VonMises):
+            got = type(dist).__name__
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.VonMises, got {got}")
+        return cls(_d.from_tensor(dist.loc), _d.from_tensor(dist.concentration))
+
+    # ============================================================== end of distribution methods
+
 
 def tangent_from_natural(p: VonMises, d_eta: Any) -> Tangent:
     """The tangent vector at p whose image in natural coordinates eta = kappa (cos mu, sin mu) is
