@@ -66,11 +66,11 @@ class System:
     :attr:`gamma` and :attr:`q` return the stored rate array itself (writing into it changes the
     system).  The state is float64 whatever the input dtype.
 
-    The class is longer than the others of the package (about 900 lines) because it is the whole
-    public face of the dynamics: five constructors with their keyword arguments, the read-only
-    properties, the operations and :meth:`integrate`, nearly all of it docstrings.  It holds no
-    formula: the validation of a kind's arrays, its arithmetic and its integrator are in the
-    kind's module.
+    The class is longer than the others of the package (about 950 lines, 670 of them docstrings:
+    its code is under 300 lines) because it is the whole public face of the dynamics: five
+    constructors with their keyword arguments, the read-only properties, the operations and
+    :meth:`integrate`.  It holds no formula: the validation of a kind's arrays, its arithmetic and
+    its integrator are in the kind's module.
 
     Attributes
     ----------
