@@ -145,14 +145,14 @@ def _tangent(v: Any, what: str = "v") -> Tangent:
 def distance(p: Belief, q: Belief) -> Any:
     """Compute the Fisher-Rao distance between two belief batches of one family.
 
-    The length of the shortest curve from ``p`` to ``q`` for the Fisher information metric
-    ``ds^2 = dtheta^T I(theta) dtheta`` (``I`` itself, no factor 1/4), belief by belief.  Every
-    family has a closed form (e.g. ``2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 sigma1
-    sigma2)))`` for :class:`~beds.Normal`, ``2 arccos sum_i sqrt(p_i q_i)`` for
-    :class:`~beds.Categorical`) except :class:`~beds.MVNormal`, whose general distance is found by
-    geodesic shooting.  Conventions: :doc:`/mathematics/conventions`; formulas on the page of each
-    family (:doc:`/mathematics/index`); S. Amari, *Information Geometry and Its Applications*
-    (2016).
+    The length of the shortest curve from ``p`` to ``q`` for the Fisher information metric ``ds^2 =
+    dtheta^T I(theta) dtheta`` (``I`` itself, no factor 1/4), belief by belief.  Closed forms for the
+    normal, categorical, exponential and Poisson families (e.g. ``2 sqrt(2) asinh(sqrt((dmu^2/2 +
+    dsigma^2) / (4 sigma1 sigma2)))`` for :class:`~beds.Normal`, ``2 arccos sum_i sqrt(p_i q_i)`` for
+    :class:`~beds.Categorical`); one-dimensional quadratures for :class:`~beds.VonMises` (Clairaut's
+    relation; relative error below 1e-11); geodesic shooting for the general :class:`~beds.MVNormal`
+    pair.  Conventions: :doc:`/mathematics/conventions`; formulas on the page of each family
+    (:doc:`/mathematics/index`); S. Amari, *Information Geometry and Its Applications* (2016).
 
     Parameters
     ----------
@@ -200,10 +200,10 @@ def distance(p: Belief, q: Belief) -> Any:
 def kl(p: Belief, q: Belief) -> Any:
     """Compute the Kullback-Leibler divergence KL(p || q) in nats.
 
-    ``KL(p || q) = E_p[log p(x) - log q(x)]``, belief by belief, in closed form for every family,
-    evaluated in forms that keep full relative accuracy for near pairs (where
-    ``KL ~ d^2 / 2`` with ``d`` the Fisher-Rao distance, see :doc:`/mathematics/conventions`).
-    Not symmetric: :func:`jeffreys` is the symmetrised divergence.
+    ``KL(p || q) = E_p[log p(x) - log q(x)]``, belief by belief, in closed form for every family (Bessel
+    functions for von Mises), evaluated in forms that keep full relative accuracy for near pairs (where
+    ``KL ~ d^2 / 2`` with ``d`` the Fisher-Rao distance, see :doc:`/mathematics/conventions`).  Not
+    symmetric: :func:`jeffreys` is the symmetrised divergence.
 
     Parameters
     ----------
@@ -323,8 +323,9 @@ def geodesic(p: Belief, q: Belief, t: Any) -> Belief:
 
     The minimizing geodesic is traversed at constant speed, so the point at ``t`` in [0, 1] lies
     at distance ``t d(p, q)`` from ``p``; ``t`` outside [0, 1] extrapolates along the same
-    geodesic.  Closed forms for every family (half-plane geodesics for the normal families, great
-    circles on the sphere ``sqrt(p)`` for :class:`~beds.Categorical`, ...); geodesic shooting for
+    geodesic.  Closed forms for the normal families (half-plane geodesics),
+    :class:`~beds.Categorical` (great circles on the sphere ``2 sqrt(p)``), Exponential and
+    Poisson; quadratures for :class:`~beds.VonMises`; geodesic shooting for
     :class:`~beds.MVNormal`.  See :doc:`/mathematics/index` for each family.
 
     Parameters
@@ -381,9 +382,10 @@ def exp(v: Tangent) -> Belief:
 
     ``Exp_p(v)`` is the point at t = 1 of the geodesic that leaves ``p = v.base`` with initial
     velocity ``v``; its Fisher-Rao distance from ``p`` is the norm of ``v`` (up to the cut locus).
-    It inverts :func:`log`: ``exp(log(p, q))`` is ``q``.  Closed forms for every family; the
-    geodesic equations of the multivariate normal model are solved exactly for
-    :class:`~beds.MVNormal` (Calvo and Oller 1991).  See :doc:`/mathematics/conventions` for the
+    It inverts :func:`log`: ``exp(log(p, q))`` is ``q``.  Closed forms for the normal,
+    categorical, exponential and Poisson families, quadratures for :class:`~beds.VonMises`, and
+    the exact solution of the geodesic equations for :class:`~beds.MVNormal` (Calvo and Oller
+    1991).  See :doc:`/mathematics/conventions` for the
     coordinates of tangent vectors.
 
     Parameters
@@ -427,11 +429,11 @@ def exp(v: Tangent) -> Belief:
 def log(p: Belief, q: Belief) -> Tangent:
     """Compute the Riemannian logarithm: the tangent vector at p pointing to q.
 
-    ``Log_p(q)`` is the initial velocity of the minimizing geodesic from ``p`` to ``q`` (reached
-    at t = 1): ``exp(log(p, q)) == q`` and ``norm(log(p, q)) == distance(p, q)``.  In a penalty
-    ``R = lam/2 d^2(q, q_ref)`` the natural gradient is ``-lam Log_q(q_ref)``
-    (:doc:`/mathematics/regularization`).  Closed forms for every family; geodesic shooting for
-    :class:`~beds.MVNormal`.
+    ``Log_p(q)`` is the initial velocity of the minimizing geodesic from ``p`` to ``q`` (reached at t =
+    1): ``exp(log(p, q)) == q`` and ``norm(log(p, q)) == distance(p, q)``.  In a penalty ``R = lam/2
+    d^2(q, q_ref)`` the natural gradient is ``-lam Log_q(q_ref)`` (:doc:`/mathematics/regularization`).
+    Closed forms for the normal, categorical, exponential and Poisson families; quadratures for
+    :class:`~beds.VonMises`; geodesic shooting for :class:`~beds.MVNormal`.
 
     Parameters
     ----------
@@ -480,8 +482,8 @@ def transport(v: Tangent, q: Belief) -> Tangent:
 
     The Levi-Civita parallel transport of the Fisher-Rao metric along the minimizing geodesic
     from ``v.base`` to ``q``: it preserves inner products and norms, and maps ``log(p, q)`` to the
-    velocity of the same geodesic at ``q``.  Closed forms for the families with one (not
-    :class:`~beds.MVNormal`, which raises NotImplementedError).  Use it to add tangent vectors
+    velocity of the same geodesic at ``q``.  Implemented for every family
+    except :class:`~beds.MVNormal` (no closed form: NotImplementedError).  Use it to add tangent vectors
     that live at different beliefs.
 
     Parameters
