@@ -26,7 +26,14 @@ for the codes of ``REQUIRED``, plus the checks below); for properties, the summa
 * the Examples run (doctest) and at least one of them shows its output;
 * every docs page a docstring cites (``:doc:`...``` or "docs page ``...``") exists, in every
   module of the package that is imported (``import beds`` imports the API);
-* every public constant has a ``#:`` comment (what the API reference shows for it).
+* every public constant has a ``#:`` comment (what the API reference shows for it);
+* the classes of ``PROTOCOL_IMPLEMENTATIONS`` take the parameters of their protocol, whose
+  docstrings document them once.
+
+Not yet listed (a later pass): the family modules (``normal``, ``diag_normal``, ``mvnormal``,
+``von_mises``, ``categorical``, ``exponential``, ``poisson``, ``special``, ``ufuncs``), the
+family classes of the top-level namespace (``"beds"`` then maps to None), ``beds.torch``,
+``System.integrate`` and ``beds.dynamics._events``.
 """
 
 from __future__ import annotations
