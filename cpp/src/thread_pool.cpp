@@ -34,13 +34,16 @@ struct Token {
   std::atomic<int> raised{0};
 };
 Token g_token;
-std::atomic<bool> g_token_busy{false};
 std::atomic<Token*> g_armed{nullptr};
 const CallHooks* g_hooks = nullptr;
 
-thread_local Token* tl_token = nullptr;  // the armed call this thread works for, if any
-thread_local bool tl_in_scope = false;   // an outermost CallScope is open on this thread
-thread_local bool tl_pool_thread = false;
+// (one thread-local object: one TLS address computation per use in this shared library)
+struct ThreadState {
+  Token* token = nullptr;    // the armed call this thread works for, if any
+  bool in_scope = false;     // an outermost CallScope is open on this thread
+  bool pool_thread = false;  // a worker of the pool
+};
+thread_local ThreadState tl;
 
 // ------------------------------------------------------------------------------ thread count
 int parse_threads(const char* s) {  // BEDS_NUM_THREADS: a positive integer, clamped; else 0
@@ -94,7 +97,7 @@ class Pool {
       fn_ = fn;
       ctx_ = ctx;
       n_chunks_ = n_chunks;
-      token_ = tl_token;
+      token_ = tl.token;
       interruptible_ = interruptible;
       next_.store(0);
       active_ = helpers;
@@ -121,7 +124,7 @@ class Pool {
     }
   }
   void work() {
-    tl_pool_thread = true;
+    tl.pool_thread = true;
     unsigned long long seen = 0;
     for (;;) {
       {
@@ -130,12 +133,12 @@ class Pool {
         if (stop_) return;
         seen = generation_;
         --wanted_;
-        tl_token = token_;
+        tl.token = token_;
       }
       std::feclearexcept(FE_ALL_EXCEPT);
       drain();
       const int raised = std::fetestexcept(FE_ALL_EXCEPT);
-      tl_token = nullptr;
+      tl.token = nullptr;
       std::lock_guard<std::mutex> lock(m_);
       flags_ |= raised;
       if (--active_ == 0) done_cv_.notify_one();
@@ -168,7 +171,6 @@ void forget_pool_in_child() {
   new (&g_run_mutex) std::mutex();
   new (&g_config_mutex) std::mutex();
   g_armed.store(nullptr);
-  g_token_busy.store(false);
 }
 struct ForkGuard {
   ForkGuard() { pthread_atfork(nullptr, nullptr, forget_pool_in_child); }
@@ -212,45 +214,47 @@ std::ptrdiff_t run_chunks(std::ptrdiff_t n_chunks, ChunkFn fn, void* ctx, bool i
 
 // ------------------------------------------------------------------------------ interrupts
 bool interrupt_requested() noexcept {
-  const Token* t = tl_token;
+  const Token* t = tl.token;
   return t && t->raised.load(std::memory_order_relaxed) != 0;
 }
 
 void notify_interrupt() noexcept {
-  if (Token* t = g_armed.load()) t->raised.store(1, std::memory_order_relaxed);
+  if (Token* t = g_armed.load(std::memory_order_acquire)) t->raised.store(1, std::memory_order_relaxed);
 }
 
 void set_call_hooks(const CallHooks* hooks) noexcept { g_hooks = hooks; }
 
 CallScope::CallScope(double cost_ns, bool iterative) noexcept {
-  if (tl_in_scope || tl_pool_thread || !g_hooks) {  // nested, a pool thread, or no host
-    watching_ = tl_token != nullptr;
+  ThreadState& t = tl;
+  if (t.in_scope || t.pool_thread || !g_hooks) {  // nested, a pool thread, or no host
+    watching_ = t.token != nullptr;
     return;
   }
   outermost_ = true;
-  tl_in_scope = true;
+  t.in_scope = true;
   bool armed = false;
   data_ = g_hooks->enter(cost_ns, iterative, &armed);
-  if (armed && !g_token_busy.exchange(true)) {
+  // (the host arms calls of one thread only, Python's main thread: one armed call at a time)
+  if (armed && g_armed.load(std::memory_order_relaxed) == nullptr) {
     // (g_token.raised is kept: a SIGINT seen by an earlier inner loop of the same ufunc call is
     // answered here; a stale one costs one look at Python's signal state)
     token_ = &g_token;
-    tl_token = &g_token;
-    g_armed.store(&g_token);
+    t.token = &g_token;
+    g_armed.store(&g_token, std::memory_order_release);
     armed_ = watching_ = true;
   }
 }
 
 CallScope::~CallScope() {
   if (!outermost_) return;
+  ThreadState& t = tl;
   if (armed_) {
-    if (stopped_) g_token.raised.store(0);  // that SIGINT has been answered
-    g_armed.store(nullptr);
-    tl_token = nullptr;
-    g_token_busy.store(false);
+    if (stopped_) g_token.raised.store(0, std::memory_order_relaxed);  // that SIGINT has been answered
+    g_armed.store(nullptr, std::memory_order_relaxed);
+    t.token = nullptr;
   }
   g_hooks->leave(data_);
-  tl_in_scope = false;
+  t.in_scope = false;
 }
 
 bool CallScope::stop() noexcept {
@@ -267,11 +271,11 @@ bool CallScope::stop() noexcept {
   return stopped_;
 }
 
-InterruptMask::InterruptMask(bool on) noexcept : saved_(tl_token), on_(on) {
-  if (on_) tl_token = nullptr;
+InterruptMask::InterruptMask(bool on) noexcept : saved_(tl.token), on_(on) {
+  if (on_) tl.token = nullptr;
 }
 InterruptMask::~InterruptMask() {
-  if (on_) tl_token = static_cast<Token*>(saved_);
+  if (on_) tl.token = static_cast<Token*>(saved_);
 }
 
 void CallScope::check() {
