@@ -81,10 +81,10 @@ def test_pool_works_in_a_forked_child(pairs):
 
 
 # ------------------------------------------------------------------------- thread count bounds
-@pytest.mark.parametrize("n", [beds._core.max_threads + 1, 100_000, 2**70])
+@pytest.mark.parametrize("n", [beds._core.MAX_THREADS + 1, 100_000, 2**70])
 def test_too_many_threads_is_a_value_error(n):
     before = beds.get_num_threads()
-    with pytest.raises(ValueError, match=rf"n must be at most {beds._core.max_threads}.*got n={n}"):
+    with pytest.raises(ValueError, match=rf"n must be at most {beds._core.MAX_THREADS}.*got n={n}"):
         beds.set_num_threads(n)
     assert beds.get_num_threads() == before
 
@@ -97,8 +97,8 @@ def test_raw_setter_bounds_too():
 def test_the_largest_thread_count_works():
     before = beds.get_num_threads()
     try:
-        beds.set_num_threads(beds._core.max_threads)
-        assert beds.get_num_threads() == beds._core.max_threads
+        beds.set_num_threads(beds._core.MAX_THREADS)
+        assert beds.get_num_threads() == beds._core.MAX_THREADS
         a = np.linspace(0.1, 3.0, 70_000)
         assert np.array_equal(beds.normal.distance(a, 1.0, 0.5, a), beds.normal.distance(a[::-1][::-1], 1.0, 0.5, a))
     finally:

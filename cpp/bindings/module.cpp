@@ -9,6 +9,7 @@
 #include "interrupt.hpp"
 #include "regularization.hpp"
 #include "dynamics.hpp"
+#include "metadata.hpp"
 #include "ufuncs.hpp"
 
 #if BEDS_WITH_CUDA
@@ -29,6 +30,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   if (beds_bindings::register_ufuncs(m.ptr()) < 0) throw py::error_already_set();
+  beds_bindings::register_metadata(m);
   beds_bindings::register_dynamics(m);
 
   beds_bindings::register_regularization(m);
@@ -44,9 +46,9 @@ PYBIND11_MODULE(_core, m) {
         beds::set_num_threads(n > 0 ? static_cast<int>(n) : 0);
       },
       py::arg("n"),
-      "Sets the number of threads of the batched kernels (1 <= n <= max_threads(); n <= 0: the default, all "
+      "Sets the number of threads of the batched kernels (1 <= n <= MAX_THREADS; n <= 0: the default, all "
       "available CPUs).");
-  m.attr("max_threads") = beds::kMaxThreads;
+  m.attr("MAX_THREADS") = beds::kMaxThreads;
 
   m.def(
       "simd_level", [] { return beds_bindings::simd_level() == 1 ? std::string("avx2") : std::string("baseline"); },

@@ -114,6 +114,7 @@ __all__ = [
     "mvnormal",
     "norm",
     "normal",
+    "plot",
     "poisson",
     "problems",
     "regularization",
@@ -252,8 +253,8 @@ def set_num_threads(n: int) -> None:
     """
     if not isinstance(n, int) or isinstance(n, bool):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n > _core.max_threads:
-        raise ValueError(f"n must be at most {_core.max_threads} (or <= 0 for the default), got n={n}")
+    if n > _core.MAX_THREADS:
+        raise ValueError(f"n must be at most {_core.MAX_THREADS} (or <= 0 for the default), got n={n}")
     _core.set_num_threads(max(int(n), 0))
 
 
@@ -270,3 +271,16 @@ def has_cuda() -> bool:
 def cuda_device_count() -> int:
     """Number of usable CUDA devices (0 when built without CUDA)."""
     return int(_core.cuda_device_count())
+
+
+#: Submodules with optional dependencies, imported on first attribute access (``beds.plot``
+#: needs matplotlib only when one of its functions is called).
+_LAZY_SUBMODULES = ("experiments", "plot")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._kernels import arguments
 from ._validation import as_real_array, check_domain
 
 __all__ = ["available", "normal_distance", "normal_geodesic"]
@@ -45,17 +46,17 @@ def _check(bad: int, arrays: list[np.ndarray], names: list[str], domains: list[s
 
 def normal_distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> np.ndarray:
     """Fisher-Rao distances of normal pairs computed on the GPU (see ``beds.normal.distance``)."""
-    names = ["mean1", "std1", "mean2", "std2"]
+    names, domains = arguments("normal_distance")  # the CPU kernel's declaration
     arrays, shape = _prepare([mean1, std1, mean2, std2], names)
     out, bad = _core.cuda_normal_distance(*arrays)
-    _check(bad, arrays, names, ["real", "positive", "real", "positive"])
+    _check(bad, arrays, names, domains)
     return out.reshape(shape)
 
 
 def normal_geodesic(mean1: Any, std1: Any, mean2: Any, std2: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
     """Geodesic points of normal pairs computed on the GPU (see ``beds.normal.geodesic``)."""
-    names = ["mean1", "std1", "mean2", "std2", "t"]
+    names, domains = arguments("normal_geodesic")  # the CPU kernel's declaration
     arrays, shape = _prepare([mean1, std1, mean2, std2, t], names)
     mu, sigma, bad = _core.cuda_normal_geodesic(*arrays)
-    _check(bad, arrays, names, ["real", "positive", "real", "positive", "real"])
+    _check(bad, arrays, names, domains)
     return mu.reshape(shape), sigma.reshape(shape)

@@ -1,4 +1,4 @@
-"""Energy accounting of BEDS beliefs (MATH.md section 7, with the paper's errors corrected).
+"""Energy accounting of BEDS beliefs (docs page ``mathematics/energy``; the paper's errors corrected).
 
 Units: information in nats, energy in joules, temperature in kelvins (default 300 K), time in the
 unit of the rates (``gamma`` per unit time, observation rates ``lambda`` per unit time, so powers
@@ -18,7 +18,7 @@ are joules per unit time).  ``k_B = 1.380649e-23 J/K`` exactly; at 300 K, ``k_B 
   ``tau_D = gamma tau* / lambda_max``.
 
 Reference: L. Caraffa, BEDS: a formal framework for continuous inference under energy constraints,
-arXiv 2601.02329 (2026), section on energy; MATH.md section 7.
+arXiv 2601.02329 (2026), section on energy; docs page ``mathematics/energy``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def landauer_power(gamma: Any, temperature: Any = ROOM_TEMPERATURE, coordinates:
     ``coordinates``: the minimum power that holds any steady state under ``dtau/dt = -gamma tau``.
 
     Exact: the entropy of a Gaussian belief rises at gamma/2 nats per unit time whatever its
-    precision (MATH.md section 7).
+    precision (docs page ``mathematics/energy``).
     """
     g = _arr(gamma, "gamma", "nonnegative")
     c = _arr(coordinates, "coordinates", "nonnegative")
@@ -147,7 +147,7 @@ def paper_eq19_power(gamma: Any, target_precision: Any, obs_precision: Any, temp
     dissipating Gaussian rises at gamma/2 nats per unit time whatever tau.  The error comes from
     taking the information per observation at tau* (the post-update steady state) rather than at the
     pre-update precision; the paper also mixes bits and nats (its ln 2 factor).  Use
-    :func:`landauer_power` for the floor (MATH.md section 7).
+    :func:`landauer_power` for the floor (docs page ``mathematics/energy``).
 
     >>> from beds import energy
     >>> bool(energy.paper_eq19_power(1.0, 10.0, 5.0) < energy.landauer_power(1.0))

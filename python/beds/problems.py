@@ -1,4 +1,4 @@
-"""BEDS problem classes: attainable, maintainable, crystallizable (MATH.md section 8).
+"""BEDS problem classes: attainable, maintainable, crystallizable (docs page ``mathematics/problems``).
 
 A problem P = (Theta, flux, target, accuracy delta).  Given a simulated :class:`~beds.Trajectory`
 and a target, :func:`classify` decides, belief by belief and on the simulated horizon, which class
@@ -10,7 +10,7 @@ the trajectory demonstrates, with the quantities behind the verdict:
   time, for at least a fraction ``hold`` of the horizon, with bounded power (``time_maintained``
   = T0, ``sup_power`` over [T0, end]);
 * **crystallizable**: at a finite T the uncertainty is below ``eps`` and the mean error below
-  ``delta``, *and* the crystallized belief (its mean output, halted from T on, MATH.md section 6)
+  ``delta``, *and* the crystallized belief (its mean output, halted from T on; docs page ``mathematics/dynamics``)
   stays within ``delta`` of the target until the end of the horizon, which must leave at least a
   fraction ``hold`` of the horizon after T (``time_crystallized``).
   Without this last condition any target reached once would count; with it, a drifting target
@@ -83,7 +83,7 @@ def _point_error(traj: Trajectory, theta: np.ndarray) -> np.ndarray:
         d = np.angle(np.exp(1j * (traj.mean - theta)))
         return np.abs(d)
     diff = traj.mean - theta
-    if traj.kind in ("diag_normal", "mv_normal"):
+    if traj.kind in ("diag_normal", "mvnormal"):
         return np.sqrt((diff * diff).sum(-1))
     return np.abs(diff)
 
@@ -92,7 +92,7 @@ def _total_var(traj: Trajectory) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return v.sum(-1)
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         return np.trace(v, axis1=-2, axis2=-1)
     return v
 
@@ -101,7 +101,7 @@ def _uncertainty(traj: Trajectory, rule: str) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return {"trace": v.sum(-1), "max_eig": v.max(-1), "det": v.prod(-1)}[rule]
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         ev = np.linalg.eigvalsh(v)
         return {"trace": ev.sum(-1), "max_eig": ev.max(-1), "det": ev.prod(-1)}[rule]
     return v
@@ -399,7 +399,7 @@ def tracking_scan(
     gamma_grid: int = 9,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (MATH.md 7).
+    """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (docs page ``mathematics/problems``).
 
     Power ``P = lambda E_obs`` with lambda from :func:`tracking_required_rate`.  Two fits of
     ``log P`` by least squares:

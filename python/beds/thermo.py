@@ -1,4 +1,4 @@
-"""Thermodynamic diagnostics of a belief trajectory (MATH.md section 10).
+"""Thermodynamic diagnostics of a belief trajectory (docs page ``mathematics/thermo``).
 
 For a path q(t), t in [t0, t0 + Dt], with FR speed ``v(t) = sqrt(thetadot^T G thetadot)``:
 

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "beds/constants.hpp"
 #include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
@@ -54,10 +55,10 @@ class Scratch {
   double* ptr_;
 };
 
-// Tolerances of the simplex checks, per input type (the Python layer states the same values).
+// Tolerances of the simplex checks, per input type (beds/constants.hpp, shared with Python).
 template <class T>
 constexpr double sum_tolerance() {
-  return sizeof(T) == 4 ? 1e-4 : 1e-6;
+  return sizeof(T) == 4 ? constants::kProbSumTolFloat32 : constants::kProbSumTolFloat64;
 }
 
 // Sum of a probability row; returns false unless all entries are finite and >= 0 (> 0 when
@@ -99,7 +100,7 @@ bool tangent_ok(const Row<T>& v, std::ptrdiff_t k) {
     a += std::fabs(v[j]);
   }
   // relative to sum |v|, with a floor for vectors that are zero up to rounding (e.g. log(p, p))
-  return std::fabs(s) <= sum_tolerance<T>() * a + 1e-14;
+  return std::fabs(s) <= sum_tolerance<T>() * a + constants::kTangentSumFloor;
 }
 
 // <u, v>_p = sum_i u_i v_i / p_i  (p interior).

@@ -8,7 +8,7 @@
 // generalized eigenvalues of (Sigma2, Sigma1)) keep their relative accuracy for near pairs and
 // ln lambda_i = log1p(mu_i) does not cancel.
 //
-// Closed forms (MATH.md section 3; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
+// Closed forms (docs: mathematics/mvnormal; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
 //   same mean        d = sqrt(1/2 sum_i log1p(mu_i)^2)
 //   same covariance  d = sqrt(2) arccosh(1 + D^2/4) = 2 sqrt(2) asinh(D / (2 sqrt 2)),  D^2 = |m|^2
 //   Calvo-Oller lower bound: the same-mean formula on the (d+1) x (d+1) embeddings
@@ -38,6 +38,7 @@
 #include <limits>
 #include <vector>
 
+#include "beds/constants.hpp"
 #include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
@@ -60,7 +61,7 @@ constexpr double kLog2PiE = 2.83787706640934548356;  // log(2 pi) + 1
 
 // Symmetry tolerance of covariance and tangent matrices: |S_ij - S_ji| <= tol * sqrt(S_ii S_jj)
 // (covariances) or tol * max |S| (tangents); the matrix used is the average (S + S^T) / 2.
-inline double symmetry_tolerance(bool single) { return single ? 1e-5 : 1e-10; }
+inline double symmetry_tolerance(bool single) { return single ? constants::kSymTolFloat32 : constants::kSymTolFloat64; }
 
 // Symmetrizes S in place; false if an entry is not finite or S is not symmetric within tol.
 // `scale_by_diagonal`: compare with sqrt(S_ii S_jj) (covariances) instead of max |S| (tangents).
