@@ -23,7 +23,10 @@
 
 namespace beds_bindings {
 
-constexpr double kReleaseGilNs = 20e3;  // release the GIL for calls estimated above 20 us
+// (10 us: one element of a von Mises geodesic kernel or one MVNormal shooting row; a few thousand
+// elements of the cheapest kernels.  Holding the GIL that long is harmless, releasing it for less
+// would cost more than it saves when other threads wait for it.)
+constexpr double kReleaseGilNs = 10e3;  // release the GIL for calls estimated above 10 us
 constexpr double kArmNs = 100e3;        // re-check the SIGINT handler for calls above 0.1 ms
 
 // Installs the hooks (module initialization, with the GIL).  Returns -1 with a Python error set on
