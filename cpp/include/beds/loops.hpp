@@ -252,6 +252,8 @@ bool run_chunked(std::ptrdiff_t n, std::ptrdiff_t per_chunk, const Range& range,
 // Kernels may also be split in two stages (K::nmid intermediate values):
 //   BEDS_HD static bool stage1(const double* in, double* mid);   // cheap part, sets the domain flag
 //   BEDS_HD static void stage2(const double* mid, double* out);  // transcendental part
+// (a kernel with a slow path, see block_fixup, may return bool from stage2 as well: false sends the
+// element to the slow path)
 // The loop then runs stage 1 over a block of elements, then stage 2 over the block: two short
 // dependency chains keep the out-of-order core busy where one long chain stalls it (measured: the
 // normal distance goes from 6.1 to 3.8 ns per element with AVX2).  Contract: for an out-of-domain
@@ -264,10 +266,29 @@ struct has_stages<K, decltype(void(K::nmid))> : std::true_type {};
 
 constexpr std::ptrdiff_t kBlock = 256;
 
-// One block of at most kBlock elements, every operand contiguous.  Returns the number of
-// out-of-domain elements.
+// Slow paths.  A kernel may declare a scalar fallback
+//   static bool slow(const double* in, double* out);   // any branches; not vectorized
+// Its vectorized code (eval, or stage1) then also returns false, with NaN in every output, for the
+// elements it cannot evaluate accurately (extreme magnitudes: squares or products of scales that
+// would leave the normal range of float64), and block() evaluates exactly those elements again with
+// slow(), which validates its input once more and returns false (outputs NaN) for out-of-domain
+// input and for results that are not representable.  The common case pays only for a cheap range
+// check, folded into the domain check.
+// `static constexpr bool finite_outputs = true` declares that every in-domain result is finite: a
+// result that does not fit the output type (a float32 output above 3.4e38) then counts as not
+// representable too (NaN, out of domain).
+template <class K, class = void>
+struct has_slow : std::false_type {};
+template <class K>
+struct has_slow<K, decltype(void(&K::slow))> : std::true_type {};
+template <class K, class = void>
+struct has_finite_outputs : std::false_type {};
+template <class K>
+struct has_finite_outputs<K, std::enable_if_t<K::finite_outputs>> : std::true_type {};
+
+// The vectorized part of block(): returns the number of elements the kernel flagged.
 template <class K, class TI, class TO>
-std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
+std::ptrdiff_t block_fast(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
   std::ptrdiff_t bad = 0;
   if constexpr (has_stages<K>::value) {
     double mid[K::nmid][kBlock];
@@ -283,7 +304,13 @@ std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       double m[K::nmid], b[K::nout];
       for (int j = 0; j < K::nmid; ++j) m[j] = mid[j][i];
-      K::stage2(m, b);
+      if constexpr (std::is_same<decltype(K::stage2(m, b)), bool>::value) {
+        // (a stage 2 that returns false flags its element for the slow path, NaN in its outputs)
+        const bool ok = K::stage2(m, b);
+        bad += ok ? 0 : 1;
+      } else {
+        K::stage2(m, b);
+      }
       for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(b[j]);
     }
   } else {
@@ -297,6 +324,61 @@ std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
     }
   }
   return bad;
+}
+
+// block() of a kernel with a slow path, once block_fast() flagged `flagged` elements: the flagged
+// elements (NaN first output) again with K::slow, then (float32 outputs of finite_outputs kernels)
+// results too large for the output type.  Returns the number of out-of-domain elements.
+template <class K, class TI, class TO>
+std::ptrdiff_t block_fixup(const TI* const* x, TO* const* y, std::ptrdiff_t n, std::ptrdiff_t flagged) {
+  std::ptrdiff_t bad = 0;
+  if (flagged) {
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      if (!(y[0][i] != y[0][i])) continue;
+      double a[K::nin], b[K::nout];
+      for (int j = 0; j < K::nin; ++j) a[j] = static_cast<double>(x[j][i]);
+      const bool ok = K::slow(a, b);
+      for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(ok ? b[j] : math::kNaN);
+      bad += ok ? 0 : 1;
+    }
+  }
+  if constexpr (has_finite_outputs<K>::value && sizeof(TO) < sizeof(double)) {
+    bad = 0;
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      bool finite = true;
+      for (int j = 0; j < K::nout; ++j) finite = finite & math::isfinite(static_cast<double>(y[j][i]));
+      if (finite) continue;
+      for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(math::kNaN);
+      ++bad;
+    }
+  }
+  return bad;
+}
+
+// One block of at most kBlock elements, every operand contiguous.  Returns the number of
+// out-of-domain elements.
+template <class K, class TI, class TO>
+std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
+  if constexpr (has_slow<K>::value) {
+    // numpy may pass an output that is exactly an input (in place): the slow path reads the
+    // inputs after the outputs were written, so such a block works on a copy of its inputs
+    bool alias = false;
+    for (int j = 0; j < K::nin; ++j)
+      for (int k = 0; k < K::nout; ++k)
+        alias = alias | (static_cast<const void*>(x[j]) == static_cast<const void*>(y[k]));
+    if (alias) {
+      TI copy[K::nin][kBlock];
+      const TI* xc[K::nin];
+      for (int j = 0; j < K::nin; ++j) {
+        for (std::ptrdiff_t i = 0; i < n; ++i) copy[j][i] = x[j][i];
+        xc[j] = copy[j];
+      }
+      return block_fixup<K>(xc, y, n, block_fast<K>(xc, y, n));
+    }
+    return block_fixup<K>(x, y, n, block_fast<K>(x, y, n));
+  } else {
+    return block_fast<K>(x, y, n);
+  }
 }
 
 template <class K, class T>
@@ -367,10 +449,36 @@ inline double row_total(const double* t, std::ptrdiff_t d) {
   return (a0 + a1) + (a2 + a3);
 }
 
+template <class K, class = void>
+struct has_rescue : std::false_type {};
+template <class K>
+struct has_rescue<K, decltype(void(K::kRescueBelow))> : std::true_type {};
+
+// A row total of a finite_outputs kernel that overflowed (the sum of finite terms, or its
+// conversion to float32): not representable, so NaN and counted as out of domain.  Returns 1 then.
+template <class T>
+std::ptrdiff_t not_representable(T& total) {
+  if (math::isfinite(static_cast<double>(total)) || total != total) return 0;  // NaN: counted already
+  total = static_cast<T>(math::kNaN);
+  return 1;
+}
+
 template <class K, class T>
 struct RowSum {
   static constexpr int nin = K::nin;
   static constexpr std::ptrdiff_t kBuffer = 2048;
+
+  // A row whose result is below K::kRescueBelow (a norm whose squared terms may have underflowed)
+  // is computed again by K::rescue(x, d), which reads input j of coordinate i as x(j, i).
+  static void rescue(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d, std::ptrdiff_t r) {
+    T& out = at_mut<T>(args[nin], steps[nin], r);
+    if (!(static_cast<double>(out) < K::kRescueBelow)) return;  // (NaN: an invalid row)
+    const std::ptrdiff_t* core = steps + nin + 1;
+    const auto x = [&](int j, std::ptrdiff_t i) {
+      return static_cast<double>(at<T>(args[j] + r * steps[j], core[j], i));
+    };
+    out = static_cast<T>(K::rescue(x, d));
+  }
 
   // rows [r0, r1); returns the number of invalid rows
   static std::ptrdiff_t rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t d, std::ptrdiff_t r0,
@@ -409,6 +517,10 @@ struct RowSum {
             at_mut<T>(args[nin], steps[nin], r + k) = static_cast<T>(K::finish(totals[k]));
         }
         bad += okmask ? 0 : 1;
+        if constexpr (has_finite_outputs<K>::value)
+          for (std::ptrdiff_t k = 0; k < nr; ++k) bad += not_representable(at_mut<T>(args[nin], steps[nin], r + k));
+        if constexpr (has_rescue<K>::value)
+          for (std::ptrdiff_t k = 0; k < nr; ++k) rescue(args, steps, d, r + k);
       }
       return bad;
     }
@@ -437,6 +549,8 @@ struct RowSum {
       }
       at_mut<T>(args[nin], steps[nin], r) = static_cast<T>(K::finish(acc));
       bad += row_bad ? 1 : 0;
+      if constexpr (has_finite_outputs<K>::value) bad += not_representable(at_mut<T>(args[nin], steps[nin], r));
+      if constexpr (has_rescue<K>::value) rescue(args, steps, d, r);
     }
     return bad;
   }
