@@ -89,8 +89,11 @@ def test_normal_fused_equals_generic_path(rng):
     v = beds.log(q, qr)
     nat = [-1.7 * c for c in v._c]
     grad = _apply_metric(q, tuple(nat))
-    np.testing.assert_allclose(r.grad["mean"], grad[0], rtol=1e-14, atol=0)
-    np.testing.assert_allclose(r.grad["std"], grad[1], rtol=1e-14, atol=0)
+    # component-wise to 1e-14 of the gradient's size (a component that nearly cancels, such as
+    # grad_std where the geodesic leaves q horizontally, keeps only that absolute accuracy)
+    size = np.abs(grad[0]) + np.abs(grad[1])
+    np.testing.assert_array_less(np.abs(r.grad["mean"] - grad[0]), 1e-14 * size)
+    np.testing.assert_array_less(np.abs(r.grad["std"] - grad[1]), 1e-14 * size)
     np.testing.assert_allclose(r.value, 0.85 * beds.distance(q, qr) ** 2, rtol=1e-14)
     # the natural gradient is the negated, scaled log map: its norm is strength * distance
     np.testing.assert_allclose(beds.norm(r.direction), 1.7 * beds.distance(q, qr), rtol=1e-14)

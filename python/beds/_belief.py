@@ -66,6 +66,9 @@ class Belief(Geometry):
     inner_params: ClassVar[tuple[str, ...]] = ()
     #: message when an exp map / geodesic leaves the manifold (families with a boundary)
     leaves_domain: ClassVar[str | None] = None
+    #: per operation ("kl", "transport", ...): the message when every argument is valid but the
+    #: result is not representable in the output dtype (see ``call_checked``)
+    range_messages: ClassVar[dict[str, str]] = {}
 
     __slots__ = ("_p", "_batch_shape")
 
@@ -230,6 +233,8 @@ class Belief(Geometry):
         """Calls the family's ufunc for ``op``; the last ``scalar_args`` arguments have no event axes."""
         e = 0 if op in self.elementwise_ops else self.event_ndim
         core = [e] * (len(args) - scalar_args) + [0] * scalar_args
+        if message is None:
+            message = self.range_messages.get(op)
         return as_tuple(call_checked(self._uf(op), args, names, domains, core_ndims=core, on_domain_error=message))
 
     def distance(self, other: Belief) -> np.ndarray:

@@ -23,6 +23,8 @@ from .normal import karcher_mean as _normal_karcher_mean
 __all__ = ["DiagNormal", "distance", "entropy", "inner", "jeffreys", "kl"]
 
 _M = "beds.diag_normal"
+_RANGE = _normal._RANGE
+_SUMS = " (or the sum over the coordinates overflows)"
 
 distance = array_function(
     "diag_normal_distance",
@@ -34,11 +36,13 @@ kl = array_function(
     "diag_normal_kl",
     """KL(N1 || N2) of mean-field normals: the sum of the coordinate KLs over the last axis.""",
     module=_M,
+    on_domain_error=_RANGE["kl"] + _SUMS,
 )
 jeffreys = array_function(
     "diag_normal_jeffreys",
     """Jeffreys divergence of mean-field normals (sum over the last axis).""",
     module=_M,
+    on_domain_error=_RANGE["jeffreys"] + _SUMS,
 )
 entropy = array_function(
     "diag_normal_entropy",
@@ -49,6 +53,7 @@ inner = array_function(
     "diag_normal_inner",
     """Fisher inner product ``sum_i (u_mean v_mean + 2 u_std v_std) / std^2`` over the last axis.""",
     module=_M,
+    on_domain_error=_RANGE["inner"] + _SUMS,
 )
 
 
@@ -71,6 +76,7 @@ class DiagNormal(Belief):
     entropy_params = ("std",)
     inner_params = ("std",)
     elementwise_ops = frozenset({"exp", "log", "geodesic", "transport"})
+    range_messages = {k: v + (_SUMS if k in ("kl", "jeffreys", "inner") else "") for k, v in _RANGE.items()}
 
     def __init__(self, mean: Any, std: Any) -> None:
         super().__init__(mean, std)
@@ -86,8 +92,11 @@ class DiagNormal(Belief):
         return getattr(_core, ("normal_" if op in self.elementwise_ops else "diag_normal_") + op)
 
     def _metric_diagonal(self) -> np.ndarray:
-        inv = 1.0 / self.std**2
-        return np.concatenate([inv, 2.0 * inv], axis=-1)
+        return np.concatenate(_normal.metric_diagonal(self.std), axis=-1)
+
+    def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
+        """``G v`` (or ``G^-1 v``) coordinate-wise, as :meth:`beds.Normal.apply_metric`."""
+        return _normal.apply_metric(self, components, inverse)
 
     def karcher_mean(
         self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100
@@ -125,6 +134,7 @@ class DiagNormal(Belief):
             "diag_normal_fr_penalty",
             [self.mean, self.std, other.mean, other.std, np.broadcast_to(strength, shape)],
             out=out,
+            on_domain_error=_normal.PENALTY_RANGE + _SUMS,
         )
         return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
 

@@ -41,6 +41,36 @@ __all__ = [
 
 _M = "beds.normal"
 
+# Every operation is exact over the whole float range (the kernels rescale the computation: the
+# geometry is invariant under (mean, std) -> (a mean + b, a std)); these are the messages for the
+# results that do not fit the output dtype (float64: magnitudes up to 1.8e308, std down to the
+# smallest subnormal 4.9e-324; float32: 3.4e38 and 1.4e-45).
+_FLOAT_RANGE = "the output dtype's range (float64: 4.9e-324 to 1.8e308; float32: 1.4e-45 to 3.4e38)"
+_RANGE = {
+    "kl": "the KL divergence exceeds the largest float of the output dtype (1.8e308 in float64, 3.4e38 in "
+    "float32): |mean1 - mean2| / std2 or std1 / std2 is too large (above about 1.9e154 in float64)",
+    "jeffreys": "the Jeffreys divergence exceeds the largest float of the output dtype (1.8e308 in float64, "
+    "3.4e38 in float32): |mean1 - mean2| or the larger std is too large relative to the smaller std "
+    "(ratios above about 1.9e154 in float64)",
+    "inner": "the inner product exceeds the largest float of the output dtype (1.8e308 in float64, 3.4e38 "
+    "in float32): the tangent components divided by std are too large",
+    "exp": "the point reached by (v_mean, v_std) is not representable: its std (or mean) leaves "
+    + _FLOAT_RANGE
+    + "; the Fisher-Rao length sqrt(v_mean^2 + 2 v_std^2) / std is too large for this point",
+    "geodesic": "the geodesic point at t is not representable: its std (or mean) leaves "
+    + _FLOAT_RANGE
+    + "; |t| times the distance is too large for these points",
+    "log": "the velocity (v_mean, v_std) overflows the output dtype (1.8e308 in float64, 3.4e38 in float32): "
+    "its size is about std1 times the distance, so std1 is too large for this pair",
+    "transport": "the transported vector overflows the output dtype (1.8e308 in float64, 3.4e38 in float32): "
+    "its size is |(v_mean, v_std)| * std2 / std1, so v or the ratio std2 / std1 is too large",
+}
+#: the fused penalty kernels (beds.fisher_rao_penalty)
+PENALTY_RANGE = (
+    "the penalty or its gradient overflows the output dtype (1.8e308 in float64, 3.4e38 in float32): "
+    "the gradient is about strength * distance / std, so strength is too large or std too small"
+)
+
 distance = array_function(
     "normal_distance",
     """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2).
@@ -64,6 +94,7 @@ kl = array_function(
     near pairs keep full relative accuracy.
     """,
     module=_M,
+    on_domain_error=_RANGE["kl"],
 )
 
 jeffreys = array_function(
@@ -73,6 +104,7 @@ jeffreys = array_function(
     ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
     """,
     module=_M,
+    on_domain_error=_RANGE["jeffreys"],
 )
 
 entropy = array_function(
@@ -86,6 +118,7 @@ inner = array_function(
     """Fisher inner product of tangent vectors u, v at a point with standard deviation ``std``:
     ``(u_mean v_mean + 2 u_std v_std) / std^2``.""",
     module=_M,
+    on_domain_error=_RANGE["inner"],
 )
 
 exp = array_function(
@@ -94,6 +127,7 @@ exp = array_function(
     (mean, std) with velocity (v_mean, v_std).  Closed form (Moebius map of the half-plane); the
     FR length of v is ``sqrt(v_mean^2 + 2 v_std^2) / std``.""",
     module=_M,
+    on_domain_error=_RANGE["exp"],
 )
 
 log = array_function(
@@ -101,6 +135,7 @@ log = array_function(
     """Riemannian logarithm: the velocity ``(v_mean, v_std)`` at point 1 of the geodesic that
     reaches point 2 at t = 1; its FR norm equals the distance.""",
     module=_M,
+    on_domain_error=_RANGE["log"],
 )
 
 geodesic = array_function(
@@ -108,6 +143,7 @@ geodesic = array_function(
     """Point ``(mean, std)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1),
     at FR distance ``|t| d`` from point 1; t outside [0, 1] extrapolates.""",
     module=_M,
+    on_domain_error=_RANGE["geodesic"],
 )
 
 transport = array_function(
@@ -118,7 +154,49 @@ transport = array_function(
     In half-plane components (x = mean / sqrt 2): ``v' = (std2 / std1) * v * u2 * conj(u1)`` as
     complex numbers, with u1, u2 the unit tangents of the geodesic at both ends.""",
     module=_M,
+    on_domain_error=_RANGE["transport"],
 )
+
+
+def metric_diagonal(std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Fisher metric ``(1 / std^2, 2 / std^2)`` of normal coordinates, or ValueError where it
+    overflows (std below about 1.5e-154 in float64, 1e-19 in float32)."""
+    with np.errstate(all="ignore"):
+        inv = 1.0 / std / std
+    if not np.isfinite(inv).all():
+        bad = float(np.asarray(std)[~np.isfinite(inv)].flat[0])
+        raise ValueError(
+            f"the Fisher metric 1/std^2 overflows the dtype of std for std = {bad!r} (std must be above about "
+            "1.5e-154 in float64, 1.1e-19 in float32)"
+        )
+    return inv, 2.0 * inv
+
+
+def apply_metric(q: Any, components: Any, inverse: bool) -> list[np.ndarray]:
+    """G v or G^-1 v for the Normal and DiagNormal metric diag(1, 2) / std^2, element-wise, with the
+    divisions (multiplications) by std one at a time: each result overflows only if it is itself
+    above the largest float (the caller checks)."""
+    s = q.std
+    try:
+        cm, cs = (np.broadcast_to(c, p.shape) for c, p in zip(components, (q.mean, q.std)))
+    except ValueError:
+        raise ValueError(f"components do not broadcast to the parameters of shape {q.std.shape}") from None
+    with np.errstate(all="ignore"):
+        if inverse:
+            return [np.asarray(cm * s * s), np.asarray(cs * s * s / 2.0)]
+        return [np.asarray(cm / s / s), np.asarray(2.0 * (cs / s / s))]
+
+
+def kl_gradient(m: Any, s: Any, mr: Any, sr: Any) -> list[np.ndarray]:
+    """Gradient of KL(N(m, s^2) || N(mr, sr^2)) in (mean, std): ``((m - mr) / sr^2, (s^2 - sr^2) /
+    (s sr^2))``, evaluated as ``(m - mr) / sr / sr`` and ``((s - sr) / sr) ((s + sr) / sr / s)``:
+    no cancellation, and each factor overflows only when the gradient does (a mean difference that
+    overflows is taken as m / sr - mr / sr, whose terms have opposite signs)."""
+    with np.errstate(all="ignore"):
+        dm = np.subtract(m, mr)
+        gm = np.where(np.isfinite(dm), dm / sr / sr, (np.divide(m, sr) - np.divide(mr, sr)) / sr)
+        gs = ((s - sr) / sr) * ((s + sr) / sr / s)
+    return [gm, gs]
 
 
 def karcher_mean(
@@ -173,6 +251,7 @@ class Normal(Belief):
     family = "normal"
     entropy_params = ("std",)
     inner_params = ("std",)
+    range_messages = _RANGE
 
     def __init__(self, mean: Any, std: Any) -> None:
         super().__init__(mean, std)
@@ -188,8 +267,12 @@ class Normal(Belief):
         return 1.0 / self.std**2
 
     def _metric_diagonal(self) -> np.ndarray:
-        inv = 1.0 / self.std**2
-        return np.stack([inv, 2.0 * inv], axis=-1)
+        return np.stack(metric_diagonal(self.std), axis=-1)
+
+    def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
+        """``G v = (v_mean / std^2, 2 v_std / std^2)`` (``G^-1``: ``(g std^2, g std^2 / 2)``),
+        dividing or multiplying by std twice (``1 / std^2`` overflows for std below 1.5e-154)."""
+        return apply_metric(self, components, inverse)
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Normal:
         """Weighted Frechet (Karcher) mean over batch axes; see :func:`beds.normal.karcher_mean`."""
@@ -199,9 +282,9 @@ class Normal(Belief):
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Normal) -> list[np.ndarray]:
-        """Gradient of KL(self || other): ``((mean - mean_o) / std_o^2, std / std_o^2 - 1 / std)``."""
-        m, s, mr, sr = self.mean, self.std, other.mean, other.std
-        return [(m - mr) / sr**2, s / sr**2 - 1.0 / s]
+        """Gradient of KL(self || other): ``((mean - mean_o) / std_o^2, std / std_o^2 - 1 / std)``
+        (see :func:`kl_gradient`)."""
+        return kl_gradient(self.mean, self.std, other.mean, other.std)
 
     def fisher_rao_penalty_parts(
         self, other: Normal, strength: np.ndarray, out: Any = None
@@ -209,7 +292,10 @@ class Normal(Belief):
         """The penalty ``strength/2 d^2`` in one pass of the fused kernel ``normal_fr_penalty``."""
         check_penalty_out(out)
         v, gm, gs, nm, ns = call_kernel(
-            "normal_fr_penalty", [self.mean, self.std, other.mean, other.std, strength], out=out
+            "normal_fr_penalty",
+            [self.mean, self.std, other.mean, other.std, strength],
+            out=out,
+            on_domain_error=PENALTY_RANGE,
         )
         return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
 

@@ -19,30 +19,52 @@ BEDS_NAMESPACE_BEGIN
 namespace regularization {
 
 // in = (mu, sigma, mu_ref, sigma_ref, lam); mid = (c + sinh rho, sinh rho, v_mu / f, v_sigma / f,
-// lam, 1 / sigma^2) with f = rho / sinh rho.
+// lam, 1 / sigma^2) with f = rho / sinh rho.  Fast range: the log map's (normal::chord: sigma in
+// [2^-500, 2^500]) and lam <= 2^500, so that every output stays below 2^1013 (the gradient is about
+// lam rho / sigma); other elements go to normal_penalty_slow.
 constexpr int kNormalPenaltyMid = 6;
 BEDS_HD bool normal_penalty_stage1(const double* in, double* mid) {
   const double lam = in[4];
-  const bool ok_lam = math::isfinite(lam) & (lam >= 0.0);
-  const bool ok = normal::log_stage1(in[0], in[1], in[2], in[3], mid) & ok_lam;
+  const bool ok = normal::log_stage1(in[0], in[1], in[2], in[3], mid) & (lam >= 0.0) & (lam <= normal::kScaleHi);
   const double s = ok ? in[1] : 1.0;
   mid[4] = ok ? lam : math::kNaN;
   mid[5] = 1.0 / (s * s);
   return ok;
 }
-// out = (value, grad_mu, grad_sigma, natgrad_mu, natgrad_sigma)
+// out = (value, grad_mu, grad_sigma, natgrad_mu, natgrad_sigma).  The strength multiplies last:
+// a tiny strength then underflows only the outputs that are below the double range themselves.
 BEDS_HD void normal_penalty_stage2(const double* mid, double* out) {
   const bool zero = mid[1] == 0.0;
   const double rho = math::log1p_pos(mid[0]);
   const double f = zero ? 1.0 : rho / (zero ? 1.0 : mid[1]);
   const double lam = mid[4];
-  const double nm = -lam * f * mid[2];
-  const double ns = -lam * f * mid[3];
-  out[0] = lam * rho * rho;
-  out[1] = nm * mid[5];
-  out[2] = 2.0 * ns * mid[5];
-  out[3] = nm;
-  out[4] = ns;
+  const double vm = f * mid[2], vs = f * mid[3];               // Log_q(q_ref)
+  out[0] = rho < 1.0 ? (lam * rho) * rho : lam * (rho * rho);  // (rho^2 may underflow where lam rho^2 does not)
+  out[1] = -lam * (vm * mid[5]);
+  out[2] = -lam * (2.0 * vs * mid[5]);
+  out[3] = -lam * vm;
+  out[4] = -lam * vs;
+}
+// The same with an unbounded exponent (normal::log_wide).  false (outputs NaN) for out-of-domain
+// input and when an output is not representable (a large strength with a tiny sigma).
+BEDS_HD bool normal_penalty_slow(const double* in, double* out) {
+  for (int k = 0; k < 5; ++k) out[k] = math::kNaN;
+  const double lam = in[4];
+  if (!(normal::valid_point(in[0], in[1]) & normal::valid_point(in[2], in[3]) & math::isfinite(lam) & (lam >= 0.0)))
+    return false;
+  const normal::WideLog l = normal::log_wide(in[0], in[1], in[2], in[3]);
+  const math::Wide L = math::wide(lam), S = math::wide(in[1]);
+  const math::Wide nm = -(L * l.vm), ns = -(L * l.vs), is2 = math::wide(1.0) / (S * S);  // (one rounding each)
+  double r[5];
+  r[0] = math::to_double(L * l.rho * l.rho);
+  r[1] = math::to_double(nm * is2);
+  r[2] = math::to_double(2.0 * ns * is2);
+  r[3] = math::to_double(nm);
+  r[4] = math::to_double(ns);
+  for (int k = 0; k < 5; ++k)
+    if (!math::isfinite(r[k])) return false;
+  for (int k = 0; k < 5; ++k) out[k] = r[k];
+  return true;
 }
 
 }  // namespace regularization

@@ -234,8 +234,19 @@ def exp_step(base: Belief, nat: Arrays, lr: float) -> Belief:
     -------
     Belief
         The point reached.
+
+    Raises
+    ------
+    ValueError
+        If the point reached is not representable (the step overshoots the float range): "the step
+        left the manifold (...); use a smaller lr, ...", as :func:`at_coordinates`.
     """
-    return base.exp(tangent(base, tuple(-lr * n for n in nat)))
+    try:
+        return base.exp(tangent(base, tuple(-lr * n for n in nat)))
+    except ValueError as e:
+        raise ValueError(
+            f"the step left the manifold ({e}); use a smaller lr, method='riemannian' or method='implicit'"
+        ) from None
 
 
 def step_belief(eq: Any, q: Belief, lr: float, loss_grad: Any, method: str) -> Belief:
