@@ -40,6 +40,12 @@ __all__ = [
 
 _M = "beds.categorical"
 _LEAVES = "the geodesic leaves the probability simplex (a probability would become negative)"
+_RANGE = {
+    "inner": "the inner product exceeds the largest float of the output dtype (1.8e308 in float64, 3.4e38 in "
+    "float32): u and v are too large for the probabilities p",
+    "transport": "the transported vector overflows the output dtype (1.8e308 in float64, 3.4e38 in float32): "
+    "v is too large, or a probability of q too large relative to the same class of p",
+}
 
 distance = array_function(
     "categorical_distance",
@@ -67,6 +73,7 @@ inner = array_function(
     "categorical_inner",
     """Fisher inner product ``sum u v / p`` of tangent vectors (summing to 0) at p.""",
     module=_M,
+    on_domain_error=_RANGE["inner"],
 )
 exp = array_function(
     "categorical_exp",
@@ -92,6 +99,7 @@ transport = array_function(
     ``w' = w + <w, e> ((cos theta - 1) e - sin theta sqrt(p))`` with e the unit direction of the
     great circle at sqrt(p), theta = d(p, q) / 2.""",
     module=_M,
+    on_domain_error=_RANGE["transport"],
 )
 
 
@@ -143,6 +151,7 @@ class Categorical(Belief):
     entropy_params = ("probs",)
     inner_params = ("probs",)
     leaves_domain = _LEAVES
+    range_messages = _RANGE
 
     def __init__(self, probs: Any = None, *, logits: Any = None) -> None:
         if (probs is None) == (logits is None):

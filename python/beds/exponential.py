@@ -62,13 +62,14 @@ class Exponential(RateBelief):
     family = "exponential"
     leaves_domain = _RANGE
 
-    def _metric_diagonal(self) -> np.ndarray:
-        return (1.0 / self.rate**2)[..., None]
+    metric_power = 2  # I(rate) = 1 / rate^2
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Exponential) -> list[np.ndarray]:
-        """Gradient of KL(self || other) = log(rate/rate_o) + rate_o/rate - 1: ``1/rate - rate_o/rate^2``."""
-        return [1.0 / self.rate - other.rate / self.rate**2]
+        """Gradient of KL(self || other) = log(rate/rate_o) + rate_o/rate - 1: ``1/rate - rate_o/rate^2``,
+        evaluated as ``((rate - rate_o) / rate) / rate`` (no cancellation, no intermediate overflow)."""
+        with np.errstate(all="ignore"):
+            return [(self.rate - other.rate) / self.rate / self.rate]
 
     # ==================================================================================
     # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)

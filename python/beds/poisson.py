@@ -63,8 +63,7 @@ class Poisson(RateBelief):
     family = "poisson"
     leaves_domain = _LEAVES
 
-    def _metric_diagonal(self) -> np.ndarray:
-        return (1.0 / self.rate)[..., None]
+    metric_power = 1  # I(rate) = 1 / rate
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Poisson) -> list[np.ndarray]:

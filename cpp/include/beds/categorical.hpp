@@ -23,9 +23,12 @@
 #include "beds/constants.hpp"
 #include "beds/interrupt.hpp"
 #include "beds/math.hpp"
+#include "beds/wide.hpp"
 
 BEDS_NAMESPACE_BEGIN
 namespace categorical {
+
+constexpr double kPi = 3.141592653589793238462643383279503;
 
 template <class T>
 struct Row {
@@ -103,17 +106,32 @@ bool tangent_ok(const Row<T>& v, std::ptrdiff_t k) {
   return std::fabs(s) <= sum_tolerance<T>() * a + constants::kTangentSumFloor;
 }
 
-// <u, v>_p = sum_i u_i v_i / p_i  (p interior).
+// <u, v>_p = sum_i u_i v_i / p_i  (p interior).  A row whose terms leave the normal range (a
+// product u_i v_i below 2^-968, a term or the sum that overflows: huge tangent components, or
+// probabilities near the smallest subnormal) is summed again with an unbounded exponent
+// (beds/wide.hpp); false when the inner product itself is above the largest double.
 template <class T>
 bool inner(const Row<T>& p, const Row<T>& u, const Row<T>& v, std::ptrdiff_t k, double& out) {
   double sp;
-  if (!row_sum(p, k, true, sp) || !tangent_ok(u, k) || !tangent_ok(v, k)) {
-    out = math::kNaN;
-    return false;
-  }
+  out = math::kNaN;
+  if (!row_sum(p, k, true, sp) || !tangent_ok(u, k) || !tangent_ok(v, k)) return false;
   double s = 0.0;
-  for (std::ptrdiff_t j = 0; j < k; ++j) s += u[j] * v[j] * sp / p[j];
-  out = s;
+  bool fast = true;
+  for (std::ptrdiff_t j = 0; j < k; ++j) {
+    const double uv = u[j] * v[j];
+    fast = fast && (uv == 0.0 ? (u[j] == 0.0 || v[j] == 0.0) : std::fabs(uv) >= 0x1p-968);
+    s += uv * sp / p[j];
+  }
+  if (fast && math::isfinite(s)) {
+    out = s;
+    return true;
+  }
+  math::Wide w = math::wide(0.0);
+  const math::Wide ws = math::wide(sp);
+  for (std::ptrdiff_t j = 0; j < k; ++j) w = w + math::wide(u[j]) * math::wide(v[j]) * ws / math::wide(p[j]);
+  const double r = math::to_double(w);
+  if (!math::isfinite(r)) return false;
+  out = r;
   return true;
 }
 
@@ -216,6 +234,12 @@ bool exp(const Row<T>& p, const Row<T>& v, std::ptrdiff_t k, const OutRow<T>& o)
   double t2 = 0.0;
   for (std::ptrdiff_t j = 0; j < k; ++j) t2 += w[j] * w[j];
   const double th = std::sqrt(t2);
+  // a great circle leaves the closed orthant within half a turn (it holds antipodal points): an
+  // angle above pi (or an overflowed one) leaves the simplex whatever the end point
+  if (!(th <= kPi)) {
+    fill_nan(o, k);
+    return false;
+  }
   const double c = std::cos(th), sc = sinc(th);
   for (std::ptrdiff_t j = 0; j < k; ++j) a[j] = c * a[j] + sc * w[j];
   return write_sphere_point(a.data(), k, o);
@@ -229,6 +253,11 @@ bool geodesic(const Row<T>& p, const Row<T>& q, double t, std::ptrdiff_t k, cons
     fill_nan(o, k);
     return false;
   }
+  // (beyond half a turn the great circle has left the simplex, see exp)
+  if (!(math::abs(t * arc.theta) <= kPi)) {
+    fill_nan(o, k);
+    return false;
+  }
   const double c = std::cos(t * arc.theta), s = std::sin(t * arc.theta);
   for (std::ptrdiff_t j = 0; j < k; ++j) a[j] = c * a[j] + s * e[j];
   return write_sphere_point(a.data(), k, o);
@@ -236,6 +265,11 @@ bool geodesic(const Row<T>& p, const Row<T>& q, double t, std::ptrdiff_t k, cons
 
 // Parallel transport along the great circle: the component along e rotates in the (a, e) plane,
 // the rest is unchanged:  w' = w + <w, e> ((cos theta - 1) e - sin theta a).
+// Transport is linear, so v and then w = v / (2a) are scaled by powers of two (exactly) into
+// [1, 2) before any product: tangent components near 1e308, or probabilities near the smallest
+// subnormal (w up to 1e161), cannot overflow on the way; the scale is applied once, at the end
+// (false when a component of the result is above the largest double).
+inline long long exponent_of(double x) { return x > 0.0 ? math::wide(x).e : 0; }
 template <class T>
 bool transport(const Row<T>& p, const Row<T>& q, const Row<T>& v, std::ptrdiff_t k, const OutRow<T>& o) {
   Scratch a(k), b(k), e(k), w(k);
@@ -244,14 +278,36 @@ bool transport(const Row<T>& p, const Row<T>& q, const Row<T>& v, std::ptrdiff_t
     fill_nan(o, k);
     return false;
   }
-  sphere_tangent(a.data(), v, k, w.data());
+  double vmax = 0.0;
+  for (std::ptrdiff_t j = 0; j < k; ++j) vmax = math::max(vmax, std::fabs(v[j]));
+  const long long ev = exponent_of(vmax);
+  const double sv = math::to_double(math::Wide{1.0, -ev});
+  double aw = 0.0, wmax = 0.0;
+  for (std::ptrdiff_t j = 0; j < k; ++j) {
+    w[j] = (v[j] * sv) / (2.0 * a[j]);
+    aw += a[j] * w[j];
+  }
+  for (std::ptrdiff_t j = 0; j < k; ++j) {
+    w[j] -= aw * a[j];
+    wmax = math::max(wmax, std::fabs(w[j]));
+  }
+  const long long ew = exponent_of(wmax);
+  const double sw = math::to_double(math::Wide{1.0, -ew});
   double we = 0.0;
-  for (std::ptrdiff_t j = 0; j < k; ++j) we += w[j] * e[j];
+  for (std::ptrdiff_t j = 0; j < k; ++j) {
+    w[j] *= sw;
+    we += w[j] * e[j];
+  }
   const double cm1 = -0.5 * arc.chord * arc.chord;
   const double sn = arc.chord * std::sqrt(1.0 - 0.25 * arc.chord * arc.chord);
   for (std::ptrdiff_t j = 0; j < k; ++j) {
     const double wj = w[j] + we * (cm1 * e[j] - sn * a[j]);
-    o.set(j, 2.0 * b[j] * wj);
+    const double r = math::to_double(math::wide_normalize(2.0 * b[j] * wj, ev + ew));
+    if (!math::isfinite(static_cast<double>(static_cast<T>(r)))) {  // (float32: above 3.4e38)
+      fill_nan(o, k);
+      return false;
+    }
+    o.set(j, r);
   }
   return true;
 }

@@ -4,9 +4,17 @@
 // Exp_rate(v) = rate e^(v / rate), transport v -> v rate2 / rate1.
 // log(rate2 / rate1) is evaluated as sign * log1p(|rate2 - rate1| / min(rate1, rate2)), which keeps
 // a few-ulp relative accuracy for near and far pairs alike (see abs_log_ratio).
+//
+// Range: every function is exact over the whole float range.  Where a product or a ratio of rates
+// could over- or underflow before the result does (rate exp(v / rate) with a tiny rate, v rate2 /
+// rate1 with rates 1e300 apart), the vectorized form checks its range and the element goes to the
+// *_slow function, which evaluates the same formula with an unbounded exponent (beds/wide.hpp).
+// Results that are not representable (a KL divergence above 1.8e308, an exp map whose rate
+// overflows or underflows to 0) are out of domain: NaN and false.
 #pragma once
 
 #include "beds/math.hpp"
+#include "beds/wide.hpp"
 
 BEDS_NAMESPACE_BEGIN
 namespace exponential {
@@ -36,21 +44,29 @@ BEDS_HD bool distance(double a, double b, double& d) {
   d = ok ? abs_log_ratio(a, b) : math::kNaN;
   return ok;
 }
-// KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a.
+// KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a; far from
+// a = b as delta - log(b / a) with the logarithm of the ratio taken by log_ratio (exact even when
+// b / a over- or underflows).  A non-finite result is above the largest double: not representable.
 BEDS_HD bool kl(double a, double b, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  out = ok ? -math::log1pmx_r((b - a) / a, b / a) : math::kNaN;
+  const double delta = (b - a) / a;
+  const bool near = math::log1pmx_near(delta);
+  const double r = near ? -math::log1pmx_series(near ? delta : 0.0) : delta - log_ratio(a, b);
+  ok = ok & math::isfinite(r);
+  out = ok ? r : math::kNaN;
   return ok;
 }
-// J = (a - b)^2 / (a b).
+// J = (a - b)^2 / (a b) = ((a - b) / a) ((a - b) / b): each factor overflows only when J does.
 BEDS_HD bool jeffreys(double a, double b, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   const double diff = a - b;
-  out = ok ? (diff / a) * (diff / b) : math::kNaN;
+  const double r = (diff / a) * (diff / b);
+  ok = ok & math::isfinite(r);
+  out = ok ? r : math::kNaN;
   return ok;
 }
 // H = 1 - log(rate).
@@ -60,45 +76,92 @@ BEDS_HD bool entropy(double a, double& out) {
   out = ok ? 1.0 - math::log(a) : math::kNaN;
   return ok;
 }
+// <u, v> = (u / a)(v / a).  Fast range: both factors normal (or their numerator 0), the result finite.
 BEDS_HD bool inner(double a, double u, double v, double& out) {
-  const bool ok = valid_rate(a) & math::isfinite(u) & math::isfinite(v);
-  a = ok ? a : 1.0;
-  out = ok ? (u / a) * (v / a) : math::kNaN;
-  return ok;
-}
-BEDS_HD bool log(double a, double b, double& v) {
-  const bool ok = valid_rate(a) & valid_rate(b);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  v = ok ? a * log_ratio(a, b) : math::kNaN;
-  return ok;
-}
-// exp and geodesic also fail (out of domain) when the resulting rate overflows or underflows.
-BEDS_HD bool exp(double a, double v, double& b) {
-  bool ok = valid_rate(a) & math::isfinite(v);
-  a = ok ? a : 1.0;
-  v = ok ? v : 0.0;
-  const double r = a * math::exp(v / a);
-  ok = ok & valid_rate(r);
-  b = ok ? r : math::kNaN;
-  return ok;
-}
-BEDS_HD bool geodesic(double a, double b, double t, double& out) {
-  bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  t = ok ? t : 0.0;
-  const double r = a * math::exp(t * log_ratio(a, b));
-  ok = ok & valid_rate(r);
+  const double x = u / a, y = v / a, r = x * y;
+  const bool ok = valid_rate(a) & math::isfinite(r) & ((math::abs(x) >= 0x1p-968) | (u == 0.0)) &
+                  ((math::abs(y) >= 0x1p-968) | (v == 0.0));
   out = ok ? r : math::kNaN;
   return ok;
 }
-BEDS_HD bool transport(double a, double b, double v, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(v);
+BEDS_HD bool inner_slow(double a, double u, double v, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & math::isfinite(u) & math::isfinite(v))) return false;
+  const math::Wide A = math::wide(a);
+  const double r = math::to_double((math::wide(u) / A) * (math::wide(v) / A));
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
+}
+// Log_a(b) = a log(b / a): |log(b / a)| < 1500, so only a result above 1.8e308 overflows.
+BEDS_HD bool log(double a, double b, double& v) {
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  out = ok ? v * (b / a) : math::kNaN;
+  const double r = a * log_ratio(a, b);
+  ok = ok & math::isfinite(r);
+  v = ok ? r : math::kNaN;
   return ok;
+}
+// rate e^x for an exponent x: fast when |x| <= 700 (e^x normal) and the result is normal; the
+// slow path forms e^x with an unbounded exponent.  false when the rate leaves the float range.
+BEDS_HD bool scaled_exp(double a, double x, bool fast_only, double& out) {
+  const double r = a * math::exp(x);
+  const bool ok = (math::abs(x) <= 700.0) & (r >= 0x1p-1022) & (r <= math::kMaxDouble);
+  if (ok | fast_only) {
+    out = ok ? r : math::kNaN;
+    return ok;
+  }
+  const double w = math::isfinite(x) ? math::to_double(math::wide(a) * math::exp_wide(x)) : math::kNaN;
+  out = valid_rate(w) ? w : math::kNaN;
+  return valid_rate(w);
+}
+BEDS_HD bool exp(double a, double v, double& b) {
+  const bool ok = valid_rate(a) & math::isfinite(v);
+  a = ok ? a : 1.0;
+  v = ok ? v : 0.0;
+  const bool r = scaled_exp(a, v / a, true, b);
+  b = ok ? b : math::kNaN;
+  return ok & r;
+}
+BEDS_HD bool exp_slow(double a, double v, double& b) {
+  b = math::kNaN;
+  if (!(valid_rate(a) & math::isfinite(v))) return false;
+  return scaled_exp(a, v / a, false, b);
+}
+BEDS_HD bool geodesic(double a, double b, double t, double& out) {
+  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
+  a = ok ? a : 1.0;
+  b = ok ? b : 1.0;
+  t = ok ? t : 0.0;
+  const bool r = scaled_exp(a, t * log_ratio(a, b), true, out);
+  out = ok ? out : math::kNaN;
+  return ok & r;
+}
+BEDS_HD bool geodesic_slow(double a, double b, double t, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b) & math::isfinite(t))) return false;
+  if (t == 0.0) {
+    out = a;
+    return true;
+  }
+  return scaled_exp(a, t * log_ratio(a, b), false, out);
+}
+// v b / a.  Fast range: the ratio b / a normal (then one rounding of v times it).
+BEDS_HD bool transport(double a, double b, double v, double& out) {
+  const double ratio = b / a, r = v * ratio;
+  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(v) & (ratio >= 0x1p-1000) & (ratio <= 0x1p1000) &
+                  math::isfinite(r);
+  out = ok ? r : math::kNaN;
+  return ok;
+}
+BEDS_HD bool transport_slow(double a, double b, double v, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b) & math::isfinite(v))) return false;
+  const double r = math::to_double(math::wide(v) * (math::wide(b) / math::wide(a)));
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
 }
 
 }  // namespace exponential

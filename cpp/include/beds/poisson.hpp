@@ -5,9 +5,15 @@
 // sqrt(rate(t)) = (1 - t) sqrt(rate1) + t sqrt(rate2).  The boundary rate = 0 is at finite
 // distance: an exp map or an extrapolated geodesic that reaches it is out of the domain (NaN, and
 // FE_INVALID for the Python layer to report).
+//
+// Range: every function is exact over the whole float range (see beds/exponential.hpp: fast forms
+// that check their range, *_slow forms with an unbounded exponent for the rest); results that are
+// not representable are out of domain (NaN and false).
 #pragma once
 
+#include "beds/exponential.hpp"
 #include "beds/math.hpp"
+#include "beds/wide.hpp"
 
 BEDS_NAMESPACE_BEGIN
 namespace poisson {
@@ -21,21 +27,28 @@ BEDS_HD bool distance(double a, double b, double& d) {
   d = ok ? 2.0 * (math::abs(a - b) / (math::sqrt(a) + math::sqrt(b))) : math::kNaN;
   return ok;
 }
-// KL(Poi(a) || Poi(b)) = a log(a / b) + b - a = -a log1pmx(delta), delta = (b - a) / a.
+// KL(Poi(a) || Poi(b)) = a log(a / b) + b - a = -a log1pmx(delta), delta = (b - a) / a; far from
+// a = b as (b - a) - a log(b / a) (the logarithm of the ratio by exponential::log_ratio, exact even
+// when b / a over- or underflows).  A non-finite result is above the largest double.
 BEDS_HD bool kl(double a, double b, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  out = ok ? -a * math::log1pmx_r((b - a) / a, b / a) : math::kNaN;
+  const double delta = (b - a) / a;
+  const bool near = math::log1pmx_near(delta);
+  const double r = near ? -a * math::log1pmx_series(near ? delta : 0.0) : (b - a) - a * exponential::log_ratio(a, b);
+  ok = ok & math::isfinite(r);
+  out = ok ? r : math::kNaN;
   return ok;
 }
-// J = (a - b) log(a / b) = |a - b| log1p(|a - b| / min(a, b)).
+// J = (a - b) log(a / b) = |a - b| |log(b / a)|.
 BEDS_HD bool jeffreys(double a, double b, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  const double diff = math::abs(a - b);
-  out = ok ? diff * math::log1p(diff / math::min(a, b)) : math::kNaN;
+  const double r = math::abs(a - b) * exponential::abs_log_ratio(a, b);
+  ok = ok & math::isfinite(r);
+  out = ok ? r : math::kNaN;
   return ok;
 }
 
@@ -88,7 +101,8 @@ inline bool entropy(double a, double& out) {
       const double lp = k == 0.0 ? -a
                                  : k * math::log1pmx_r((a - k) / k, a / k) - 0.5 * math::log(6.283185307179586 * k) -
                                        stirling_remainder(k);
-      h -= math::exp(lp) * lp;
+      const double p = math::exp(lp);
+      h -= p > 0.0 ? p * lp : 0.0;  // (lp = -inf when rate / k underflows: a zero term)
     }
   } else {
     const double i = 1.0 / a;
@@ -98,55 +112,84 @@ inline bool entropy(double a, double& out) {
                   i * (19.0 / 360 +
                        i * (9.0 / 80 + i * (0.342460317520679 +
                                             i * (1.36408713062052 + i * (6.73689139705797 + i * 39.6827533737478)))))));
-    h = 0.5 * math::log(2.0 * 3.14159265358979323846 * 2.71828182845904523536 * a) - series;
+    h = 0.5 * (2.8378770664093454836 + math::log(a)) - series;  // log(2 pi e) + log(rate): no overflow
   }
   out = ok ? h : math::kNaN;
   return ok;
 }
 
+// <u, v> = u v / a.  Fast range: u v normal (or 0 from a zero factor), the result finite.
 BEDS_HD bool inner(double a, double u, double v, double& out) {
-  const bool ok = valid_rate(a) & math::isfinite(u) & math::isfinite(v);
-  a = ok ? a : 1.0;
-  out = ok ? u * v / a : math::kNaN;
+  const double uv = u * v, r = uv / a;
+  const bool ok = valid_rate(a) & math::isfinite(r) & ((math::abs(uv) >= 0x1p-968) | (u == 0.0) | (v == 0.0));
+  out = ok ? r : math::kNaN;
   return ok;
 }
-// Log_a(b) = sqrt(a) (2 sqrt(b) - 2 sqrt(a)) = 2 sqrt(a) (b - a) / (sqrt(a) + sqrt(b)).
+BEDS_HD bool inner_slow(double a, double u, double v, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & math::isfinite(u) & math::isfinite(v))) return false;
+  const double r = math::to_double(math::wide(u) * math::wide(v) / math::wide(a));
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
+}
+// Log_a(b) = 2 sqrt(a) (sqrt(b) - sqrt(a)) = 2 sqrt(a) ((b - a) / (sqrt(a) + sqrt(b))): the
+// quotient is below max(sqrt(a), sqrt(b)), so only a result above 1.8e308 overflows.
 BEDS_HD bool log(double a, double b, double& v) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   const double ra = math::sqrt(a), rb = math::sqrt(b);
-  v = ok ? 2.0 * ra * (b - a) / (ra + rb) : math::kNaN;
+  const double r = 2.0 * ra * ((b - a) / (ra + rb));
+  ok = ok & math::isfinite(r);
+  v = ok ? r : math::kNaN;
   return ok;
 }
-// Exp_a(v) = (sqrt(a) + v / (2 sqrt(a)))^2 = a (1 + v / (2a))^2, while 1 + v / (2a) >= 0.
+// Exp_a(v) = a f^2, f = 1 + v / (2a), while f > 0, evaluated as (a f) f (exact at v = 0; the
+// intermediate a f = a + v/2 is below the result when f >= 1).  When v / (2a) overflows (a near the
+// smallest subnormal), as (sqrt(a) + v / (2 sqrt(a)))^2, which does not.
 BEDS_HD bool exp(double a, double v, double& b) {
   bool ok = valid_rate(a) & math::isfinite(v);
   a = ok ? a : 1.0;
   v = ok ? v : 0.0;
-  const double f = 1.0 + v / (2.0 * a);
-  const double r = a * f * f;
-  ok = ok & (f > 0.0) & valid_rate(r);  // rate 0 is the boundary, not a Poisson law
+  const double f = 1.0 + (v / a) * 0.5;  // (not v / (2a): 2a overflows for a above 9e307)
+  const double ra = math::sqrt(a);
+  const double g = ra + v / (2.0 * ra);
+  const bool fin = math::isfinite(f);
+  const double r = fin ? (a * f) * f : g * g;
+  ok = ok & ((fin ? f : g) > 0.0) & valid_rate(r);  // rate 0 is the boundary, not a Poisson law
   b = ok ? r : math::kNaN;
   return ok;
 }
+// sqrt(rate(t)) = (1 - t) sqrt(a) + t sqrt(b) (exact end points, no cancellation for t in [0, 1]);
+// for |t| > 2 as sqrt(a) + t (sqrt(b) - sqrt(a)) (no inf - inf for huge t), with sqrt(b) - sqrt(a)
+// = (b - a) / (sqrt(a) + sqrt(b)).
 BEDS_HD bool geodesic(double a, double b, double t, double& out) {
   bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   t = ok ? t : 0.0;
   const double ra = math::sqrt(a), rb = math::sqrt(b);
-  const double r = (1.0 - t) * ra + t * rb;  // exact end points; no cancellation for t in [0, 1]
+  const double r = math::abs(t) <= 2.0 ? (1.0 - t) * ra + t * rb : ra + t * ((b - a) / (ra + rb));
   ok = ok & (r > 0.0) & valid_rate(r * r);
   out = ok ? r * r : math::kNaN;
   return ok;
 }
+// v sqrt(b / a) = v (sqrt(b) / sqrt(a)).  Fast range: the ratio normal.
 BEDS_HD bool transport(double a, double b, double v, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(v);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  out = ok ? v * math::sqrt(b / a) : math::kNaN;
+  const double ratio = math::sqrt(b) / math::sqrt(a), r = v * ratio;
+  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(v) & (ratio >= 0x1p-1000) & (ratio <= 0x1p1000) &
+                  math::isfinite(r);
+  out = ok ? r : math::kNaN;
   return ok;
+}
+BEDS_HD bool transport_slow(double a, double b, double v, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b) & math::isfinite(v))) return false;
+  const double r = math::to_double(math::wide(v) * math::sqrt(math::wide(b) / math::wide(a)));
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
 }
 
 }  // namespace poisson

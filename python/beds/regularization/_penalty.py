@@ -234,8 +234,10 @@ def fisher_rao_penalty(
         tuple of 5 arrays.
     ValueError
         If the strength is negative or not finite, the shapes do not broadcast, ``param`` is not a
-        chart of the family, ``out`` is given for another family or with ``param``, or (Categorical)
-        a probability is 0 where the log map needs the interior.
+        chart of the family, ``out`` is given for another family or with ``param``, (Categorical)
+        a probability is 0 where the log map needs the interior, or the value or a gradient is not
+        representable in the dtype (the strength too large for these beliefs: the gradient is about
+        strength * distance / scale).
 
     Warns
     -----
@@ -266,8 +268,28 @@ def fisher_rao_penalty(
     if out is not None and param is not None:
         raise ValueError("out= is supported for Normal and DiagNormal penalties in their own coordinates (param=None)")
     value, grad, nat, base = q.fisher_rao_penalty_parts(q_ref, lam, out)
-    g, n = in_chart(base, param, grad, nat)
+    with np.errstate(all="ignore"):
+        g, n = in_chart(base, param, grad, nat)
+    _check_representable("fisher_rao_penalty", value, g, n)
     return PenaltyResult(value, g, n, tangent(base, nat))
+
+
+def _check_representable(what: str, value: Any, grad: dict[str, np.ndarray], nat: dict[str, np.ndarray]) -> None:
+    """ValueError when a penalty, its gradient or natural gradient does not fit the float range
+    (every input was valid: the strength is too large for these beliefs)."""
+    for name, a in [("value", value)] + [(f"gradient {k}", v) for k, v in grad.items()]:
+        if not np.isfinite(a).all():
+            raise ValueError(
+                f"{what}: the {name} is not representable in {np.asarray(a).dtype} (it overflows, or "
+                "involves an infinite divergence): the strength is too large for these beliefs, or q is "
+                "too far from q_ref"
+            )
+    for k, v in nat.items():
+        if not np.isfinite(v).all():
+            raise ValueError(
+                f"{what}: the natural gradient {k} is not representable in {np.asarray(v).dtype}: the "
+                "strength is too large for these beliefs, or q is too far from q_ref"
+            )
 
 
 def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | None = None) -> PenaltyResult:
@@ -306,7 +328,8 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
         If ``q`` or ``q_ref`` is not a belief, or they are of different families.
     ValueError
         If the strength is negative or not finite, the shapes do not broadcast, ``param`` is not a
-        chart of the family, or (Categorical) a probability of ``q`` or ``q_ref`` is 0.
+        chart of the family, (Categorical) a probability of ``q`` or ``q_ref`` is 0, or the value or
+        a gradient is not representable in the dtype.
     NotImplementedError
         For a family without a KL gradient (every family of beds has one).
 
@@ -330,10 +353,12 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
     value = q.weighted_kl(q_ref, lam)
     grad = q.kl_gradient(q_ref)
     base, grad = broadcast_components(q, grad)
-    grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
-    base, grad = broadcast_components(base, grad)
-    nat = base.apply_metric(tuple(grad), inverse=True)
-    g, n = in_chart(base, param, grad, nat)
+    with np.errstate(all="ignore"):
+        grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
+        base, grad = broadcast_components(base, grad)
+        nat = base.apply_metric(tuple(grad), inverse=True)
+        g, n = in_chart(base, param, grad, nat)
+    _check_representable("kl_penalty", value, g, n)
     return PenaltyResult(value, g, n, tangent(base, nat))
 
 
