@@ -44,19 +44,24 @@ BEDS_HD bool distance(double a, double b, double& d) {
   d = ok ? abs_log_ratio(a, b) : math::kNaN;
   return ok;
 }
-// KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a; far from
-// a = b as delta - log(b / a) with the logarithm of the ratio taken by log_ratio (exact even when
-// b / a over- or underflows).  A non-finite result is above the largest double: not representable.
+// KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a, with the
+// ratio r = b / a taken as it is far from a = b.  Fast range: r normal and delta finite; otherwise
+// kl_slow takes log(b / a) by log_ratio (exact when the ratio over- or underflows: kl(1e300,
+// 1e-300) is 1380.2, not inf).  A divergence above the largest double is not representable.
 BEDS_HD bool kl(double a, double b, double& out) {
-  bool ok = valid_rate(a) & valid_rate(b);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  const double delta = (b - a) / a;
-  const bool near = math::log1pmx_near(delta);
-  const double r = near ? -math::log1pmx_series(near ? delta : 0.0) : delta - log_ratio(a, b);
-  ok = ok & math::isfinite(r);
-  out = ok ? r : math::kNaN;
+  const double delta = (b - a) / a, r = b / a;
+  const bool ok = valid_rate(a) & valid_rate(b) & (r >= 0x1p-1022) & (r <= math::kMaxDouble) & math::isfinite(delta);
+  out = ok ? -math::log1pmx_r(ok ? delta : 0.0, ok ? r : 1.0) : math::kNaN;
   return ok;
+}
+BEDS_HD bool kl_slow(double a, double b, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b))) return false;
+  const double delta = (b - a) / a;
+  const double r = math::log1pmx_near(delta) ? -math::log1pmx_series(delta) : delta - log_ratio(a, b);
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
 }
 // J = (a - b)^2 / (a b) = ((a - b) / a) ((a - b) / b): each factor overflows only when J does.
 BEDS_HD bool jeffreys(double a, double b, double& out) {
@@ -105,13 +110,13 @@ BEDS_HD bool log(double a, double b, double& v) {
 }
 // rate e^x for an exponent x: fast when |x| <= 700 (e^x normal) and the result is normal; the
 // slow path forms e^x with an unbounded exponent.  false when the rate leaves the float range.
-BEDS_HD bool scaled_exp(double a, double x, bool fast_only, double& out) {
+BEDS_HD bool scaled_exp(double a, double x, double& out) {
   const double r = a * math::exp(x);
   const bool ok = (math::abs(x) <= 700.0) & (r >= 0x1p-1022) & (r <= math::kMaxDouble);
-  if (ok | fast_only) {
-    out = ok ? r : math::kNaN;
-    return ok;
-  }
+  out = ok ? r : math::kNaN;
+  return ok;
+}
+inline bool scaled_exp_slow(double a, double x, double& out) {
   const double w = math::isfinite(x) ? math::to_double(math::wide(a) * math::exp_wide(x)) : math::kNaN;
   out = valid_rate(w) ? w : math::kNaN;
   return valid_rate(w);
@@ -120,32 +125,32 @@ BEDS_HD bool exp(double a, double v, double& b) {
   const bool ok = valid_rate(a) & math::isfinite(v);
   a = ok ? a : 1.0;
   v = ok ? v : 0.0;
-  const bool r = scaled_exp(a, v / a, true, b);
+  const bool r = scaled_exp(a, v / a, b);
   b = ok ? b : math::kNaN;
   return ok & r;
 }
-BEDS_HD bool exp_slow(double a, double v, double& b) {
+inline bool exp_slow(double a, double v, double& b) {
   b = math::kNaN;
   if (!(valid_rate(a) & math::isfinite(v))) return false;
-  return scaled_exp(a, v / a, false, b);
+  return scaled_exp_slow(a, v / a, b);
 }
 BEDS_HD bool geodesic(double a, double b, double t, double& out) {
   const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   t = ok ? t : 0.0;
-  const bool r = scaled_exp(a, t * log_ratio(a, b), true, out);
+  const bool r = scaled_exp(a, t * log_ratio(a, b), out);
   out = ok ? out : math::kNaN;
   return ok & r;
 }
-BEDS_HD bool geodesic_slow(double a, double b, double t, double& out) {
+inline bool geodesic_slow(double a, double b, double t, double& out) {
   out = math::kNaN;
   if (!(valid_rate(a) & valid_rate(b) & math::isfinite(t))) return false;
   if (t == 0.0) {
     out = a;
     return true;
   }
-  return scaled_exp(a, t * log_ratio(a, b), false, out);
+  return scaled_exp_slow(a, t * log_ratio(a, b), out);
 }
 // v b / a.  Fast range: the ratio b / a normal (then one rounding of v times it).
 BEDS_HD bool transport(double a, double b, double v, double& out) {

@@ -61,7 +61,8 @@ BEDS_HD bool distance_stage1(double m1, double s1, double m2, double s2, double&
   const double D = 4.0 * s1 * s2;
   const double w = N / D;
   const double uu = 2.0 * (w + math::sqrt(w * (1.0 + w)));
-  const bool ok = (math::min(s1, s2) > 0.0) & (D >= kTiny) & (D <= kHuge) & (w <= kWMax) &
+  // (s1 > 0 and D = 4 s1 s2 >= kTiny imply s2 > 0)
+  const bool ok = (s1 > 0.0) & (D >= kTiny) & (D <= kHuge) & (w <= kWMax) &
                   ((math::min(N, w) >= kTiny) | ((dm == 0.0) & (ds == 0.0)));
   // out of the fast range: NaN flows through stage 2 (see has_stages in loops.hpp)
   u = ok ? uu : math::kNaN;
@@ -338,11 +339,12 @@ BEDS_HD bool exp_orthonormal(double m0, double s0, double ex, double ey, double&
 // Fast range (`ok`, which also rejects every out-of-domain input): both scales in [kScaleLo,
 // kScaleHi], c <= kWMax, R2 and c above kTiny unless both differences are exactly 0.  Then
 // s0 / s1 <= 2^502 and every quantity above stays normal.
+// (the two flags are returned through references, not as members: bool members of a struct stop
+// GCC from vectorizing the loops)
 struct Chord {
   double c_plus_sinh, sinh_rho, vm0, vs0;
-  bool ok, same;
 };
-BEDS_HD Chord chord(double m0, double s0, double m1, double s1) {
+BEDS_HD Chord chord(double m0, double s0, double m1, double s1, bool& ok, bool& same) {
   const double dm = m1 - m0, ds = s1 - s0;
   const double R2 = 0.5 * dm * dm + ds * ds;
   const double c = R2 / (2.0 * s0 * s1);
@@ -353,9 +355,9 @@ BEDS_HD Chord chord(double m0, double s0, double m1, double s1) {
   ch.c_plus_sinh = c + ch.sinh_rho;
   ch.vm0 = dm * ratio;
   ch.vs0 = ds * ratio + 0.5 * R2 * is1;
-  ch.same = (dm == 0.0) & (ds == 0.0);
-  ch.ok = (math::min(s0, s1) >= kScaleLo) & (math::max(s0, s1) <= kScaleHi) & (c <= kWMax) &
-          ((math::min(R2, c) >= kTiny) | ch.same);
+  same = (dm == 0.0) & (ds == 0.0);
+  ok = (math::min(s0, s1) >= kScaleLo) & (math::max(s0, s1) <= kScaleHi) & (c <= kWMax) &
+       ((math::min(R2, c) >= kTiny) | same);
   return ch;
 }
 // The same with an unbounded exponent (rho is at most 3000, but may be below the double range).
@@ -379,12 +381,13 @@ BEDS_HD WideChord chord_slow(double m0, double s0, double m1, double s1) {
 //   v_mu = f dm s0 / s1,  v_sigma = f (s0 ds + R2 / 2) / s1,  f = rho / sinh(rho).
 // Stage 1: mid = (c + sinh rho, sinh rho, v_mu / f, v_sigma / f); stage 2: rho and f.
 BEDS_HD bool log_stage1(double m0, double s0, double m1, double s1, double* mid) {
-  const Chord ch = chord(m0, s0, m1, s1);
-  mid[0] = ch.ok ? ch.c_plus_sinh : 0.0;
-  mid[1] = ch.ok ? ch.sinh_rho : 0.0;
-  mid[2] = ch.ok ? ch.vm0 : math::kNaN;
-  mid[3] = ch.ok ? ch.vs0 : math::kNaN;
-  return ch.ok;
+  bool ok, same;
+  const Chord ch = chord(m0, s0, m1, s1, ok, same);
+  mid[0] = ok ? ch.c_plus_sinh : 0.0;
+  mid[1] = ok ? ch.sinh_rho : 0.0;
+  mid[2] = ok ? ch.vm0 : math::kNaN;
+  mid[3] = ok ? ch.vs0 : math::kNaN;
+  return ok;
 }
 BEDS_HD void log_stage2(const double* mid, double& vm, double& vs) {
   const bool zero = mid[1] == 0.0;
@@ -447,12 +450,13 @@ BEDS_HD bool cancelled(double mb, double m, double s) { return math::abs(mb) > 1
 // Fast range: the chord's, |mb| <= kHuge, |t| rho <= kRhoMax and above kTiny (or t = 0, or p0 = p1).
 BEDS_HD bool geodesic_stage1(double m0, double s0, double m1, double s1, double t, double* mid) {
   const GeodesicBase g = geodesic_base(m0, s0, m1, s1, t, false);
-  const Chord ch = chord(g.mb, g.sb, g.mo, g.so);
+  bool chord_ok, same;
+  const Chord ch = chord(g.mb, g.sb, g.mo, g.so, chord_ok, same);
   // backwards (t < 0): walk the reversed direction for |t| rho, avoiding cancellation in tau
   const double sg = g.t < 0.0 ? -1.0 : 1.0;
   const Direction d = direction(sg * ch.vm0 / kSqrt2, sg * ch.vs0);
   const double trho = sg * g.t * math::log1p_pos(ch.c_plus_sinh);  // |t| rho
-  const bool ok = ch.ok & (math::abs(g.mb) <= kHuge) & (trho <= kRhoMax) & ((trho >= kTiny) | (g.t == 0.0) | ch.same);
+  const bool ok = chord_ok & (math::abs(g.mb) <= kHuge) & (trho <= kRhoMax) & ((trho >= kTiny) | (g.t == 0.0) | same);
   mid[0] = ok ? g.mb : math::kNaN;
   mid[1] = ok ? g.sb : math::kNaN;
   mid[2] = ok ? d.cos_phi : 0.0;

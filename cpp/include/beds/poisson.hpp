@@ -27,29 +27,44 @@ BEDS_HD bool distance(double a, double b, double& d) {
   d = ok ? 2.0 * (math::abs(a - b) / (math::sqrt(a) + math::sqrt(b))) : math::kNaN;
   return ok;
 }
-// KL(Poi(a) || Poi(b)) = a log(a / b) + b - a = -a log1pmx(delta), delta = (b - a) / a; far from
-// a = b as (b - a) - a log(b / a) (the logarithm of the ratio by exponential::log_ratio, exact even
-// when b / a over- or underflows).  A non-finite result is above the largest double.
+// KL(Poi(a) || Poi(b)) = a log(a / b) + b - a = -a log1pmx(delta), delta = (b - a) / a, with the
+// ratio b / a taken as it is far from a = b.  Fast range: b / a normal and delta finite; otherwise
+// kl_slow, (b - a) - a log(b / a) with the logarithm by exponential::log_ratio (exact when b / a
+// over- or underflows).  A non-finite result is above the largest double.
 BEDS_HD bool kl(double a, double b, double& out) {
-  bool ok = valid_rate(a) & valid_rate(b);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
+  const double delta = (b - a) / a, r = b / a;
+  const double k = -a * math::log1pmx_r(math::isfinite(delta) ? delta : 0.0, (r > 0.0) & (r < math::kInf) ? r : 1.0);
+  const bool ok = valid_rate(a) & valid_rate(b) & (r >= 0x1p-1022) & (r <= math::kMaxDouble) & math::isfinite(delta) &
+                  math::isfinite(k);
+  out = ok ? k : math::kNaN;
+  return ok;
+}
+BEDS_HD bool kl_slow(double a, double b, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b))) return false;
   const double delta = (b - a) / a;
-  const bool near = math::log1pmx_near(delta);
-  const double r = near ? -a * math::log1pmx_series(near ? delta : 0.0) : (b - a) - a * exponential::log_ratio(a, b);
-  ok = ok & math::isfinite(r);
+  const double r = math::isfinite(delta) && math::log1pmx_near(delta) ? -a * math::log1pmx_series(delta)
+                                                                      : (b - a) - a * exponential::log_ratio(a, b);
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
+}
+// J = (a - b) log(a / b) = |a - b| log1p(|a - b| / min(a, b)); when the ratio overflows (rates
+// 1e300 apart, subnormal rates) jeffreys_slow takes the logarithm by exponential::abs_log_ratio.
+BEDS_HD bool jeffreys(double a, double b, double& out) {
+  const double diff = math::abs(a - b), q = diff / math::min(a, b);
+  const double r = diff * math::log1p_pos((q >= 0.0) & (q < math::kInf) ? q : 0.0);
+  const bool ok = valid_rate(a) & valid_rate(b) & (q < math::kInf) & math::isfinite(r);
   out = ok ? r : math::kNaN;
   return ok;
 }
-// J = (a - b) log(a / b) = |a - b| |log(b / a)|.
-BEDS_HD bool jeffreys(double a, double b, double& out) {
-  bool ok = valid_rate(a) & valid_rate(b);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
+BEDS_HD bool jeffreys_slow(double a, double b, double& out) {
+  out = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b))) return false;
   const double r = math::abs(a - b) * exponential::abs_log_ratio(a, b);
-  ok = ok & math::isfinite(r);
-  out = ok ? r : math::kNaN;
-  return ok;
+  if (!math::isfinite(r)) return false;
+  out = r;
+  return true;
 }
 
 // log(k!) - (k log k - k + log(2 pi k) / 2), the remainder of Stirling's formula (k >= 1).
