@@ -119,14 +119,20 @@ struct KLTerm {
 };
 
 // J(p, q) = sum_i (p_i - q_i) log(p_i / q_i) = sum_i |p_i - q_i| log1p(|p_i - q_i| / min(p_i, q_i)).
+// When the ratio would overflow (min(p_i, q_i) subnormal, far below the other entry) the logarithm
+// is log(hi / (lo 2^64)) + 64 ln 2, the same log1p call on a ratio >= 2^936 (1 is lost in rounding).
 struct JeffreysTerm {
   static constexpr bool unary = false;
   static constexpr double cost_ns = 3.0;
   BEDS_HD static double term(double x, double y) {
+    constexpr double k64Ln2 = 44.361419555836499802702855773323300;
     const double diff = math::abs(x - y);
-    const double lo = math::min(x, y);
-    const double t =
-        diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * math::log1p_pos(diff / math::max(lo, 1e-300)));
+    const double lo = math::min(x, y), hi = math::max(x, y);
+    const double lo_nz = lo > 0.0 ? lo : 1.0;
+    const bool far = diff >= lo_nz * 0x1p1000;  // (diff / lo would be above 2^1000)
+    const double arg = far ? hi / (lo_nz * 0x1p64) - 1.0 : diff / lo_nz;
+    const double log_ratio = math::log1p_pos(arg) + (far ? k64Ln2 : 0.0);
+    const double t = diff == 0.0 ? 0.0 : (lo == 0.0 ? math::kInf : diff * log_ratio);
     return (x >= 0.0) & (y >= 0.0) ? t : math::kNaN;
   }
   BEDS_HD static double finish(double s) { return s; }
