@@ -29,7 +29,10 @@ __all__ = [
     "transport",
 ]
 
-_LEAVES = "the geodesic reaches the boundary rate = 0 of the Poisson family (or the rate overflows)"
+_LEAVES = (
+    "the geodesic reaches the boundary rate = 0 of the Poisson family, or the rate leaves the range of the "
+    "output dtype (float64: 4.9e-324 to 1.8e308; float32: 1.4e-45 to 3.4e38)"
+)
 _F = make_functions(
     "poisson",
     "beds.poisson",

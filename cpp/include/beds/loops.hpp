@@ -326,20 +326,24 @@ std::ptrdiff_t block_fast(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
   return bad;
 }
 
-// block() of a kernel with a slow path, once block_fast() flagged `flagged` elements: the flagged
-// elements (NaN first output) again with K::slow, then (float32 outputs of finite_outputs kernels)
-// results too large for the output type.  Returns the number of out-of-domain elements.
+// block() once block_fast() flagged `flagged` elements: for a kernel with a slow path, the flagged
+// elements (NaN first output) again with K::slow; then (float32 outputs of finite_outputs kernels,
+// with a slow path or not) results too large for the output type.  Returns the number of
+// out-of-domain elements.
 template <class K, class TI, class TO>
 std::ptrdiff_t block_fixup(const TI* const* x, TO* const* y, std::ptrdiff_t n, std::ptrdiff_t flagged) {
-  std::ptrdiff_t bad = 0;
-  if (flagged) {
-    for (std::ptrdiff_t i = 0; i < n; ++i) {
-      if (!(y[0][i] != y[0][i])) continue;
-      double a[K::nin], b[K::nout];
-      for (int j = 0; j < K::nin; ++j) a[j] = static_cast<double>(x[j][i]);
-      const bool ok = K::slow(a, b);
-      for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(ok ? b[j] : math::kNaN);
-      bad += ok ? 0 : 1;
+  std::ptrdiff_t bad = flagged;
+  if constexpr (has_slow<K>::value) {
+    bad = 0;
+    if (flagged) {
+      for (std::ptrdiff_t i = 0; i < n; ++i) {
+        if (!(y[0][i] != y[0][i])) continue;
+        double a[K::nin], b[K::nout];
+        for (int j = 0; j < K::nin; ++j) a[j] = static_cast<double>(x[j][i]);
+        const bool ok = K::slow(a, b);
+        for (int j = 0; j < K::nout; ++j) y[j][i] = static_cast<TO>(ok ? b[j] : math::kNaN);
+        bad += ok ? 0 : 1;
+      }
     }
   }
   if constexpr (has_finite_outputs<K>::value && sizeof(TO) < sizeof(double)) {
@@ -375,6 +379,8 @@ std::ptrdiff_t block(const TI* const* x, TO* const* y, std::ptrdiff_t n) {
       }
       return block_fixup<K>(xc, y, n, block_fast<K>(xc, y, n));
     }
+    return block_fixup<K>(x, y, n, block_fast<K>(x, y, n));
+  } else if constexpr (has_finite_outputs<K>::value && sizeof(TO) < sizeof(double)) {
     return block_fixup<K>(x, y, n, block_fast<K>(x, y, n));
   } else {
     return block_fast<K>(x, y, n);
