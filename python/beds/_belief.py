@@ -65,6 +65,8 @@ class Belief:
     inner_params: ClassVar[tuple[str, ...]] = ()
     #: message when an exp map / geodesic leaves the manifold (families with a boundary)
     leaves_domain: ClassVar[str | None] = None
+    #: message when a log / transported vector is not representable in floating point
+    tangent_range: ClassVar[str | None] = None
 
     __slots__ = ("_p", "_batch_shape")
 
@@ -276,7 +278,7 @@ class Belief:
     def log(self, other: Belief) -> Tangent:
         """Riemannian logarithm: the tangent vector at self that exp maps to ``other``."""
         self._check_same(other)
-        comps = self._pair("log", other)
+        comps = self._call("log", self._p + other._p, self._names(2), self.domains * 2, message=self.tangent_range)
         base = self if comps[0].shape == self._p[0].shape else self._broadcast_to(comps[0].shape)
         return Tangent._trusted(base, comps)
 
@@ -311,7 +313,11 @@ class Belief:
         self._check_tangent(v)
         self._check_same(other)
         comps = self._call(
-            "transport", self._p + other._p + v._c, self._names(2) + v._names(), self.domains * 2 + self.tangent_domains
+            "transport",
+            self._p + other._p + v._c,
+            self._names(2) + v._names(),
+            self.domains * 2 + self.tangent_domains,
+            message=self.tangent_range,
         )
         shape = comps[0].shape
         base = other if other._p[0].shape == shape else other._broadcast_to(shape)

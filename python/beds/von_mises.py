@@ -57,6 +57,19 @@ __all__ = [
 _P2 = ("real", "nonnegative", "real", "nonnegative")
 _M = "beds.von_mises"
 _RANGE = "the geodesic runs to kappa = inf (the velocity is too large for floating point)"
+_LOG_RANGE = (
+    "the tangent vector at point 1 is not representable in floating point: |v_mu| ~ d / sqrt(kappa1 A(kappa1)) "
+    "overflows for kappa1 below about 1e-300, |v_kappa| ~ sqrt(2) d kappa1 above about 1e300"
+)
+_TANGENT_RANGE = (
+    "the tangent vector (of log at point 1, of transport at point 2) is not representable in floating point: "
+    "its polar components overflow for kappa below about 1e-300 (v_mu ~ d / sqrt(kappa A(kappa))) or above about "
+    "1e300 (v_kappa ~ sqrt(2) d kappa)"
+)
+_TRANSPORT_RANGE = (
+    "the transported vector at point 2 is not representable in floating point (kappa2 below about 1e-300 or "
+    "above about 1e300, where the polar components of a tangent vector overflow)"
+)
 
 distance = array_function(
     "distance",
@@ -138,7 +151,9 @@ log = array_function(
     _P2,
     """Riemannian logarithm: velocity ``(v_mu, v_kappa)`` at point 1 of the minimizing geodesic that
     reaches point 2 at t = 1 (its norm is the distance).  At ``|mu2 - mu1| = pi`` the geodesic
-    through the uniform law is returned.""",
+    through the uniform law is returned.  Raises ValueError where a component is not representable
+    (kappa1 within a few orders of magnitude of the ends of the double range).""",
+    on_domain_error=_LOG_RANGE,
     module=_M,
 )
 
@@ -161,6 +176,7 @@ transport = array_function(
     """Parallel transport of (v_mu, v_kappa) from point 1 to point 2 along the geodesic: on a surface
     the transported vector keeps its length and its angle with the geodesic.  Reference: do Carmo,
     *Differential Geometry of Curves and Surfaces*, 4-4.""",
+    on_domain_error=_TRANSPORT_RANGE,
     module=_M,
 )
 
@@ -250,6 +266,7 @@ class VonMises(Belief):
     entropy_params = ("kappa",)
     inner_params = ("kappa",)
     leaves_domain = _RANGE
+    tangent_range = _TANGENT_RANGE
 
     def __init__(self, mu: Any, kappa: Any) -> None:
         super().__init__(mu, kappa)

@@ -309,6 +309,16 @@ BEDS_HD double gap(double rho, double c) {
   return math::sqrt((rs - cs) * (rs + cs)) * 0x1p-600;
 }
 
+// The span v2 - v1 of rho = c cosh v between r1 <= r2 = r1 + d (gaps g1, g2): sinh(v2 - v1) =
+// (r2^2 - r1^2) / (g2 r1 + r2 g1), in ratios to r2 (no underflow at tiny radii).
+BEDS_HD double v_span(double r1, double g1, double d, double r2, double g2) {
+  // sinh = num r2 / den, num = (d / r2) (r2 + r1) / r2 in [0, 2], den = (g2 / r2) r1 + g1
+  const double num = (d / r2) * ((r2 + r1) / r2), den = (g2 / r2) * r1 + g1;
+  if (!(den > 0.0) || !(num > 0.0)) return 0.0;
+  if (r2 < 1e200 * den) return std::asinh((num / den) * r2);
+  return kLn2 + std::log(num) + std::log(r2) - std::log(den);  // asinh(x) = log(2x) to rounding
+}
+
 // Integrals along the geodesic with Clairaut constant c over rho in [r1, r2] (c <= r1 <= r2):
 //   phi  = int c P / (rho g) drho   (angle swept)
 //   dint = int P' / g drho          (with the end terms P/g, the derivative of phi in c)
@@ -484,7 +494,7 @@ BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double
         g_end = gap(s_end, c);
       }
     }
-    const double span = std::asinh((d_seg * (s_end + r1)) / (g_end * r1 + s_end * g1));
+    const double span = v_span(r1, g1, d_seg, s_end, g_end);
     // P is analytic within about 0.5 of the real log rho axis near rho ~ 1.7 (branch points of
     // kappa(rho) and of sqrt(A')), farther elsewhere: subpanels of 0.35 in s there, 0.7 elsewhere
     const double width_max = (s_end > 0.5 && r1 < 6.0) ? 0.35 : 0.7;
@@ -494,11 +504,11 @@ BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double
     double ch[5], sh[5];
     for (int i = 0; i < 5; ++i) {
       const double em1 = math::expm1(half * kGLx[i]), e = 1.0 + em1;
-      sh[i] = 0.5 * em1 * (e + 1.0) / e;
+      sh[i] = 0.5 * (em1 + em1 / e);
       ch[i] = sh[i] + 1.0 / e;
     }
     const double em1h = math::expm1(half), eh = 1.0 + em1h;
-    const double shh = 0.5 * em1h * (eh + 1.0) / eh, chh = shh + 1.0 / eh;
+    const double shh = 0.5 * (em1h + em1h / eh), chh = shh + 1.0 / eh;
     const double shw = 2.0 * shh * chh, chw = 1.0 + 2.0 * shh * shh;
     double rm = r1 * chh + g1 * shh, gm = g1 * chh + r1 * shh;  // at the first midpoint
     double sp = 0.0, sd = 0.0, sl = 0.0;
@@ -649,6 +659,7 @@ struct Pair {
 };
 struct Shape {
   double c, ga, gb;  // Clairaut constant, sqrt(rho^2 - c^2) at a and b
+  double sn, cs;     // c / rho_a, g_a / rho_a
   double dy;         // dtheta / dy
   bool turning;
 };
@@ -671,9 +682,11 @@ BEDS_HD Shape shape(const Pair& s, const Theta& t) {
   }
   h.c = s.ra * sn;
   h.ga = s.ra * cs;
+  h.sn = sn;
+  h.cs = cs;
   // rho_b - c = (rho_b - rho_a) + g_a^2 / (rho_a + c)
   const double bmc = s.dr + h.ga * (h.ga / (s.ra + h.c));
-  h.gb = math::sqrt(bmc * (s.rb + h.c));
+  h.gb = math::sqrt(bmc) * math::sqrt(s.rb + h.c);
   h.dy = h.turning ? sn : 1.0;  // dtheta / dy
   return h;
 }
@@ -717,14 +730,29 @@ BEDS_HD double theta_start(double r_a, double r_b, double dmu) {
 
 // The geodesic between kappa_a <= kappa_b at angle difference dmu in [0, pi].
 struct Geodesic {
-  double d;       // distance
-  double c;       // Clairaut constant (0 for radial geodesics)
-  double ra, rb;  // rho at a and b
-  double dr;      // rho_b - rho_a (accurate)
-  double ga, gb;  // sqrt(rho^2 - c^2) at a and b
-  bool turning;   // dips below rho_a
-  bool through;   // radial through the uniform law (dmu = pi)
+  double d;           // distance
+  double c;           // Clairaut constant (0 for radial geodesics)
+  double ra, rb;      // rho at a and b
+  double dr;          // rho_b - rho_a (accurate)
+  double ga, gb;      // sqrt(rho^2 - c^2) at a and b
+  double sa, ua, ub;  // c / rho_a, g_a / rho_a, g_b / rho_b (the direction of the geodesic at a and b)
+  bool turning;       // dips below rho_a
+  bool through;       // radial through the uniform law (dmu = pi)
 };
+
+// Below this radius P = 1 to double precision (1 - rho^4 / 32): the flat disc, where the geodesics
+// are straight lines in z = rho e^(i mu) (done in closed form, in units of a power of two so that
+// subnormal concentrations keep the digits they have).
+constexpr double kFlat = 1e-60;
+struct Scale {  // multiplication by 2^-ilogb(x) (two exact factors: subnormal x need more than 2^1023)
+  double pre, post;
+  BEDS_HD double up(double y) const { return (y * pre) * post; }
+  BEDS_HD double down(double y) const { return (y / post) / pre; }
+};
+BEDS_HD Scale pow2_scale(double x) {  // 0 < x < 1e-60
+  const double pre = x < 1e-200 ? 0x1p600 : 1.0;
+  return Scale{pre, std::ldexp(1.0, -std::ilogb(x * pre))};
+}
 
 // rho_b - rho_a for kappa_a <= kappa_b to full relative accuracy: (f(kb) - f(ka)) / (rho_a + rho_b)
 // with f(kb) - f(ka) = (kb - ka) A(kb) + ka (A(kb) - A(ka)) and A(kb) - A(ka) from the mean of A'
@@ -746,10 +774,48 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
   g.c = 0.0;
   g.ga = g.ra;
   g.gb = g.rb;
+  g.sa = 0.0;
+  g.ua = 1.0;
+  g.ub = 1.0;
   g.turning = false;
   g.through = false;
+  if (g.rb < kFlat && ka > 0.0) {  // the flat disc: the segment z_a z_b
+    const Scale sc = pow2_scale(g.rb);
+    const double ra = sc.up(g.ra), rb = sc.up(g.rb), dr = sc.up(g.dr);
+    const double s2 = std::sin(0.5 * dmu), sd = std::sin(dmu);
+    const double d = math::sqrt(dr * dr + 4.0 * ra * rb * s2 * s2);
+    if (!(d > 0.0)) {
+      g.d = 0.0;
+      return g;
+    }
+    const double along_a = dr - 2.0 * rb * s2 * s2;  // (z_b - z_a) . z_a / rho_a = rb cos dmu - ra
+    const double along_b = dr + 2.0 * ra * s2 * s2;  // (z_b - z_a) . z_b / rho_b = rb - ra cos dmu
+    g.sa = rb * sd / d;
+    g.ua = math::abs(along_a) / d;
+    g.ub = along_b / d;
+    g.turning = along_a < 0.0;
+    g.through = dmu >= kPi;
+    g.d = sc.down(d);
+    g.c = g.ra * g.sa;
+    g.ga = g.ra * g.ua;
+    g.gb = g.rb * g.ub;
+    return g;
+  }
   if (ka == 0.0 || dmu == 0.0) {
     g.d = radial(g.ra, g.dr, g.rb);
+    return g;
+  }
+  if (g.ra < kFlat && g.ra < 1e-30 * g.rb) {
+    // a is at the uniform law to first order (relative error (rho_a / rho_b)^2 < 1e-60): the
+    // geodesic leaves a in the direction of b's mean, d = R(rho_b) - rho_a cos(dmu)
+    const double cd = std::cos(dmu);
+    g.sa = std::sin(dmu);
+    g.ua = math::abs(cd);
+    g.turning = cd < 0.0;
+    g.through = dmu >= kPi;
+    g.c = g.ra * g.sa;
+    g.ga = g.ra * g.ua;
+    g.d = profile::radius(g.rb) - g.ra * cd;
     return g;
   }
   if (dmu >= kPi) {
@@ -813,6 +879,9 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
   g.c = h.c;
   g.ga = h.ga;
   g.gb = h.gb;
+  g.sa = h.sn;
+  g.ua = h.cs;
+  g.ub = h.gb / g.rb;
   g.turning = h.turning;
   return g;
 }
@@ -824,52 +893,6 @@ BEDS_VM_FN bool distance(double mu1, double k1, double mu2, double k2, double& o
     return false;
   }
   out = solve(math::min(k1, k2), math::max(k1, k2), math::abs(wrap(mu2 - mu1)), false).d;
-  return true;
-}
-
-// ------------------------------------------------------------------- log, exp, geodesic, transport
-// Log_p1(p2) written into (vm, vk).
-BEDS_VM_FN void log_map(double mu1, double k1, double mu2, double k2, double& vm, double& vk) {
-  const double diff = wrap(mu2 - mu1);
-  const double dmu = math::abs(diff);
-  const bool first_is_a = k1 <= k2;
-  const Geodesic geo = solve(math::min(k1, k2), math::max(k1, k2), dmu, true);
-  const double d = geo.d;
-  if (!(d > 0.0)) {
-    vm = 0.0;
-    vk = 0.0;
-    return;
-  }
-  if (k1 == 0.0) {  // Cartesian frame at the uniform law: unit speed has Euclidean length sqrt(2)
-    vm = kSqrt2 * d * std::sin(diff);
-    vk = kSqrt2 * d * std::cos(diff);
-    return;
-  }
-  const double sgn = diff > 0.0 ? 1.0 : (diff < 0.0 ? -1.0 : 0.0);
-  // leaving a: outward unless the geodesic dips; leaving b: inward
-  double rho, g, out;
-  if (first_is_a) {
-    rho = geo.ra;
-    g = geo.ga;
-    out = geo.turning ? -1.0 : 1.0;
-    if (k1 == k2) out = geo.c > 0.0 ? -1.0 : (geo.through ? -1.0 : 0.0);
-  } else {
-    rho = geo.rb;
-    g = geo.gb;
-    out = -1.0;
-  }
-  const bessel::Values v = bessel::values(k1);
-  vm = d * sgn * (geo.c / rho) / rho;
-  vk = d * out * (g / rho) / profile::sqrt_h(v, k1);
-}
-
-BEDS_VM_FN bool log(double mu1, double k1, double mu2, double k2, double& vm, double& vk) {
-  const bool ok = valid(mu1, k1) & valid(mu2, k2);
-  if (!ok) {
-    vm = vk = math::kNaN;
-    return false;
-  }
-  log_map(mu1, k1, mu2, k2, vm, vk);
   return true;
 }
 
@@ -900,7 +923,7 @@ BEDS_HD Point point_v(double c, double v) {
   Point q;
   if (a < 600.0) {
     const double em1 = math::expm1(a), e = 1.0 + em1;
-    const double sh = 0.5 * em1 * (e + 1.0) / e;
+    const double sh = 0.5 * (em1 + em1 / e);
     q.rho = c * (sh + 1.0 / e);
     q.g = c * sh;
   } else {
@@ -940,8 +963,12 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
   const double v0 = inward ? asinh_ratio(g0, c) : 0.0;  // s at the lowest point (inward)
   auto point = [&](double s) -> Point {
     if (inward) return point_v(c, s - v0);
+    if (s > 600.0) {  // rho = g = (rho0 + g0) e^s / 2 (the e^-s terms are below rounding)
+      const double big = math::exp(s + std::log(0.5 * (rho0 + g0)));
+      return Point{big, big};
+    }
     const double em1 = math::expm1(s), e = 1.0 + em1;
-    const double sh = 0.5 * em1 * (e + 1.0) / e, ch = sh + 1.0 / e;
+    const double sh = 0.5 * (em1 + em1 / e), ch = sh + 1.0 / e;
     return Point{rho0 * ch + g0 * sh, g0 * ch + rho0 * sh};
   };
   // start: the geodesic of the hyperbolic plane of curvature -1/2 (K = r / sqrt2) through the same
@@ -950,18 +977,24 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
   double s;
   {
     const double r0 = profile::radius(rho0), cos0 = (inward ? -g0 : g0) / rho0;
+    const double opc = inward ? (c / rho0) * (c / (rho0 + g0)) : 1.0 + cos0;  // 1 + cos0
     const double a = kInvSqrt2 * r0, b = kInvSqrt2 * len;
     double re;
-    if (a + b > 300.0) {
-      re = r0 + len + kSqrt2 * std::log(0.5 * (1.0 + cos0) + 1e-300);
+    if (a + b < 1e-8) {  // the flat disc: r_e^2 = (r0 - len)^2 + 2 r0 len (1 + cos0), in units of max(r0, len)
+      const double m = math::max(r0, len), x = r0 / m, y = len / m;
+      re = m * math::sqrt((x - y) * (x - y) + 2.0 * x * y * opc);
+    } else if (a + b > 300.0) {
+      re = r0 + len + kSqrt2 * std::log(0.5 * opc + 1e-300);
     } else {
-      const double ch = std::cosh(a) * std::cosh(b) + std::sinh(a) * std::sinh(b) * cos0;
-      re = kSqrt2 * std::acosh(math::max(ch, 1.0));
+      // cosh(re/sqrt2) - 1 = 2 sinh^2((a - b) / 2) + sinh a sinh b (1 + cos0)
+      const double sab = std::sinh(0.5 * (a - b));
+      const double x = 2.0 * sab * sab + std::sinh(a) * std::sinh(b) * opc;
+      re = kSqrt2 * std::log1p(x + math::sqrt(x * (x + 2.0)));
     }
     const double rho_e = math::max(profile::radius_inverse(math::max(re, 0.0)), c);
     const double ge = gap(rho_e, c);
     if (!inward) {
-      s = rho_e > rho0 ? std::asinh(((rho_e - rho0) * (rho_e + rho0)) / (ge * rho0 + rho_e * g0)) : 0.0;
+      s = rho_e > rho0 ? v_span(rho0, g0, rho_e - rho0, rho_e, ge) : 0.0;
     } else {
       const bool before = len < kSqrt2 * std::atanh(math::min(-cos0 * std::tanh(a), 1.0 - 1e-16));
       s = before ? v0 - asinh_ratio(ge, c) : v0 + asinh_ratio(ge, c);
@@ -991,16 +1024,161 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
       lo = s;
     else
       hi = s;
-    const double slope = profile::p(q.rho) * q.rho;
-    double next = s - res / slope;
-    if (!(next > lo && next < hi)) next = math::isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * s + 1.0;
-    const bool done = math::abs(next - s) <= 4e-16 * math::max(1.0, s) || res == 0.0;
+    const double pq = profile::p(q.rho);
+    double step = -res / (pq * q.rho);  // Newton in s (exact where G is linear in s: P ~ 1 / rho)
+    if (math::abs(step) <= 4e-16 * math::max(1.0, s) || res == 0.0) break;  // converged
+    if (q.rho < 0.5) {
+      // in the disc G is linear in g (P ~ 1): Newton in g, mapped back to s
+      const double gn = q.g - res / pq;
+      double sn;
+      if (inward) {
+        sn = v0 + (gn >= 0.0 ? asinh_ratio(gn, c) : -asinh_ratio(-gn, c));
+      } else {
+        const double rn = math::sqrt(gn * gn + c * c);  // v(gn) - v(g0) = asinh((gn^2 - g0^2) / (gn rho0 + g0 rn))
+        sn = gn > 0.0 ? std::asinh(((gn - g0) / gn) * ((gn + g0) / (rho0 + g0 * (rn / gn)))) : 0.0;
+      }
+      if (math::isfinite(sn)) step = sn - s;
+    }
+    double next = s + step;
+    // safeguard: inside the bracket and at least halving it (Newton from the convex side of
+    // e^s-like stretches in the disc would otherwise advance by about 1 per step)
+    const bool finite = math::isfinite(hi);
+    if (!(next > lo && next < hi) || (finite && math::abs(step) > 0.5 * (hi - lo)))
+      next = finite ? 0.5 * (lo + hi) : 2.0 * s + 1.0;
+    if (!(next != s)) break;
     s = next;
-    if (done) break;
   }
   w.rho = cur_p.rho;
   w.dphi = cur.phi;
   return w;
+}
+
+// ------------------------------------------------------------------- log, exp, geodesic, transport
+// The unit direction of a geodesic at a point, in the orthonormal frame (rho dmu, sqrt(h) dkappa):
+// sn = rho dmu/ds (with the sign of the motion in mu), cs = sqrt(h) dkappa/ds (> 0 outward).  At
+// kappa = 0 the frame is the Cartesian one at the angle mu of the point.
+struct Heading {
+  double sn, cs;
+};
+// The distance between p1 and p2, the direction of the geodesic at p1 toward p2 and its direction
+// on arrival at p2 (one solve; no tangent component is formed, so nothing overflows).
+struct Path {
+  double d;
+  Heading h1, h2;
+};
+BEDS_VM_FN Path path(double mu1, double k1, double mu2, double k2) {
+  const double diff = wrap(mu2 - mu1);
+  const double sgn = diff > 0.0 ? 1.0 : (diff < 0.0 ? -1.0 : 0.0);
+  const bool first_is_a = k1 <= k2;
+  const Geodesic geo = solve(math::min(k1, k2), math::max(k1, k2), math::abs(diff), true);
+  Path r;
+  r.d = geo.d;
+  r.h1 = Heading{0.0, 1.0};
+  r.h2 = Heading{0.0, 1.0};
+  if (!(geo.d > 0.0)) return r;
+  if (k1 == 0.0) {  // from the uniform law, radially out along mu2 (Cartesian frame at mu1)
+    r.h1 = Heading{std::sin(diff), std::cos(diff)};
+    return r;
+  }
+  if (k2 == 0.0) {  // radially in; on arrival moving along mu1 + pi (Cartesian frame at mu2)
+    r.h1 = Heading{0.0, -1.0};
+    r.h2 = Heading{std::sin(diff), -std::cos(diff)};
+    return r;
+  }
+  const double sb = geo.sa * (geo.ra / geo.rb);      // c / rho_b
+  const double ca = geo.turning ? -geo.ua : geo.ua;  // leaving a toward b
+  if (first_is_a) {
+    r.h1 = Heading{sgn * geo.sa, ca};
+    r.h2 = Heading{sgn * sb, geo.ub};
+  } else {
+    r.h1 = Heading{sgn * sb, -geo.ub};
+    r.h2 = Heading{sgn * geo.sa, -ca};
+  }
+  return r;
+}
+
+// Log_p1(p2) = d (sn / rho1, cs / sqrt(A'(kappa1))) (Cartesian at kappa1 = 0: sqrt2 d (sn, cs)).
+BEDS_VM_FN void log_map(double mu1, double k1, double mu2, double k2, double& vm, double& vk) {
+  const Path q = path(mu1, k1, mu2, k2);
+  if (!(q.d > 0.0)) {
+    vm = 0.0;
+    vk = 0.0;
+    return;
+  }
+  if (k1 == 0.0) {  // Cartesian frame at the uniform law: unit speed has Euclidean length sqrt(2)
+    vm = kSqrt2 * q.d * q.h1.sn;
+    vk = kSqrt2 * q.d * q.h1.cs;
+    return;
+  }
+  const bessel::Values v = bessel::values(k1);
+  vm = q.d * q.h1.sn / profile::rho_of(v, k1);
+  vk = q.d * q.h1.cs / profile::sqrt_h(v, k1);
+}
+
+// false where a component overflows (kappa1 within a few orders of magnitude of the ends of the
+// double range: v_mu ~ d / rho1, v_kappa ~ sqrt2 d kappa1)
+BEDS_VM_FN bool log(double mu1, double k1, double mu2, double k2, double& vm, double& vk) {
+  const bool ok = valid(mu1, k1) & valid(mu2, k2);
+  if (!ok) {
+    vm = vk = math::kNaN;
+    return false;
+  }
+  log_map(mu1, k1, mu2, k2, vm, vk);
+  const bool finite = math::isfinite(vm) & math::isfinite(vk);
+  if (!finite) vm = vk = math::kNaN;
+  return finite;
+}
+
+// From (mu0, kappa0 > 0, rho0) along the geodesic leaving in the unit direction h for an arc
+// length len >= 0: the end point (kappa = inf if it leaves every finite concentration).
+BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu, double& k) {
+  if (!(len > 0.0)) {
+    mu = mu0;
+    k = profile::kappa(rho0);
+    return;
+  }
+  if (rho0 < kFlat) {
+    // the flat disc: the straight line z = rho0 + t (cs + i sn) in the frame at angle mu0, to its
+    // end or to where it leaves the disc |z| = kFlat
+    const double re = rho0 + len * h.cs, im = len * h.sn;
+    const double rho_e = std::hypot(re, im);
+    if (rho_e < kFlat) {
+      mu = wrap(mu0 + std::atan2(im, re));
+      k = profile::kappa(rho_e);
+      return;
+    }
+    const double c = rho0 * math::abs(h.sn), gs = gap(kFlat, c);
+    const double ts = gs - rho0 * h.cs;  // |z0 + ts (cs + i sn)| = kFlat
+    const double mus = mu0 + std::atan2(ts * h.sn, rho0 + ts * h.cs);
+    const double rest = len - ts;
+    if (!(c > 0.0)) {
+      mu = wrap(mus);
+      k = profile::kappa(profile::radius_inverse(profile::radius(kFlat) + rest));
+      return;
+    }
+    const Walk w = walk(c, kFlat, gs, 1.0, rest);
+    mu = wrap(mus + (h.sn > 0.0 ? w.dphi : -w.dphi));
+    k = profile::kappa(w.rho);
+    return;
+  }
+  const double c = rho0 * math::abs(h.sn), g0 = rho0 * math::abs(h.cs);
+  if (!(c > 0.0)) {  // radial (through the uniform law if it goes inward far enough)
+    const double r0 = profile::radius(rho0);
+    if (h.cs >= 0.0) {
+      mu = mu0;
+      k = profile::kappa(profile::radius_inverse(r0 + len));
+    } else if (len <= r0) {
+      mu = mu0;
+      k = profile::kappa(profile::radius_inverse(r0 - len));
+    } else {
+      mu = wrap(mu0 + kPi);
+      k = profile::kappa(profile::radius_inverse(len - r0));
+    }
+    return;
+  }
+  const Walk w = walk(c, rho0, g0, h.cs >= 0.0 ? 1.0 : -1.0, len);
+  mu = wrap(mu0 + (h.sn > 0.0 ? w.dphi : -w.dphi));
+  k = profile::kappa(w.rho);
 }
 
 // Exp_p(v): walks the geodesic with initial velocity v for its length.
@@ -1013,7 +1191,7 @@ BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu,
   }
   const bessel::Values v0 = bessel::values(k0);
   const double rho0 = profile::rho_of(v0, k0), sh0 = profile::sqrt_h(v0, k0);
-  const double am = rho0 * math::abs(vm), ak = sh0 * math::abs(vk);  // orthonormal components
+  const double am = rho0 * vm, ak = sh0 * vk;  // orthonormal components
   const double length = std::hypot(am, ak);
   if (!(length > 0.0)) {
     mu = mu0;
@@ -1025,25 +1203,7 @@ BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu,
     k = math::kInf;
     return;
   }
-  const double c = rho0 * (am / length), g0 = rho0 * (ak / length);
-  const double sgn = vm > 0.0 ? 1.0 : -1.0;
-  if (!(c > 0.0)) {  // radial (through the uniform law if it goes inward far enough)
-    const double r0 = profile::radius(rho0);
-    if (vk >= 0.0) {
-      mu = mu0;
-      k = profile::kappa(profile::radius_inverse(r0 + length));
-    } else if (length <= r0) {
-      mu = mu0;
-      k = profile::kappa(profile::radius_inverse(r0 - length));
-    } else {
-      mu = wrap(mu0 + kPi);
-      k = profile::kappa(profile::radius_inverse(length - r0));
-    }
-    return;
-  }
-  const Walk w = walk(c, rho0, g0, vk >= 0.0 ? 1.0 : -1.0, length);
-  mu = wrap(mu0 + sgn * w.dphi);
-  k = profile::kappa(w.rho);
+  shoot(mu0, rho0, Heading{am / length, ak / length}, length, mu, k);
 }
 
 BEDS_VM_FN bool exp(double mu0, double k0, double vm, double vk, double& mu, double& k) {
@@ -1058,15 +1218,29 @@ BEDS_VM_FN bool exp(double mu0, double k0, double vm, double vk, double& mu, dou
   return inside;
 }
 
+// The point at parameter t of the geodesic p1 -> p2: shot from p1 for |t| d (backward for t < 0).
 BEDS_VM_FN bool geodesic(double mu1, double k1, double mu2, double k2, double t, double& mu, double& k) {
   const bool ok = valid(mu1, k1) & valid(mu2, k2) & math::isfinite(t);
   if (!ok) {
     mu = k = math::kNaN;
     return false;
   }
-  double vm, vk;
-  log_map(mu1, k1, mu2, k2, vm, vk);
-  exp_map(mu1, k1, t * vm, t * vk, mu, k);
+  const Path q = path(mu1, k1, mu2, k2);
+  const double len = math::abs(t) * q.d;
+  Heading h = q.h1;
+  if (t < 0.0) h = Heading{-h.sn, -h.cs};
+  if (!(len > 0.0)) {
+    mu = mu1;
+    k = k1;
+  } else if (!math::isfinite(len)) {
+    mu = mu1;
+    k = math::kInf;
+  } else if (k1 == 0.0) {  // radially out from the uniform law
+    mu = wrap(mu1 + std::atan2(h.sn, h.cs));
+    k = profile::kappa(profile::radius_inverse(len));
+  } else {
+    shoot(mu1, profile::rho_of(bessel::values(k1), k1), h, len, mu, k);
+  }
   const bool inside = math::isfinite(k);
   if (!inside) mu = k = math::kNaN;
   return inside;
@@ -1074,37 +1248,34 @@ BEDS_VM_FN bool geodesic(double mu1, double k1, double mu2, double k2, double t,
 
 // Parallel transport along the geodesic p1 -> p2: on a surface the transported vector keeps its
 // length and its angle with the geodesic's tangent.  Orthonormal components (sqrt(f) v_mu,
-// sqrt(h) v_kappa) in the polar frame (the Cartesian frame at angle mu at kappa = 0).
+// sqrt(h) v_kappa) in the polar frame (the Cartesian frame at angle mu at kappa = 0); false where
+// a component of the result overflows (kappa2 near the ends of the double range).
 BEDS_VM_FN bool transport(double mu1, double k1, double mu2, double k2, double vm, double vk, double& om, double& ok_) {
   const bool ok = valid(mu1, k1) & valid(mu2, k2) & math::isfinite(vm) & math::isfinite(vk);
   if (!ok) {
     om = ok_ = math::kNaN;
     return false;
   }
-  double t1m, t1k, t2m, t2k;
-  log_map(mu1, k1, mu2, k2, t1m, t1k);
-  log_map(mu2, k2, mu1, k1, t2m, t2k);
-  const Metric g1 = metric(k1), g2 = metric(k2);
-  const double s1f = math::sqrt(g1.f), s1h = math::sqrt(g1.h), s2f = math::sqrt(g2.f), s2h = math::sqrt(g2.h);
-  double a_m = s1f * t1m, a_k = s1h * t1k;    // tangent at p1, orthonormal frame
-  double b_m = -s2f * t2m, b_k = -s2h * t2k;  // arrival tangent at p2
-  const double na = math::sqrt(a_m * a_m + a_k * a_k), nb = math::sqrt(b_m * b_m + b_k * b_k);
-  if (!(na > 0.0) || !(nb > 0.0)) {  // p1 = p2
+  const Path q = path(mu1, k1, mu2, k2);
+  if (!(q.d > 0.0)) {  // p1 = p2
     om = vm;
     ok_ = vk;
     return true;
   }
-  a_m /= na;
-  a_k /= na;
-  b_m /= nb;
-  b_k /= nb;
+  // sqrt(f) = rho (sqrt(1/2) at kappa = 0: the Cartesian frame), sqrt(h) without underflow
+  const bessel::Values v1 = bessel::values(k1), v2 = bessel::values(k2);
+  const double s1f = k1 > 0.0 ? profile::rho_of(v1, k1) : kInvSqrt2, s1h = profile::sqrt_h(v1, k1);
+  const double s2f = k2 > 0.0 ? profile::rho_of(v2, k2) : kInvSqrt2, s2h = profile::sqrt_h(v2, k2);
   const double xm = s1f * vm, xk = s1h * vk;
-  const double along = xm * a_m + xk * a_k;    // component along the geodesic
-  const double across = -xm * a_k + xk * a_m;  // along J a = (-a_k, a_m)
-  const double ym = along * b_m - across * b_k, yk = along * b_k + across * b_m;
+  const Heading a = q.h1, b = q.h2;
+  const double along = xm * a.sn + xk * a.cs;    // component along the geodesic
+  const double across = -xm * a.cs + xk * a.sn;  // along J a = (-a_cs, a_sn)
+  const double ym = along * b.sn - across * b.cs, yk = along * b.cs + across * b.sn;
   om = ym / s2f;
   ok_ = yk / s2h;
-  return true;
+  const bool finite = math::isfinite(om) & math::isfinite(ok_);
+  if (!finite) om = ok_ = math::kNaN;
+  return finite;
 }
 
 }  // namespace von_mises
