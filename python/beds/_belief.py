@@ -65,8 +65,8 @@ class Belief:
     inner_params: ClassVar[tuple[str, ...]] = ()
     #: message when an exp map / geodesic leaves the manifold (families with a boundary)
     leaves_domain: ClassVar[str | None] = None
-    #: message when a log / transported vector is not representable in floating point
-    tangent_range: ClassVar[str | None] = None
+    #: per operation: message when a result is not representable in floating point
+    range_messages: ClassVar[dict[str, str]] = {}
 
     __slots__ = ("_p", "_batch_shape")
 
@@ -231,6 +231,7 @@ class Belief:
         """Calls the family's ufunc for ``op``; the last ``scalar_args`` arguments have no event axes."""
         e = 0 if op in self.elementwise_ops else self.event_ndim
         core = [e] * (len(args) - scalar_args) + [0] * scalar_args
+        message = self.range_messages.get(op) if message is None else message
         return as_tuple(call_checked(self._uf(op), args, names, domains, core_ndims=core, on_domain_error=message))
 
     def distance(self, other: Belief) -> np.ndarray:
@@ -278,7 +279,7 @@ class Belief:
     def log(self, other: Belief) -> Tangent:
         """Riemannian logarithm: the tangent vector at self that exp maps to ``other``."""
         self._check_same(other)
-        comps = self._call("log", self._p + other._p, self._names(2), self.domains * 2, message=self.tangent_range)
+        comps = self._pair("log", other)
         base = self if comps[0].shape == self._p[0].shape else self._broadcast_to(comps[0].shape)
         return Tangent._trusted(base, comps)
 
@@ -313,11 +314,7 @@ class Belief:
         self._check_tangent(v)
         self._check_same(other)
         comps = self._call(
-            "transport",
-            self._p + other._p + v._c,
-            self._names(2) + v._names(),
-            self.domains * 2 + self.tangent_domains,
-            message=self.tangent_range,
+            "transport", self._p + other._p + v._c, self._names(2) + v._names(), self.domains * 2 + self.tangent_domains
         )
         shape = comps[0].shape
         base = other if other._p[0].shape == shape else other._broadcast_to(shape)

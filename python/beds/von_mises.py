@@ -66,6 +66,8 @@ _TANGENT_RANGE = (
     "its polar components overflow for kappa below about 1e-300 (v_mu ~ d / sqrt(kappa A(kappa))) or above about "
     "1e300 (v_kappa ~ sqrt(2) d kappa)"
 )
+_DIVERGENCE_RANGE = "the divergence exceeds the largest double (a concentration near 1.8e308)"
+_INNER_RANGE = "the inner product exceeds the largest double"
 _TRANSPORT_RANGE = (
     "the transported vector at point 2 is not representable in floating point (kappa2 below about 1e-300 or "
     "above about 1e300, where the polar components of a tangent vector overflow)"
@@ -101,6 +103,7 @@ kl = array_function(
     near concentrations) plus ``2 A(kappa1) kappa2 sin^2((mu1 - mu2) / 2)``: non-negative and
     accurate for near pairs.
     """,
+    on_domain_error=_DIVERGENCE_RANGE,
     module=_M,
 )
 
@@ -111,6 +114,7 @@ jeffreys = array_function(
     _P2,
     """Jeffreys divergence ``KL(1 || 2) + KL(2 || 1)
     = (kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
+    on_domain_error=_DIVERGENCE_RANGE,
     module=_M,
 )
 
@@ -130,6 +134,7 @@ inner = array_function(
     ("nonnegative", "real", "real", "real", "real"),
     """Fisher inner product ``kappa A(kappa) u_mu v_mu + A'(kappa) u_kappa v_kappa`` (at kappa = 0,
     ``(u_mu v_mu + u_kappa v_kappa) / 2``: the Cartesian convention of the module docstring).""",
+    on_domain_error=_INNER_RANGE,
     module=_M,
 )
 
@@ -266,7 +271,13 @@ class VonMises(Belief):
     entropy_params = ("kappa",)
     inner_params = ("kappa",)
     leaves_domain = _RANGE
-    tangent_range = _TANGENT_RANGE
+    range_messages = {
+        "log": _TANGENT_RANGE,
+        "transport": _TANGENT_RANGE,
+        "kl": _DIVERGENCE_RANGE,
+        "jeffreys": _DIVERGENCE_RANGE,
+        "inner": _INNER_RANGE,
+    }
 
     def __init__(self, mu: Any, kappa: Any) -> None:
         super().__init__(mu, kappa)

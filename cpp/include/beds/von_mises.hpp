@@ -123,14 +123,19 @@ BEDS_HD APrimeMoments a_prime_moments(double k1, double k2) {
 // Whether k1, k2 are close enough for a_prime_moments (A' varies on the scale max(kappa, 1)).
 BEDS_HD bool near(double k1, double k2) { return math::abs(k2 - k1) <= 0.5 * math::max(math::min(k1, k2), 1.0); }
 
+// log(e^-k I0(k)): from the scaled value itself above the series region (log I0 - k would cancel
+// to nothing for huge k).
+BEDS_HD double log_i0e(const bessel::Values& v, double k) {
+  return k > bessel::coef::kSplit ? math::log(v.i0e) : v.log_i0 - k;
+}
+
 // log I0(k2) - log I0(k1) - A(k1) (k2 - k1) >= 0 (a Bregman divergence of log I0).
 BEDS_HD double bregman(double k1, double k2) {
   const double d = k2 - k1;
   if (near(k1, k2)) return d * d * a_prime_moments(k1, k2).tail;
   const bessel::Values v1 = bessel::values(k1), v2 = bessel::values(k2);
   // (k2 - k1)(1 - A1) + log I0e(k2) - log I0e(k1): no large cancellation when the pair is far
-  const double log_i0e1 = v1.log_i0 - k1, log_i0e2 = v2.log_i0 - k2;
-  return d * v1.one_minus_a + (log_i0e2 - log_i0e1);
+  return d * v1.one_minus_a + (log_i0e(v2, k2) - log_i0e(v1, k1));
 }
 
 // KL(vM1 || vM2) = log I0(k2) - log I0(k1) + A(k1) (k1 - k2 cos(mu1 - mu2))
@@ -143,7 +148,9 @@ BEDS_HD bool kl(double mu1, double k1, double mu2, double k2, double& out) {
   }
   const double s = std::sin(0.5 * wrap(mu1 - mu2));
   out = bregman(k1, k2) + bessel::values(k1).a * k2 * (2.0 * s * s);
-  return true;
+  const bool finite = math::isfinite(out);  // above the largest double (kappa near 1.8e308)
+  if (!finite) out = math::kNaN;
+  return finite;
 }
 // Jeffreys = (k1 - k2)(A1 - A2) + (A1 k2 + A2 k1)(1 - cos(mu1 - mu2)).
 BEDS_HD bool jeffreys(double mu1, double k1, double mu2, double k2, double& out) {
@@ -157,25 +164,18 @@ BEDS_HD bool jeffreys(double mu1, double k1, double mu2, double k2, double& out)
   const double a_diff = near(k1, k2) ? d * a_prime_moments(k1, k2).mean : v2.a - v1.a;  // A2 - A1
   const double s = std::sin(0.5 * wrap(mu1 - mu2));
   out = d * a_diff + (v1.a * k2 + v2.a * k1) * (2.0 * s * s);
-  return true;
+  const bool finite = math::isfinite(out);
+  if (!finite) out = math::kNaN;
+  return finite;
 }
 // Entropy log(2 pi I0(k)) - k A(k) = log(2 pi) + log I0e(k) + k (1 - A(k)).
 BEDS_HD bool entropy(double k, double& out) {
   const bool ok = bessel::valid_kappa(k);
-  const bessel::Values v = bessel::values(ok ? k : 0.0);
-  const double log_i0e = v.log_i0 - k;
-  out = ok ? 1.8378770664093454836 + (log_i0e + k * v.one_minus_a) : math::kNaN;
+  const double kk = ok ? k : 0.0;
+  const bessel::Values v = bessel::values(kk);
+  out = ok ? 1.8378770664093454836 + (log_i0e(v, kk) + kk * v.one_minus_a) : math::kNaN;
   return ok;
 }
-// <u, v> = f u_mu v_mu + h u_kappa v_kappa.
-BEDS_HD bool inner(double k, double um, double uk, double vm, double vk, double& out) {
-  const bool ok =
-      bessel::valid_kappa(k) & math::isfinite(um) & math::isfinite(uk) & math::isfinite(vm) & math::isfinite(vk);
-  const Metric g = metric(ok ? k : 0.0);
-  out = ok ? g.f * um * vm + g.h * uk * vk : math::kNaN;
-  return ok;
-}
-
 // ------------------------------------------------------------------ the profile P(rho) and friends
 namespace profile {
 namespace tb = tables;
@@ -300,6 +300,20 @@ BEDS_VM_FN double radius_inverse(double r) {
 }
 
 }  // namespace profile
+
+// <u, v> = f u_mu v_mu + h u_kappa v_kappa, as (sqrt(f) u_mu)(sqrt(f) v_mu) + ... (no underflow of
+// f or h at the ends of the range); false where it exceeds the largest double.
+BEDS_HD bool inner(double k, double um, double uk, double vm, double vk, double& out) {
+  const bool ok =
+      bessel::valid_kappa(k) & math::isfinite(um) & math::isfinite(uk) & math::isfinite(vm) & math::isfinite(vk);
+  const double kk = ok ? k : 0.0;
+  const bessel::Values v = bessel::values(kk);
+  const double sf = kk > 0.0 ? profile::rho_of(v, kk) : kInvSqrt2, sh = profile::sqrt_h(v, kk);
+  out = ok ? (sf * um) * (sf * vm) + (sh * uk) * (sh * vk) : math::kNaN;
+  const bool finite = ok & math::isfinite(out);
+  if (ok & !finite) out = math::kNaN;
+  return finite;
+}
 
 // ------------------------------------------------------------------------------ quadratures
 // sqrt(rho^2 - c^2) for rho >= c >= 0, without underflow.
