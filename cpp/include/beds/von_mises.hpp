@@ -72,6 +72,11 @@ BEDS_HD bool valid(double mu, double k) { return math::isfinite(mu) & bessel::va
 
 // Angle difference wrapped to [-pi, pi].
 BEDS_HD double wrap(double d) { return std::remainder(d, kTwoPi); }
+// b - a wrapped to [-pi, pi] for any finite angles (b - a can overflow near the largest double).
+BEDS_HD double angle_diff(double a, double b) {
+  const double d = b - a;
+  return math::isfinite(d) ? wrap(d) : wrap(wrap(b) - wrap(a));
+}
 
 // ------------------------------------------------------------------------ closed-form quantities
 // Metric coefficients f = kappa A (with the Cartesian convention 1/2 at kappa = 0) and h = A'.
@@ -146,7 +151,7 @@ BEDS_HD bool kl(double mu1, double k1, double mu2, double k2, double& out) {
     out = math::kNaN;
     return false;
   }
-  const double s = std::sin(0.5 * wrap(mu1 - mu2));
+  const double s = std::sin(0.5 * angle_diff(mu2, mu1));
   out = bregman(k1, k2) + bessel::values(k1).a * k2 * (2.0 * s * s);
   const bool finite = math::isfinite(out);  // above the largest double (kappa near 1.8e308)
   if (!finite) out = math::kNaN;
@@ -161,8 +166,11 @@ BEDS_HD bool jeffreys(double mu1, double k1, double mu2, double k2, double& out)
   }
   const bessel::Values v1 = bessel::values(k1), v2 = bessel::values(k2);
   const double d = k2 - k1;
-  const double a_diff = near(k1, k2) ? d * a_prime_moments(k1, k2).mean : v2.a - v1.a;  // A2 - A1
-  const double s = std::sin(0.5 * wrap(mu1 - mu2));
+  // A2 - A1: from the mean of A' for near pairs, from 1 - A where both are close to 1
+  const bool big = (k1 > bessel::coef::kSplit) & (k2 > bessel::coef::kSplit);
+  const double a_diff =
+      near(k1, k2) ? d * a_prime_moments(k1, k2).mean : (big ? v1.one_minus_a - v2.one_minus_a : v2.a - v1.a);
+  const double s = std::sin(0.5 * angle_diff(mu2, mu1));
   out = d * a_diff + (v1.a * k2 + v2.a * k1) * (2.0 * s * s);
   const bool finite = math::isfinite(out);
   if (!finite) out = math::kNaN;
@@ -285,7 +293,7 @@ BEDS_VM_FN double radius_inverse(double r) {
   if (!(r > 0.0)) return 0.0;
   // start: the disc (R ~ rho), or the asymptotic R ~ sqrt2 log rho + kCH
   double rho = r <= 0.5 ? r : (r < 4.0 ? r * (1.0 + 0.08 * r * r) : std::exp((r - tb::kCH) * kInvSqrt2));
-  if (rho > 1.3e154) return math::kInf;
+  if (r > 503.0) return math::kInf;  // beyond R(sqrt(largest double)) = 502.69: kappa overflows
   for (int it = 0; it < 40; ++it) {
     const double pr = p(rho);
     const double step = (radius(rho) - r) / pr;
@@ -758,6 +766,7 @@ struct Geodesic {
 // are straight lines in z = rho e^(i mu) (done in closed form, in units of a power of two so that
 // subnormal concentrations keep the digits they have).
 constexpr double kFlat = 1e-60;
+constexpr double kRhoMax = 1.3407807929942596e154;  // rho of the largest double (sqrt of it)
 struct Scale {  // multiplication by 2^-ilogb(x) (two exact factors: subnormal x need more than 2^1023)
   double pre, post;
   BEDS_HD double up(double y) const { return (y * pre) * post; }
@@ -867,7 +876,9 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
     }
     // Newton on Phi, or on log(pi - Phi) where the geodesic dips (pi - Phi decays like e^-y there)
     const double slope = w.dphi * h.dy;
-    step = h.turning ? (kPi - w.phi) / slope * std::log((kPi - w.phi) / (kPi - dmu)) : -res / slope;
+    // (only for large angles: pi - Phi loses the digits of small ones)
+    const bool deep = h.turning & (dmu > 1.0) & (w.phi > 1.0);
+    step = deep ? (kPi - w.phi) / slope * std::log((kPi - w.phi) / (kPi - dmu)) : -res / slope;
     // converged, or at the rounding level of Phi (the steps stop shrinking)
     // (step sizes relative to theta where theta is small, else to y)
     const double size = math::abs(step) / math::abs(t.v);
@@ -906,7 +917,7 @@ BEDS_VM_FN bool distance(double mu1, double k1, double mu2, double k2, double& o
     out = math::kNaN;
     return false;
   }
-  out = solve(math::min(k1, k2), math::max(k1, k2), math::abs(wrap(mu2 - mu1)), false).d;
+  out = solve(math::min(k1, k2), math::max(k1, k2), math::abs(angle_diff(mu1, mu2)), false).d;
   return true;
 }
 
@@ -952,9 +963,13 @@ BEDS_HD Point point_v(double c, double v) {
 BEDS_VM_FN Acc walk_between(double c, Point p, Point q) {
   Acc out{0.0, 0.0, 0.0};
   if ((p.g < 0.0) == (q.g < 0.0) || p.g == 0.0 || q.g == 0.0) {
-    const bool up = q.rho >= p.rho;
+    // ordered by |g| and rho_hi - rho_lo = (g_hi^2 - g_lo^2) / (rho_lo + rho_hi): near the lowest
+    // point the rounded radii do not resolve the points, the gaps do
+    const bool up = math::abs(q.g) >= math::abs(p.g);
     const Point lo = up ? p : q, hi = up ? q : p;
-    const Acc a = integrate(c, lo.rho, math::abs(lo.g), hi.rho, math::abs(hi.g));
+    const double glo = math::abs(lo.g), ghi = math::abs(hi.g);
+    const double d = (ghi - glo) * ((ghi + glo) / (lo.rho + hi.rho));
+    const Acc a = integrate(c, lo.rho, glo, d, hi.rho, ghi);
     // moving away from the lowest point adds; toward it (or backwards) takes off
     const double sgn = ((q.g >= 0.0 && p.g >= 0.0) == up) ? 1.0 : -1.0;
     out.phi = sgn * a.phi;
@@ -1013,6 +1028,9 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
       const bool before = len < kSqrt2 * std::atanh(math::min(-cos0 * std::tanh(a), 1.0 - 1e-16));
       s = before ? v0 - asinh_ratio(ge, c) : v0 + asinh_ratio(ge, c);
     }
+    // a short walk: G(s) = P rho0 s + O(s^2)
+    const double s1 = len / (profile::p(rho0) * rho0);
+    if (s1 < 1e-4) s = s1;
     if (!math::isfinite(s) || !(s > 0.0)) s = 0.5;
   }
   double lo = 0.0, hi = math::kInf;
@@ -1020,10 +1038,12 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
   Acc cur{0.0, 0.0, 0.0};  // integrals from the start to cur_p
   for (int it = 0; it < 100; ++it) {
     const Point q = point(s);
-    if (!(q.rho <= 1.3e154)) {  // kappa overflows: the walk leaves every finite concentration
+    if (!(q.rho <= kRhoMax)) {  // kappa overflows: the walk may leave every finite concentration
       hi = s;
-      if (hi - lo <= 1e-15 * hi) {
-        w.rho = math::kInf;
+      if (hi - lo <= 1e-15 * hi) {  // the end is at the largest rho, or beyond it
+        const bool reached = cur.len >= len * (1.0 - 1e-13);
+        w.rho = reached ? cur_p.rho : math::kInf;
+        w.dphi = cur.phi;
         return w;
       }
       s = 0.5 * (lo + hi);
@@ -1039,8 +1059,8 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
     else
       hi = s;
     const double pq = profile::p(q.rho);
-    double step = -res / (pq * q.rho);  // Newton in s (exact where G is linear in s: P ~ 1 / rho)
-    if (math::abs(step) <= 4e-16 * math::max(1.0, s) || res == 0.0) break;  // converged
+    double step = -res / (pq * q.rho);                      // Newton in s (exact where G is linear in s: P ~ 1 / rho)
+    if (math::abs(step) <= 4e-16 * s || res == 0.0) break;  // converged (relative: tiny walks keep their digits)
     if (q.rho < 0.5) {
       // in the disc G is linear in g (P ~ 1): Newton in g, mapped back to s
       const double gn = q.g - res / pq;
@@ -1081,7 +1101,7 @@ struct Path {
   Heading h1, h2;
 };
 BEDS_VM_FN Path path(double mu1, double k1, double mu2, double k2) {
-  const double diff = wrap(mu2 - mu1);
+  const double diff = angle_diff(mu1, mu2);
   const double sgn = diff > 0.0 ? 1.0 : (diff < 0.0 ? -1.0 : 0.0);
   const bool first_is_a = k1 <= k2;
   const Geodesic geo = solve(math::min(k1, k2), math::max(k1, k2), math::abs(diff), true);
@@ -1147,7 +1167,7 @@ BEDS_VM_FN bool log(double mu1, double k1, double mu2, double k2, double& vm, do
 // length len >= 0: the end point (kappa = inf if it leaves every finite concentration).
 BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu, double& k) {
   if (!(len > 0.0)) {
-    mu = mu0;
+    mu = wrap(mu0);
     k = profile::kappa(rho0);
     return;
   }
@@ -1179,10 +1199,10 @@ BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu
   if (!(c > 0.0)) {  // radial (through the uniform law if it goes inward far enough)
     const double r0 = profile::radius(rho0);
     if (h.cs >= 0.0) {
-      mu = mu0;
+      mu = wrap(mu0);
       k = profile::kappa(profile::radius_inverse(r0 + len));
     } else if (len <= r0) {
-      mu = mu0;
+      mu = wrap(mu0);
       k = profile::kappa(profile::radius_inverse(r0 - len));
     } else {
       mu = wrap(mu0 + kPi);
@@ -1199,7 +1219,7 @@ BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu
 BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu, double& k) {
   if (k0 == 0.0) {  // Cartesian frame at the uniform law
     const double length = kInvSqrt2 * std::hypot(vm, vk);
-    mu = length > 0.0 ? wrap(mu0 + std::atan2(vm, vk)) : mu0;
+    mu = wrap(length > 0.0 ? mu0 + std::atan2(vm, vk) : mu0);
     k = profile::kappa(profile::radius_inverse(length));
     return;
   }
@@ -1208,7 +1228,7 @@ BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu,
   const double am = rho0 * vm, ak = sh0 * vk;  // orthonormal components
   const double length = std::hypot(am, ak);
   if (!(length > 0.0)) {
-    mu = mu0;
+    mu = wrap(mu0);
     k = k0;
     return;
   }
@@ -1244,7 +1264,7 @@ BEDS_VM_FN bool geodesic(double mu1, double k1, double mu2, double k2, double t,
   Heading h = q.h1;
   if (t < 0.0) h = Heading{-h.sn, -h.cs};
   if (!(len > 0.0)) {
-    mu = mu1;
+    mu = wrap(mu1);
     k = k1;
   } else if (!math::isfinite(len)) {
     mu = mu1;
