@@ -29,13 +29,19 @@
 // The geodesic between two beliefs is found by Newton's method on its direction at the point a of
 // smaller kappa, as the angle theta from the outward radial direction (c = rho_a sin theta) where
 // the geodesic runs up from a, and as the depth y of its dip (c = rho_a / cosh y) where it first
-// dips toward the uniform law (the angle swept then approaches pi like e^-y: Newton on
-// log(pi - Phi) there).  The angle swept Phi increases from 0 to pi; its derivative comes from the
-// same quadrature (integrated by parts, so it stays finite where the geodesic starts to dip); the
-// start is the geodesic of the hyperbolic plane of curvature -1/2 through the same polar
-// coordinates (r, mu); a bracket falls back to bisection.  The distance
+// dips toward the uniform law.  The angle swept Phi increases from 0 to pi; Newton runs on log Phi
+// in log theta for small theta (Phi ~ theta: no cancellation however small the angle), on
+// log(Phi / (pi - Phi)) where the geodesic dips (Phi approaches 0 like e^y and pi like e^-y), on Phi
+// in between.  The derivative comes from the same quadrature (integrated by parts, so it stays finite
+// where the geodesic starts to dip); the start is the geodesic of the hyperbolic plane of curvature
+// -1/2 through the same polar coordinates (r, mu); a bracket falls back to bisection.  The distance
 //   d = L + c (dmu - Phi) + (dmu - Phi) dc / 2
 // is stationary in c, so its error is of third order in the last Newton step.
+// Scales: below rho = 1e-6 both points are in the flat disc (straight lines, in units of a power of
+// two); same-kappa pairs closer than 1e-250 and nearly radial geodesics (c / rho < 1e-100) are done
+// to first order in the small quantity, so that neither the distance nor c need be representable.
+// No square of a gap g ~ rho dmu is formed (it underflows below dmu ~ 1e-154): differences of gaps
+// and of radii are carried separately to full relative accuracy.
 // Measured accuracy and speed: see the README and tests/test_von_mises.py.
 //
 // Tangent vectors are (v_mu, v_kappa).  At the uniform law (kappa = 0) the polar chart is singular:
@@ -72,11 +78,9 @@ BEDS_HD bool valid(double mu, double k) { return math::isfinite(mu) & bessel::va
 
 // Angle difference wrapped to [-pi, pi].
 BEDS_HD double wrap(double d) { return std::remainder(d, kTwoPi); }
-// b - a wrapped to [-pi, pi] for any finite angles (b - a can overflow near the largest double).
-BEDS_HD double angle_diff(double a, double b) {
-  const double d = b - a;
-  return math::isfinite(d) ? wrap(d) : wrap(wrap(b) - wrap(a));
-}
+// b - a wrapped to [-pi, pi] for any finite angles: each angle is reduced first (exactly), so that
+// huge angles are read consistently (b - a itself would round, or overflow near the largest double).
+BEDS_HD double angle_diff(double a, double b) { return wrap(wrap(b) - wrap(a)); }
 
 // ------------------------------------------------------------------------ closed-form quantities
 // Metric coefficients f = kappa A (with the Cartesian convention 1/2 at kappa = 0) and h = A'.
@@ -262,12 +266,14 @@ BEDS_HD double radius(double rho) {
   const Piece pc = piece(rho);
   return horner(tb::kPR[pc.index], pc.t);
 }
-// kappa with f(kappa) = rho^2 (+inf where it overflows).
+// kappa with f(kappa) = rho^2 (+inf where it overflows; the largest double where rho exceeds its
+// rho by less than the rounding of the walks that compute rho, 2e-13).
 BEDS_HD double kappa(double rho) {
   if (rho <= tb::kRhoF) return rho * horner(tb::kKF, rho * rho);
   if (rho >= tb::kRhoH) {
     const double ir = 1.0 / rho;
-    return (rho * horner(tb::kKH, ir * ir)) * rho;
+    const double k = (rho * horner(tb::kKH, ir * ir)) * rho;
+    return (k > math::kMaxDouble) & (rho <= 1.3407807929945277e154) ? math::kMaxDouble : k;
   }
   const Piece pc = piece(rho);
   return horner(tb::kPK[pc.index], pc.t);
@@ -331,14 +337,26 @@ BEDS_HD double gap(double rho, double c) {
   return math::sqrt((rs - cs) * (rs + cs)) * 0x1p-600;
 }
 
-// The span v2 - v1 of rho = c cosh v between r1 <= r2 = r1 + d (gaps g1, g2): sinh(v2 - v1) =
-// (r2^2 - r1^2) / (g2 r1 + r2 g1), in ratios to r2 (no underflow at tiny radii).
-BEDS_HD double v_span(double r1, double g1, double d, double r2, double g2) {
-  // sinh = num r2 / den, num = (d / r2) (r2 + r1) / r2 in [0, 2], den = (g2 / r2) r1 + g1
-  const double num = (d / r2) * ((r2 + r1) / r2), den = (g2 / r2) * r1 + g1;
-  if (!(den > 0.0) || !(num > 0.0)) return 0.0;
-  if (r2 < 1e200 * den) return std::asinh((num / den) * r2);
-  return kLn2 + std::log(num) + std::log(r2) - std::log(den);  // asinh(x) = log(2x) to rounding
+// asinh(g / c) for g >= 0, c > 0 (no overflow of g / c)
+BEDS_HD double asinh_ratio(double g, double c) {
+  return g <= 1e300 * c ? std::asinh(g / c) : kLn2 + std::log(g) - std::log(c);
+}
+
+// g2 - g1 for r1 <= r2 = r1 + d: (r2 - r1)(r2 + r1) / (g1 + g2) from d (accurate for close pairs),
+// or from the gaps themselves where d underflows (thin stretches next to the lowest point).
+BEDS_HD double gap_diff(double r1, double g1, double d, double r2, double g2) {
+  return d > 1e-290 * r2 ? d * ((r1 + r2) / (g1 + g2)) : g2 - g1;
+}
+
+// The span v2 - v1 of rho = c cosh v between r1 <= r2 (gaps g1 <= g2, dg = g2 - g1): sinh(v2 - v1) =
+// (g2^2 - g1^2) / (g2 r1 + r2 g1) = (g2 - g1) (g2 + g1) / (g2 r1 + r2 g1), from the gaps (which
+// resolve thin stretches next to the lowest point, where r2 - r1 ~ g^2 / rho may underflow).
+BEDS_HD double v_span(double r1, double g1, double dg, double r2, double g2) {
+  const double den = (g2 / r2) * r1 + g1;  // den = (g2 r1 + r2 g1) / r2
+  if (!(dg > 0.0) || !(den > 0.0)) return 0.0;
+  const double ratio = (g2 + g1) / r2, q = dg / den;  // ratio in (0, 2]; q <= r2 / r1
+  if (q < 1e300) return std::asinh(q * ratio);
+  return kLn2 + std::log(dg) + std::log(ratio) - std::log(den);  // asinh(x) = log(2x) to rounding
 }
 
 // Integrals along the geodesic with Clairaut constant c over rho in [r1, r2] (c <= r1 <= r2):
@@ -352,12 +370,12 @@ struct Acc {
 // The disc rho <= 1/4: P = sum p_n x^n, x = rho^2 = g^2 + c^2, rho drho = g dg.
 //   phi = [arccos(c / rho)] + c int (P - 1) / x dg,  len = int P dg,  dint = int 2 dP/dx dg:
 // polynomials in g of degree 20 (12-point Gauss-Legendre is exact).
-BEDS_VM_FN void disc_part(double c, double r1, double g1, double d, double r2, double g2, Acc& acc) {
-  if (!(d > 0.0)) return;
+BEDS_VM_FN void disc_part(double c, double r1, double g1, double d, double dg, double r2, double g2, Acc& acc) {
+  if (!(d > 0.0) && !(dg > 0.0)) return;  // (d = r2 - r1 ~ g dg / rho can underflow where dg > 0)
   // arccos(c/r2) - arccos(c/r1) = atan2(c (g2 - g1), c^2 + g1 g2), lengths in units of r2
   const double cs = c / r2, g1s = g1 / r2, g2s = g2 / r2;
   const double sum = g1s + g2s;
-  const double dgs = sum > 0.0 ? (d / r2) * ((r2 + r1) / r2) / sum : 0.0;  // (g2 - g1) / r2
+  const double dgs = sum > 0.0 ? dg / r2 : 0.0;
   const double dalpha = std::atan2(cs * dgs, cs * cs + g1s * g2s);
   const double half = 0.5 * dgs * r2, mid = g1 + half;
   if (r2 < 1e-100) {  // P = 1 to double precision
@@ -393,16 +411,18 @@ BEDS_VM_FN void disc_part(double c, double r1, double g1, double d, double r2, d
 //       corr = int P (1 - g / rho) drho = sqrt2 int Q u / (1 + u) du;
 //   * else x in [x2, x1]: phi = c / sqrt2 int Q / sqrt(1 - c^2 x) dx, corr = c^2 / sqrt2 int Q /
 //       (1 + sqrt(1 - c^2 x)) dx, int P rho / g^3 drho = 1 / sqrt2 int Q / (1 - c^2 x)^(3/2) dx.
-BEDS_VM_FN void hyperbolic_part(double c, double r1, double g1, double d, double r2, double g2, Acc& acc) {
-  if (!(d > 0.0)) return;
+BEDS_VM_FN void hyperbolic_part(double c, double r1, double g1, double d, double dg, double r2, double g2, Acc& acc) {
+  if (!(d > 0.0) && !(dg > 0.0)) return;
   namespace tb = tables;
   const double x1 = 1.0 / (r1 * r1), x2 = 1.0 / (r2 * r2);
   double phi = 0.0, dint = 0.0, corr = 0.0, direct = 0.0;
   bool use_direct = false;
   if (c > 0.5 * r1) {
     const double u1 = g1 / r1, u2 = g2 / r2;
-    // u2 - u1 = c^2 (1/r1^2 - 1/r2^2) / (u1 + u2)
-    const double du = (c / r1) * (c / r2) * ((d / r1) * ((r2 + r1) / r2)) / (u1 + u2);
+    // u2 - u1 = g2 / r2 - g1 / r1 = (c / r1) (c / r2) (g2 - g1) (g1 + g2) / (g2 r1 + g1 r2)
+    // (the ratio in units of g2 >= g1: no product of two gaps, which underflows for thin stretches)
+    const double ratio = g2 > 0.0 ? ((g1 / g2) + 1.0) / (r1 + (g1 / g2) * r2) : 0.0;
+    const double du = (c / r1) * (c / r2) * dg * ratio;
     const double half = 0.5 * du, mid = u1 + half;
     double sq = 0.0, sd = 0.0, sc = 0.0, sl = 0.0;
     for (int i = 0; i < 5; ++i) {
@@ -501,12 +521,12 @@ BEDS_HD int grid_floor(double x) {
 //   c / (rho g) = c / rho^2 sum a_n q^n,  rho / g = sum a_n q^n,  rho / g^3 = 1 / rho^2 sum (2n+1) a_n q^n,
 // integrated against the moments int P rho^(-2n) drho of the grid panels (kQS), with Gauss-Legendre
 // on the partial panels at the ends.
-BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double r2, double g2, Acc& acc) {
+BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double dg, double r2, double g2, Acc& acc) {
   namespace tb = tables;
-  if (!(d > 0.0)) return;
+  if (!(d > 0.0) && !(dg > 0.0)) return;
   constexpr double kNear = 1.5;
   if (kNear * c > r1) {
-    double s_end = r2, g_end = g2, d_seg = d;
+    double s_end = r2, g_end = g2, d_seg = d, dg_seg = dg;
     if (kNear * c <= tb::kRhoH) {
       int j = grid_floor(kNear * c);
       if (tb::kQB[j] < kNear * c) ++j;
@@ -514,9 +534,10 @@ BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double
         s_end = tb::kQB[j];
         d_seg = s_end - r1;
         g_end = gap(s_end, c);
+        dg_seg = gap_diff(r1, g1, d_seg, s_end, g_end);
       }
     }
-    const double span = v_span(r1, g1, d_seg, s_end, g_end);
+    const double span = v_span(r1, g1, dg_seg, s_end, g_end);
     // P is analytic within about 0.5 of the real log rho axis near rho ~ 1.7 (branch points of
     // kappa(rho) and of sqrt(A')), farther elsewhere: subpanels of 0.35 in s there, 0.7 elsewhere
     const double width_max = (s_end > 0.5 && r1 < 6.0) ? 0.35 : 0.7;
@@ -592,41 +613,41 @@ BEDS_VM_FN void transition_part(double c, double r1, double g1, double d, double
   acc.len += len;
 }
 
-// Every region: c <= r1 <= r2 = r1 + d, g1 = sqrt(r1^2 - c^2), g2 likewise.  The length d and the
-// gaps are given by the callers to full relative accuracy (r2 - r1 of the rounded radii would lose
-// the digits of close pairs); only differences of representable numbers are formed here.
-BEDS_VM_FN Acc integrate(double c, double r1, double g1, double d, double r2, double g2) {
+// Every region: c <= r1 <= r2 = r1 + d, g1 = sqrt(r1^2 - c^2), g2 likewise, dg = g2 - g1.  The
+// differences d and dg are given by the callers to full relative accuracy (those of the rounded
+// radii or gaps would lose the digits of close pairs and short steps; d ~ g dg / rho may underflow
+// next to the lowest point, where dg resolves the stretch); only differences of representable
+// numbers are formed here (at the boundaries of the regions).
+BEDS_VM_FN Acc integrate(double c, double r1, double g1, double d, double dg, double r2, double g2) {
   namespace tb = tables;
   Acc acc{0.0, 0.0, 0.0};
-  if (!(d > 0.0)) return acc;
+  if (!(d > 0.0) && !(dg > 0.0)) return acc;
   if (r1 < tb::kRhoF) {
     if (r2 <= tb::kRhoF) {
-      disc_part(c, r1, g1, d, r2, g2, acc);
+      disc_part(c, r1, g1, d, dg, r2, g2, acc);
       return acc;
     }
     const double d1 = tb::kRhoF - r1, ge = gap(tb::kRhoF, c);
-    disc_part(c, r1, g1, d1, tb::kRhoF, ge, acc);
+    disc_part(c, r1, g1, d1, gap_diff(r1, g1, d1, tb::kRhoF, ge), tb::kRhoF, ge, acc);
     r1 = tb::kRhoF;
     g1 = ge;
     d -= d1;
+    dg = gap_diff(r1, g1, d, r2, g2);
   }
   if (r1 < tb::kRhoH) {
     if (r2 <= tb::kRhoH) {
-      transition_part(c, r1, g1, d, r2, g2, acc);
+      transition_part(c, r1, g1, d, dg, r2, g2, acc);
       return acc;
     }
     const double d1 = tb::kRhoH - r1, ge = gap(tb::kRhoH, c);
-    transition_part(c, r1, g1, d1, tb::kRhoH, ge, acc);
+    transition_part(c, r1, g1, d1, gap_diff(r1, g1, d1, tb::kRhoH, ge), tb::kRhoH, ge, acc);
     r1 = tb::kRhoH;
     g1 = ge;
     d -= d1;
+    dg = gap_diff(r1, g1, d, r2, g2);
   }
-  hyperbolic_part(c, r1, g1, d, r2, g2, acc);
+  hyperbolic_part(c, r1, g1, d, dg, r2, g2, acc);
   return acc;
-}
-// The same for representable end points.
-BEDS_VM_FN Acc integrate(double c, double r1, double g1, double r2, double g2) {
-  return integrate(c, r1, g1, r2 - r1, r2, g2);
 }
 
 // ------------------------------------------------------------------------------ the geodesic
@@ -706,9 +727,8 @@ BEDS_HD Shape shape(const Pair& s, const Theta& t) {
   h.ga = s.ra * cs;
   h.sn = sn;
   h.cs = cs;
-  // rho_b - c = (rho_b - rho_a) + g_a^2 / (rho_a + c)
-  const double bmc = s.dr + h.ga * (h.ga / (s.ra + h.c));
-  h.gb = math::sqrt(bmc) * math::sqrt(s.rb + h.c);
+  // g_b^2 = g_a^2 + (rho_b - rho_a)(rho_b + rho_a), written so that no square of a tiny gap is formed
+  h.gb = std::hypot(h.ga, math::sqrt(s.dr) * math::sqrt(s.rb + s.ra));
   h.dy = h.turning ? sn : 1.0;  // dtheta / dy
   return h;
 }
@@ -722,13 +742,13 @@ BEDS_VM_FN Sweep sweep(const Pair& s, const Shape& h) {
   Sweep w;
   const double ratio = h.gb > 0.0 ? h.ga / h.gb : 0.0;  // <= 1
   if (!h.turning) {
-    const Acc q = integrate(h.c, s.ra, h.ga, s.dr, s.rb, h.gb);
+    const Acc q = integrate(h.c, s.ra, h.ga, s.dr, gap_diff(s.ra, h.ga, s.dr, s.rb, h.gb), s.rb, h.gb);
     w.phi = q.phi;
     w.dphi = q.dint * h.ga + s.pa - s.pb * ratio;
     w.len = q.len;
   } else {
-    const Acc q1 = integrate(h.c, h.c, 0.0, h.ga * (h.ga / (s.ra + h.c)), s.ra, h.ga);
-    const Acc q2 = integrate(h.c, s.ra, h.ga, s.dr, s.rb, h.gb);
+    const Acc q1 = integrate(h.c, h.c, 0.0, h.ga * (h.ga / (s.ra + h.c)), h.ga, s.ra, h.ga);
+    const Acc q2 = integrate(h.c, s.ra, h.ga, s.dr, gap_diff(s.ra, h.ga, s.dr, s.rb, h.gb), s.rb, h.gb);
     w.phi = 2.0 * q1.phi + q2.phi;
     w.dphi = -(2.0 * q1.dint + q2.dint) * h.ga + s.pa + s.pb * ratio;
     w.len = 2.0 * q1.len + q2.len;
@@ -737,17 +757,38 @@ BEDS_VM_FN Sweep sweep(const Pair& s, const Shape& h) {
 }
 
 // Start: the geodesic of the hyperbolic plane of curvature -1/2 between the points with the same
-// polar coordinates (r = distance to the uniform law, mu): with K = r / sqrt2 and t = tanh K,
-// theta = atan2(t_b sin dmu / cosh K_a, t_b cos dmu - t_a).
-BEDS_HD double theta_start(double r_a, double r_b, double dmu) {
+// polar coordinates (r = distance to the uniform law, mu): with K = r / sqrt2 and t = tanh K, its
+// direction at a is theta = atan2(Y, X), Y = t_b sin dmu / cosh K_a, X = t_b cos dmu - t_a, read from
+// the ratio q = X / Y = cosh K_a ((t_b - t_a) / (t_b sin dmu) - tan(dmu / 2)) (1 - cos dmu = sin dmu
+// tan(dmu / 2): no square of a tiny angle).  Returned as a Newton variable: theta itself where it
+// is small (relative accuracy for tiny angles), else y (pi/2 + y = theta up from a; c = rho_a /
+// cosh y when it dips: y = asinh(-q), exact for deep dips where theta is within rounding of pi).
+// (0 < dmu < pi, t_b > 0: q is finite.)
+BEDS_HD Theta theta_start(double r_a, double r_b, double dmu) {
   const double ka = kInvSqrt2 * r_a, kb = kInvSqrt2 * r_b;
-  const double tb = std::tanh(kb), ea = math::exp(-ka);
-  const double sech_a = 2.0 * ea / (1.0 + ea * ea);
+  const double tb = std::tanh(kb), ea = math::exp(-ka), cha = 0.5 * (1.0 / ea + ea);
   // t_b - t_a = sinh(kb - ka) / (cosh ka cosh kb) = 2 e^(-2 ka) (1 - e^(-2 (kb - ka))) / (...) far out
   const double diff = ka + kb < 600.0 ? std::sinh(kb - ka) / (std::cosh(ka) * std::cosh(kb))
                                       : 2.0 * ea * ea * -std::expm1(-2.0 * (kb - ka));
-  const double s = std::sin(0.5 * dmu);
-  return std::atan2(tb * std::sin(dmu) * sech_a, diff - 2.0 * tb * s * s);
+  const double q = ((diff / tb) * cha) / std::sin(dmu) - std::tan(0.5 * dmu) * cha;
+  if (q < 0.0) return Theta{false, std::asinh(-q)};
+  const double theta = std::atan2(1.0, q);
+  return theta < kQuarterPi ? Theta{true, theta} : Theta{false, theta - kHalfPi};
+}
+
+// Below this radius P = 1 to double precision (1 - rho^4 / 32 > 1 - 4e-26): the flat disc, where the
+// geodesics are straight lines in z = rho e^(i mu) (done in closed form, in units of a power of two
+// so that tiny and subnormal concentrations and distances keep the digits they have).
+constexpr double kFlat = 1e-6;
+constexpr double kRhoMax = 1.3407807929942596e154;  // rho of the largest double (sqrt of it)
+struct Scale {  // multiplication by 2^-ilogb(x) (two exact factors: subnormal x need more than 2^1023)
+  double pre, post;
+  BEDS_HD double up(double y) const { return (y * pre) * post; }
+  BEDS_HD double down(double y) const { return (y / post) / pre; }
+};
+BEDS_HD Scale pow2_scale(double x) {  // 0 < x < 1e300
+  const double pre = x < 1e-200 ? 0x1p600 : 1.0;
+  return Scale{pre, std::ldexp(1.0, -std::ilogb(x * pre))};
 }
 
 // The geodesic between kappa_a <= kappa_b at angle difference dmu in [0, pi].
@@ -760,22 +801,14 @@ struct Geodesic {
   double sa, ua, ub;  // c / rho_a, g_a / rho_a, g_b / rho_b (the direction of the geodesic at a and b)
   bool turning;       // dips below rho_a
   bool through;       // radial through the uniform law (dmu = pi)
+  bool flat;          // both in the flat disc: d_s = d in the units of sc (d may underflow, d_s does not)
+  bool tangent;       // same kappa, rho dmu < 1e-250: first order in the coordinates (d may underflow)
+  Scale sc;
+  double d_s;
 };
-
-// Below this radius P = 1 to double precision (1 - rho^4 / 32): the flat disc, where the geodesics
-// are straight lines in z = rho e^(i mu) (done in closed form, in units of a power of two so that
-// subnormal concentrations keep the digits they have).
-constexpr double kFlat = 1e-60;
-constexpr double kRhoMax = 1.3407807929942596e154;  // rho of the largest double (sqrt of it)
-struct Scale {  // multiplication by 2^-ilogb(x) (two exact factors: subnormal x need more than 2^1023)
-  double pre, post;
-  BEDS_HD double up(double y) const { return (y * pre) * post; }
-  BEDS_HD double down(double y) const { return (y / post) / pre; }
-};
-BEDS_HD Scale pow2_scale(double x) {  // 0 < x < 1e-60
-  const double pre = x < 1e-200 ? 0x1p600 : 1.0;
-  return Scale{pre, std::ldexp(1.0, -std::ilogb(x * pre))};
-}
+// Shorter than this, a geodesic off the flat disc is its first-order (coordinate) segment: the
+// relative corrections are O(d / min(rho, 1)) < 1e-240.
+constexpr double kTangent = 1e-250;
 
 // rho_b - rho_a for kappa_a <= kappa_b to full relative accuracy: (f(kb) - f(ka)) / (rho_a + rho_b)
 // with f(kb) - f(ka) = (kb - ka) A(kb) + ka (A(kb) - A(ka)) and A(kb) - A(ka) from the mean of A'
@@ -788,7 +821,7 @@ BEDS_VM_FN double rho_gap(double ka, double kb, const bessel::Values& vb, double
   return (dk * vb.a + ka * da) / (ra + rb);
 }
 
-BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
+BEDS_VM_FN Geodesic solve_pair(double ka, double kb, double dmu, bool precise) {
   Geodesic g;
   const bessel::Values va = bessel::values(ka), vb = bessel::values(kb);
   g.ra = profile::rho_of(va, ka);
@@ -802,11 +835,17 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
   g.ub = 1.0;
   g.turning = false;
   g.through = false;
+  g.flat = false;
+  g.tangent = false;
+  g.sc = Scale{1.0, 1.0};
   if (g.rb < kFlat && ka > 0.0) {  // the flat disc: the segment z_a z_b
     const Scale sc = pow2_scale(g.rb);
+    g.flat = true;
+    g.sc = sc;
     const double ra = sc.up(g.ra), rb = sc.up(g.rb), dr = sc.up(g.dr);
     const double s2 = std::sin(0.5 * dmu), sd = std::sin(dmu);
-    const double d = math::sqrt(dr * dr + 4.0 * ra * rb * s2 * s2);
+    const double d = std::hypot(dr, 2.0 * math::sqrt(ra) * math::sqrt(rb) * s2);
+    g.d_s = d;
     if (!(d > 0.0)) {
       g.d = 0.0;
       return g;
@@ -825,7 +864,19 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
     return g;
   }
   if (ka == 0.0 || dmu == 0.0) {
-    g.d = radial(g.ra, g.dr, g.rb);
+    g.d = g.d_s = radial(g.ra, g.dr, g.rb);
+    return g;
+  }
+  if (g.dr == 0.0 && g.ra * dmu < kTangent) {
+    // the same concentration, far closer than the scale of the curvature: the arc rho dmu, leaving
+    // a at right angles (the dip of the geodesic below rho_a is O(rho dmu^2), below rounding)
+    g.tangent = true;
+    g.d = g.d_s = g.ra * dmu;
+    g.c = g.ra;
+    g.sa = 1.0;
+    g.ua = g.ub = 0.0;
+    g.ga = g.gb = 0.0;
+    g.turning = true;
     return g;
   }
   if (g.ra < kFlat && g.ra < 1e-30 * g.rb) {
@@ -839,6 +890,34 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
     g.c = g.ra * g.sa;
     g.ga = g.ra * g.ua;
     g.d = profile::radius(g.rb) - g.ra * cd;
+    return g;
+  }
+  if (dmu < 2.2250738585072014e-308 || (dmu < 1e-100 && g.ra * dmu < 1e-290)) {
+    // a subnormal angle (a few significant bits), or the Clairaut constant c ~ rho_a dmu near the
+    // smallest double: rho dmu < 3e-154 is far below the scale of the curvature, so the geodesic is
+    // the straight segment of the tangent plane.  Same radius (to 1e-140): d = hypot(dr, sqrt(rho_a
+    // rho_b) dmu); else it is radial to rounding, d = R(b) - R(a), leaving a with Clairaut constant
+    // c = dmu / int P / rho^2 drho (first order in dmu; its direction c / rho_a is formed without c)
+    const double dr_len = radial(g.ra, g.dr, g.rb);
+    const double arc = math::sqrt(g.ra) * math::sqrt(g.rb) * dmu;
+    g.d = std::hypot(dr_len, arc);
+    double c;
+    if (dr_len < 1e-140) {
+      c = g.ra * (arc / g.d);
+    } else {
+      const double c0 = 1e-100 * g.ra;  // a representative tiny Clairaut constant (linear regime)
+      const double ga = gap(g.ra, c0), gb = gap(g.rb, c0);
+      const Acc q = integrate(c0, g.ra, ga, g.dr, gap_diff(g.ra, ga, g.dr, g.rb, gb), g.rb, gb);
+      c = dmu / (q.phi / c0);
+      g.sa = dmu / ((q.phi / c0) * g.ra);
+    }
+    g.c = c;
+    if (dr_len < 1e-140) g.sa = c / g.ra;
+    g.ua = 1.0;  // (1 - sa^2 to rounding)
+    g.ub = 1.0;
+    if (dr_len < 1e-140) g.ua = g.ub = dr_len / g.d;
+    g.ga = g.ra * g.ua;
+    g.gb = g.rb * g.ub;
     return g;
   }
   if (dmu >= kPi) {
@@ -855,13 +934,12 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
   s.pb = profile::p(g.rb);
   s.dmu = dmu;
   Theta lo{true, 0.0}, hi{false, 750.0};  // theta = 0 and (nearly) the geodesic through the uniform law
-  const double t0 = theta_start(profile::radius(g.ra), profile::radius(g.rb), dmu);
-  Theta t = theta_make(t0 <= kHalfPi ? t0 - kHalfPi : std::atanh(-std::cos(t0)));
+  Theta t = theta_start(profile::radius(g.ra), profile::radius(g.rb), dmu);
   if (!theta_less(lo, t) || !theta_less(t, hi)) t = Theta{false, 0.0};
   const double tol = precise ? 1e-9 : 2e-6;
   Shape h{};
   Sweep w{};
-  double step = 0.0, prev = 1.0;
+  double step = 0.0, plain = 0.0, prev = 1.0;  // the step taken, and Newton's on Phi itself
   for (int it = 0; it < 80; ++it) {
     h = shape(s, t);
     w = sweep(s, h);
@@ -871,14 +949,24 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
     } else if (res > 0.0) {
       hi = t;
     } else {
-      step = 0.0;
+      step = plain = 0.0;
       break;
     }
-    // Newton on Phi, or on log(pi - Phi) where the geodesic dips (pi - Phi decays like e^-y there)
+    // Newton on Phi up from a; where the geodesic dips, Phi(y) is a sigmoid that approaches 0 like
+    // e^y and pi like e^-y: Newton on F = log(Phi / (pi - Phi)) (nearly linear in y at both ends),
+    // F(Phi) - F(dmu) = log1p(res / dmu) - log1p(-res / (pi - dmu)), F' = Phi' pi / (Phi (pi - Phi))
+    // Where theta is small (t.low), Phi = theta S(theta^2) with S > 0: Newton on log Phi in log theta
+    // (exact for the linear part, no cancellation in theta + step however small theta is)
     const double slope = w.dphi * h.dy;
-    // (only for large angles: pi - Phi loses the digits of small ones)
-    const bool deep = h.turning & (dmu > 1.0) & (w.phi > 1.0);
-    step = deep ? (kPi - w.phi) / slope * std::log((kPi - w.phi) / (kPi - dmu)) : -res / slope;
+    step = plain = -res / slope;
+    if (h.turning && w.phi > 0.0 && kPi - w.phi > 0.0) {
+      const double df = std::log1p(res / dmu) - std::log1p(-res / (kPi - dmu));
+      const double sf = slope * kPi / (w.phi * (kPi - w.phi));
+      if (math::isfinite(df / sf)) step = -df / sf;
+    } else if (t.low && w.phi > 0.0 && slope > 0.0) {
+      const double su = -std::log1p(res / dmu) * (w.phi / (t.v * slope));  // the step in log theta
+      if (math::isfinite(su)) step = t.v * math::expm1(su);
+    }
     // converged, or at the rounding level of Phi (the steps stop shrinking)
     // (step sizes relative to theta where theta is small, else to y)
     const double size = math::abs(step) / math::abs(t.v);
@@ -890,15 +978,16 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
     if (!newton_ok) step = 0.0;
     // a bracket at the resolution of the variable: stop
     if (!theta_less(lo, t) || !theta_less(t, hi)) {
-      step = 0.0;
+      step = plain = 0.0;
       h = shape(s, t);
       w = sweep(s, h);
       break;
     }
   }
-  // distance, stationary in c: d = L + c (dmu - phi) + (dmu - phi) dc / 2, dc = +-g_a step
+  // distance, stationary in c: d = L + c (dmu - phi) + (dmu - phi) dc / 2 with Newton's step dc on
+  // Phi itself (third order in it)
   const double res = dmu - w.phi;
-  const double dc = (h.turning ? -h.ga : h.ga) * h.dy * step;
+  const double dc = (h.turning ? -h.ga : h.ga) * h.dy * plain;
   g.d = w.len + h.c * res + 0.5 * res * dc;
   if (precise && step != 0.0) h = shape(s, theta_add(t, step));
   g.c = h.c;
@@ -908,6 +997,11 @@ BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
   g.ua = h.cs;
   g.ub = h.gb / g.rb;
   g.turning = h.turning;
+  return g;
+}
+BEDS_VM_FN Geodesic solve(double ka, double kb, double dmu, bool precise) {
+  Geodesic g = solve_pair(ka, kb, dmu, precise);
+  if (!g.flat) g.d_s = g.d;
   return g;
 }
 
@@ -935,10 +1029,6 @@ BEDS_VM_FN bool distance(double mu1, double k1, double mu2, double k2, double& o
 struct Walk {
   double rho, dphi;
 };
-// asinh(g / c) for g >= 0, c > 0 (no overflow of g / c)
-BEDS_HD double asinh_ratio(double g, double c) {
-  return g <= 1e300 * c ? std::asinh(g / c) : kLn2 + std::log(g) - std::log(c);
-}
 struct Point {
   double rho, g;  // g signed: < 0 before the lowest point
 };
@@ -959,17 +1049,24 @@ BEDS_HD Point point_v(double c, double v) {
   if (v < 0.0) q.g = -q.g;
   return q;
 }
-// the integrals between two points of the geodesic (from p to q along it)
-BEDS_VM_FN Acc walk_between(double c, Point p, Point q) {
+// The integrals between two points of the geodesic, from p to q = p moved by ds in s (rho' = g and
+// g' = rho in s, g signed: < 0 before the lowest point).
+BEDS_VM_FN Acc walk_between(double c, Point p, Point q, double ds) {
   Acc out{0.0, 0.0, 0.0};
   if ((p.g < 0.0) == (q.g < 0.0) || p.g == 0.0 || q.g == 0.0) {
-    // ordered by |g| and rho_hi - rho_lo = (g_hi^2 - g_lo^2) / (rho_lo + rho_hi): near the lowest
-    // point the rounded radii do not resolve the points, the gaps do
+    // ordered by |g|; |g_hi| - |g_lo| = |q.g - p.g| with q.g - p.g = p.g (cosh ds - 1) + p.rho sinh ds
+    // for short steps (the rounded end points do not resolve them), and rho_hi - rho_lo = (g_hi^2 -
+    // g_lo^2) / (rho_lo + rho_hi)
     const bool up = math::abs(q.g) >= math::abs(p.g);
     const Point lo = up ? p : q, hi = up ? q : p;
     const double glo = math::abs(lo.g), ghi = math::abs(hi.g);
-    const double d = (ghi - glo) * ((ghi + glo) / (lo.rho + hi.rho));
-    const Acc a = integrate(c, lo.rho, glo, d, hi.rho, ghi);
+    double dg = ghi - glo;
+    if (math::abs(ds) < 1.0) {
+      const double sh = std::sinh(0.5 * ds);
+      dg = math::abs(2.0 * p.g * sh * sh + p.rho * std::sinh(ds));
+    }
+    const double d = dg * ((ghi + glo) / (lo.rho + hi.rho));
+    const Acc a = integrate(c, lo.rho, glo, d, dg, hi.rho, ghi);
     // moving away from the lowest point adds; toward it (or backwards) takes off
     const double sgn = ((q.g >= 0.0 && p.g >= 0.0) == up) ? 1.0 : -1.0;
     out.phi = sgn * a.phi;
@@ -978,8 +1075,8 @@ BEDS_VM_FN Acc walk_between(double c, Point p, Point q) {
   }
   // across the lowest point: [p, c] and [c, q]
   const double gp = math::abs(p.g), gq = math::abs(q.g);
-  const Acc a = integrate(c, c, 0.0, gp * (gp / (p.rho + c)), p.rho, gp);
-  const Acc b = integrate(c, c, 0.0, gq * (gq / (q.rho + c)), q.rho, gq);
+  const Acc a = integrate(c, c, 0.0, gp * (gp / (p.rho + c)), gp, p.rho, gp);
+  const Acc b = integrate(c, c, 0.0, gq * (gq / (q.rho + c)), gq, q.rho, gq);
   const double sgn = q.g > 0.0 ? 1.0 : -1.0;  // forward (p before the lowest point)
   out.phi = sgn * (a.phi + b.phi);
   out.len = sgn * (a.len + b.len);
@@ -990,8 +1087,16 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
   if (!(len > 0.0)) return w;
   const bool inward = out < 0.0;
   const double v0 = inward ? asinh_ratio(g0, c) : 0.0;  // s at the lowest point (inward)
+  // inward: rho = c cosh(s - v0) has relative error 1e-16 v0 (the rounding of s - v0); close to
+  // the start rho0 cosh s - g0 sinh s is better (error 1e-16 e^(2s)): the latter while e^(2s) < v0
+  const double s_rot = 0.5 * std::log(math::max(v0, 1.0));
   auto point = [&](double s) -> Point {
-    if (inward) return point_v(c, s - v0);
+    if (inward) {
+      if (s >= s_rot) return point_v(c, s - v0);
+      const double em1 = math::expm1(s), e = 1.0 + em1;
+      const double sh = 0.5 * (em1 + em1 / e), ch = sh + 1.0 / e;
+      return Point{rho0 * ch - g0 * sh, rho0 * sh - g0 * ch};
+    }
     if (s > 600.0) {  // rho = g = (rho0 + g0) e^s / 2 (the e^-s terms are below rounding)
       const double big = math::exp(s + std::log(0.5 * (rho0 + g0)));
       return Point{big, big};
@@ -1002,7 +1107,7 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
   };
   // start: the geodesic of the hyperbolic plane of curvature -1/2 (K = r / sqrt2) through the same
   // point with the same direction: its radius after the length len, and (inward) the length
-  // atanh(-cos(theta0) tanh K0) sqrt2 to its lowest point
+  // sqrt2 atanh(1 - delta), delta = 1 + cos(theta0) tanh K0, to its lowest point
   double s;
   {
     const double r0 = profile::radius(rho0), cos0 = (inward ? -g0 : g0) / rho0;
@@ -1013,7 +1118,10 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
       const double m = math::max(r0, len), x = r0 / m, y = len / m;
       re = m * math::sqrt((x - y) * (x - y) + 2.0 * x * y * opc);
     } else if (a + b > 300.0) {
-      re = r0 + len + kSqrt2 * std::log(0.5 * opc + 1e-300);
+      // cosh(re / sqrt2) = e^|a - b| / 2 + e^(a + b) (1 + cos0) / 4 to rounding: a log-sum-exp
+      const double t1 = math::abs(a - b), t2 = opc > 0.0 ? a + b + std::log(0.5 * opc) : -math::kInf;
+      const double hi_t = math::max(t1, t2), lo_t = math::min(t1, t2);
+      re = kSqrt2 * (hi_t + std::log1p(math::exp(lo_t - hi_t)));
     } else {
       // cosh(re/sqrt2) - 1 = 2 sinh^2((a - b) / 2) + sinh a sinh b (1 + cos0)
       const double sab = std::sinh(0.5 * (a - b));
@@ -1023,9 +1131,12 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
     const double rho_e = math::max(profile::radius_inverse(math::max(re, 0.0)), c);
     const double ge = gap(rho_e, c);
     if (!inward) {
-      s = rho_e > rho0 ? v_span(rho0, g0, rho_e - rho0, rho_e, ge) : 0.0;
+      s = rho_e > rho0 ? v_span(rho0, g0, gap_diff(rho0, g0, rho_e - rho0, rho_e, ge), rho_e, ge) : 0.0;
     } else {
-      const bool before = len < kSqrt2 * std::atanh(math::min(-cos0 * std::tanh(a), 1.0 - 1e-16));
+      // delta = opc + (1 - opc)(1 - tanh K0), 1 - tanh K0 = 2 / (e^(2 K0) + 1); atanh(1 - delta) =
+      // log((2 - delta) / delta) / 2 (no rounding of 1 - delta for nearly radial walks far out)
+      const double delta = opc + (1.0 - opc) * (2.0 / (math::exp(2.0 * a) + 1.0));
+      const bool before = len < kInvSqrt2 * std::log((2.0 - delta) / delta);
       s = before ? v0 - asinh_ratio(ge, c) : v0 + asinh_ratio(ge, c);
     }
     // a short walk: G(s) = P rho0 s + O(s^2)
@@ -1033,26 +1144,34 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
     if (s1 < 1e-4) s = s1;
     if (!math::isfinite(s) || !(s > 0.0)) s = 0.5;
   }
-  double lo = 0.0, hi = math::kInf;
-  Point cur_p{rho0, inward ? -g0 : g0};
-  Acc cur{0.0, 0.0, 0.0};  // integrals from the start to cur_p
+  // the bracket [lo, hi] on s: hi where rho surely exceeds kRhoMax (rho >= (rho0 + g0) e^s / 2
+  // outward, >= c e^(s - v0) / 2 inward), so that a walk longer than the double range is bisected
+  // to the end of the range in a bounded number of steps
+  const double s_cap = inward ? v0 + std::log(2.0 * kRhoMax / c) + 1.0 : std::log(2.0 * kRhoMax / (rho0 + g0)) + 1.0;
+  double lo = 0.0, hi = s_cap, cur_s = 0.0, swing = 0.0;
+  if (!(s < s_cap)) s = 0.5 * s_cap;
+  const Point start{rho0, inward ? -g0 : g0};
+  Point cur_p = start;
+  Acc cur{0.0, 0.0, 0.0};  // integrals from the start to cur_p (swing: the largest increment of the angle)
   for (int it = 0; it < 100; ++it) {
     const Point q = point(s);
-    if (!(q.rho <= kRhoMax)) {  // kappa overflows: the walk may leave every finite concentration
+    if (!(q.rho <= kRhoMax * (1.0 + 2e-13))) {  // kappa overflows: the walk may leave every finite kappa
       hi = s;
       if (hi - lo <= 1e-15 * hi) {  // the end is at the largest rho, or beyond it
         const bool reached = cur.len >= len * (1.0 - 1e-13);
         w.rho = reached ? cur_p.rho : math::kInf;
-        w.dphi = cur.phi;
+        w.dphi = swing > 4.0 * math::abs(cur.phi) ? walk_between(c, start, cur_p, cur_s).phi : cur.phi;
         return w;
       }
       s = 0.5 * (lo + hi);
       continue;
     }
-    const Acc inc = walk_between(c, cur_p, q);
+    const Acc inc = walk_between(c, cur_p, q, s - cur_s);
     cur.phi += inc.phi;
     cur.len += inc.len;
     cur_p = q;
+    cur_s = s;
+    swing = math::max(swing, math::abs(inc.phi));
     const double res = cur.len - len;
     if (res < 0.0)
       lo = s;
@@ -1062,16 +1181,21 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
     double step = -res / (pq * q.rho);                      // Newton in s (exact where G is linear in s: P ~ 1 / rho)
     if (math::abs(step) <= 4e-16 * s || res == 0.0) break;  // converged (relative: tiny walks keep their digits)
     if (q.rho < 0.5) {
-      // in the disc G is linear in g (P ~ 1): Newton in g, mapped back to s
-      const double gn = q.g - res / pq;
-      double sn;
-      if (inward) {
-        sn = v0 + (gn >= 0.0 ? asinh_ratio(gn, c) : -asinh_ratio(-gn, c));
+      // in the disc G is linear in g (P ~ 1): Newton in g, as the step in s that moves g from q.g to
+      // gn = q.g + dgn (g = c sinh v is increasing in s): v(gn) - v(g) = asinh((gn - g) (gn + g) /
+      // (gn rho + g rn)) for g, gn of one sign (rn = sqrt(gn^2 + c^2), in units of rho), else the sum
+      // of the two sides of the lowest point (no difference of rounded positions: short steps keep
+      // their digits)
+      const double dgn = -res / pq, gn = q.g + dgn;
+      double dv;
+      if ((gn >= 0.0) == (q.g >= 0.0)) {
+        const double rn = std::hypot(gn, c) / q.rho;
+        dv = std::asinh((dgn / q.rho) * ((gn + q.g) / (gn + q.g * rn)));
       } else {
-        const double rn = math::sqrt(gn * gn + c * c);  // v(gn) - v(g0) = asinh((gn^2 - g0^2) / (gn rho0 + g0 rn))
-        sn = gn > 0.0 ? std::asinh(((gn - g0) / gn) * ((gn + g0) / (rho0 + g0 * (rn / gn)))) : 0.0;
+        dv = asinh_ratio(math::abs(gn), c) + asinh_ratio(math::abs(q.g), c);
+        if (gn < 0.0) dv = -dv;
       }
-      if (math::isfinite(sn)) step = sn - s;
+      if (math::isfinite(dv)) step = dv;
     }
     double next = s + step;
     // safeguard: inside the bracket and at least halving it (Newton from the convex side of
@@ -1083,7 +1207,9 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
     s = next;
   }
   w.rho = cur_p.rho;
-  w.dphi = cur.phi;
+  // iterates on both sides of the end (from a poor start) leave the sum of the increments with the
+  // rounding of the largest: then the angle once more, in one stretch from the start
+  w.dphi = swing > 4.0 * math::abs(cur.phi) ? walk_between(c, start, cur_p, cur_s).phi : cur.phi;
   return w;
 }
 
@@ -1099,6 +1225,9 @@ struct Heading {
 struct Path {
   double d;
   Heading h1, h2;
+  bool flat, tangent;  // as in Geodesic: d_s = d in the units of sc where flat
+  Scale sc;
+  double d_s;
 };
 BEDS_VM_FN Path path(double mu1, double k1, double mu2, double k2) {
   const double diff = angle_diff(mu1, mu2);
@@ -1107,9 +1236,13 @@ BEDS_VM_FN Path path(double mu1, double k1, double mu2, double k2) {
   const Geodesic geo = solve(math::min(k1, k2), math::max(k1, k2), math::abs(diff), true);
   Path r;
   r.d = geo.d;
+  r.d_s = geo.d_s;
+  r.flat = geo.flat;
+  r.tangent = geo.tangent;
+  r.sc = geo.sc;
   r.h1 = Heading{0.0, 1.0};
   r.h2 = Heading{0.0, 1.0};
-  if (!(geo.d > 0.0)) return r;
+  if (!(geo.d_s > 0.0)) return r;
   if (k1 == 0.0) {  // from the uniform law, radially out along mu2 (Cartesian frame at mu1)
     r.h1 = Heading{std::sin(diff), std::cos(diff)};
     return r;
@@ -1134,9 +1267,21 @@ BEDS_VM_FN Path path(double mu1, double k1, double mu2, double k2) {
 // Log_p1(p2) = d (sn / rho1, cs / sqrt(A'(kappa1))) (Cartesian at kappa1 = 0: sqrt2 d (sn, cs)).
 BEDS_VM_FN void log_map(double mu1, double k1, double mu2, double k2, double& vm, double& vk) {
   const Path q = path(mu1, k1, mu2, k2);
-  if (!(q.d > 0.0)) {
+  if (q.tangent) {  // first order: the coordinate differences (the same kappa; d may underflow)
+    vm = angle_diff(mu1, mu2);
+    vk = 0.0;
+    return;
+  }
+  if (!(q.d_s > 0.0)) {
     vm = 0.0;
     vk = 0.0;
+    return;
+  }
+  if (q.flat) {  // in the units of sc (d / rho1 keeps its digits where d underflows)
+    const bessel::Values v = bessel::values(k1);
+    const double r1 = q.sc.up(profile::rho_of(v, k1));
+    vm = (q.d_s / r1) * q.h1.sn;
+    vk = q.sc.down(q.d_s * q.h1.cs / profile::sqrt_h(v, k1));
     return;
   }
   if (k1 == 0.0) {  // Cartesian frame at the uniform law: unit speed has Euclidean length sqrt(2)
@@ -1163,6 +1308,33 @@ BEDS_VM_FN bool log(double mu1, double k1, double mu2, double k2, double& vm, do
   return finite;
 }
 
+// From (mu0, rho0 < kFlat) along the straight line z = rho0 + t (cs + i sn) of the flat disc (in the
+// frame at angle mu0) for the length len: rho0_s = rho0 and len_s = len in the units of sc (so that
+// lengths far below the smallest double keep their digits), to the end or to where the line leaves
+// the disc |z| = kFlat, then along the geodesic.
+BEDS_VM_FN void shoot_flat(double mu0, double rho0_s, Heading h, double len_s, const Scale& sc, double& mu, double& k) {
+  const double re = rho0_s + len_s * h.cs, im = len_s * h.sn;
+  const double rho_e = sc.down(std::hypot(re, im));
+  if (rho_e < kFlat) {
+    mu = wrap(mu0 + std::atan2(im, re));
+    k = profile::kappa(rho_e);
+    return;
+  }
+  const double rho0 = sc.down(rho0_s), len = sc.down(len_s);  // (len > kFlat - rho0: no underflow)
+  const double c = rho0 * math::abs(h.sn), gs = gap(kFlat, c);
+  const double ts = gs - rho0 * h.cs;  // |z0 + ts (cs + i sn)| = kFlat
+  const double mus = mu0 + std::atan2(ts * h.sn, rho0 + ts * h.cs);
+  const double rest = len - ts;
+  if (!(c > 0.0)) {
+    mu = wrap(mus);
+    k = profile::kappa(profile::radius_inverse(profile::radius(kFlat) + rest));
+    return;
+  }
+  const Walk w = walk(c, kFlat, gs, 1.0, rest);
+  mu = wrap(mus + (h.sn > 0.0 ? w.dphi : -w.dphi));
+  k = profile::kappa(w.rho);
+}
+
 // From (mu0, kappa0 > 0, rho0) along the geodesic leaving in the unit direction h for an arc
 // length len >= 0: the end point (kappa = inf if it leaves every finite concentration).
 BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu, double& k) {
@@ -1172,27 +1344,8 @@ BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu
     return;
   }
   if (rho0 < kFlat) {
-    // the flat disc: the straight line z = rho0 + t (cs + i sn) in the frame at angle mu0, to its
-    // end or to where it leaves the disc |z| = kFlat
-    const double re = rho0 + len * h.cs, im = len * h.sn;
-    const double rho_e = std::hypot(re, im);
-    if (rho_e < kFlat) {
-      mu = wrap(mu0 + std::atan2(im, re));
-      k = profile::kappa(rho_e);
-      return;
-    }
-    const double c = rho0 * math::abs(h.sn), gs = gap(kFlat, c);
-    const double ts = gs - rho0 * h.cs;  // |z0 + ts (cs + i sn)| = kFlat
-    const double mus = mu0 + std::atan2(ts * h.sn, rho0 + ts * h.cs);
-    const double rest = len - ts;
-    if (!(c > 0.0)) {
-      mu = wrap(mus);
-      k = profile::kappa(profile::radius_inverse(profile::radius(kFlat) + rest));
-      return;
-    }
-    const Walk w = walk(c, kFlat, gs, 1.0, rest);
-    mu = wrap(mus + (h.sn > 0.0 ? w.dphi : -w.dphi));
-    k = profile::kappa(w.rho);
+    const Scale sc = pow2_scale(math::max(rho0, len));
+    shoot_flat(mu0, sc.up(rho0), h, sc.up(len), sc, mu, k);
     return;
   }
   const double c = rho0 * math::abs(h.sn), g0 = rho0 * math::abs(h.cs);
@@ -1215,6 +1368,20 @@ BEDS_VM_FN void shoot(double mu0, double rho0, Heading h, double len, double& mu
   k = profile::kappa(w.rho);
 }
 
+// A nearly radial geodesic, sn = s1 s2 with |sn| < 1e-100 (as two factors: it may lie below the
+// smallest double, and so may c = rho0 |sn|): the angle moved is linear in sn (relative corrections
+// O(sn^2)) as long as the walk stays far from its lowest point rho = c; shot once with sn = 1e-100
+// and the angle scaled.  false where it does not stay far from it (the caller shoots it as it is).
+BEDS_VM_FN bool shoot_thin(double mu0, double rho0, double cs, double len, double s1, double s2, double& mu,
+                           double& k) {
+  double m0, k0;
+  shoot(0.0, rho0, Heading{1e-100, cs >= 0.0 ? 1.0 : -1.0}, len, m0, k0);
+  if (!(math::abs(m0) < 1e-80)) return false;
+  mu = wrap(mu0 + ((m0 * 1e100) * s1) * s2);
+  k = k0;
+  return true;
+}
+
 // Exp_p(v): walks the geodesic with initial velocity v for its length.
 BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu, double& k) {
   if (k0 == 0.0) {  // Cartesian frame at the uniform law
@@ -1225,11 +1392,28 @@ BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu,
   }
   const bessel::Values v0 = bessel::values(k0);
   const double rho0 = profile::rho_of(v0, k0), sh0 = profile::sqrt_h(v0, k0);
+  if (rho0 < kFlat) {  // the flat disc: in units of a power of two (tiny velocities keep their digits)
+    const Scale sc = pow2_scale(rho0);
+    const double r_s = sc.up(rho0), am = r_s * vm, ak = sc.up(sh0 * vk), length = std::hypot(am, ak);
+    if (!(length > 0.0)) {
+      mu = wrap(mu0);
+      k = k0;
+      return;
+    }
+    if (length < 1e300) {
+      const double len = sc.down(length);
+      if (math::abs(am) < 1e-100 * length && len > 1e-200 && shoot_thin(mu0, rho0, ak, len, r_s / length, vm, mu, k))
+        return;
+      shoot_flat(mu0, r_s, Heading{am / length, ak / length}, length, sc, mu, k);
+      return;
+    }
+  }
   const double am = rho0 * vm, ak = sh0 * vk;  // orthonormal components
   const double length = std::hypot(am, ak);
-  if (!(length > 0.0)) {
-    mu = wrap(mu0);
-    k = k0;
+  if (!(length > 0.0) || (length < kTangent && rho0 >= kFlat)) {
+    // a step far below the scales of kappa and of the curvature: first order in the coordinates
+    mu = wrap(mu0 + vm);
+    k = k0 + vk;
     return;
   }
   if (!math::isfinite(length)) {
@@ -1237,6 +1421,7 @@ BEDS_VM_FN void exp_map(double mu0, double k0, double vm, double vk, double& mu,
     k = math::kInf;
     return;
   }
+  if (math::abs(am) < 1e-100 * length && shoot_thin(mu0, rho0, ak, length, rho0 / length, vm, mu, k)) return;
   shoot(mu0, rho0, Heading{am / length, ak / length}, length, mu, k);
 }
 
@@ -1260,12 +1445,17 @@ BEDS_VM_FN bool geodesic(double mu1, double k1, double mu2, double k2, double t,
     return false;
   }
   const Path q = path(mu1, k1, mu2, k2);
-  const double len = math::abs(t) * q.d;
+  const double len = math::abs(t) * q.d, len_s = math::abs(t) * q.d_s;
   Heading h = q.h1;
   if (t < 0.0) h = Heading{-h.sn, -h.cs};
-  if (!(len > 0.0)) {
+  if (q.tangent) {  // first order in the coordinates (the same kappa)
+    mu = wrap(mu1 + t * angle_diff(mu1, mu2));
+    k = k1;
+  } else if (!(len_s > 0.0)) {
     mu = wrap(mu1);
     k = k1;
+  } else if (q.flat && len_s < 1e300) {  // in the units of the pair (no underflow of the length)
+    shoot_flat(mu1, q.sc.up(profile::rho_of(bessel::values(k1), k1)), h, len_s, q.sc, mu, k);
   } else if (!math::isfinite(len)) {
     mu = mu1;
     k = math::kInf;
@@ -1273,7 +1463,9 @@ BEDS_VM_FN bool geodesic(double mu1, double k1, double mu2, double k2, double t,
     mu = wrap(mu1 + std::atan2(h.sn, h.cs));
     k = profile::kappa(profile::radius_inverse(len));
   } else {
-    shoot(mu1, profile::rho_of(bessel::values(k1), k1), h, len, mu, k);
+    const double rho1 = profile::rho_of(bessel::values(k1), k1);
+    if (!(math::abs(h.sn) < 1e-100 && shoot_thin(mu1, rho1, h.cs, len, h.sn, 1.0, mu, k)))
+      shoot(mu1, rho1, h, len, mu, k);
   }
   const bool inside = math::isfinite(k);
   if (!inside) mu = k = math::kNaN;
