@@ -9,6 +9,7 @@
 #include "dynamics.hpp"
 #include "metadata.hpp"
 #include "ufuncs.hpp"
+#include "validation.hpp"
 
 #if BEDS_WITH_CUDA
 #include "cuda.hpp"
@@ -19,6 +20,7 @@ namespace py = pybind11;
 PYBIND11_MODULE(_core, m) {
   m.doc() = "Compiled kernels of beds (private: use the beds package).";
   if (beds_bindings::register_ufuncs(m.ptr()) < 0) throw py::error_already_set();
+  if (beds_bindings::register_validation(m.ptr()) < 0) throw py::error_already_set();
   beds_bindings::register_metadata(m);
   beds_bindings::register_dynamics(m);
 

@@ -144,17 +144,29 @@ def _tangent(v: Any, what: str = "v") -> Tangent:
 
 def distance(p: Belief, q: Belief) -> Any:
     """Fisher-Rao distance between two belief batches of the same family (batch shapes broadcast)."""
-    return _belief(p, "p").distance(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.distance(q)
 
 
 def kl(p: Belief, q: Belief) -> Any:
     """Kullback-Leibler divergence KL(p || q) in nats."""
-    return _belief(p, "p").kl(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.kl(q)
 
 
 def jeffreys(p: Belief, q: Belief) -> Any:
     """Jeffreys divergence KL(p || q) + KL(q || p) in nats; sqrt(J) bounds the FR distance above."""
-    return _belief(p, "p").jeffreys(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.jeffreys(q)
 
 
 def entropy(p: Belief) -> Any:

@@ -12,6 +12,10 @@ the same run:
 
 An accuracy table follows: the largest relative error against mpmath (when installed) on near
 pairs (relative perturbation 1e-12) and far pairs (|dmu| up to 1e6, std in [1e-8, 1e8]).
+
+The small-call section (``--only-small-calls``) gives the fixed cost of a call: microseconds per
+call on N = 1, 10 and 100 beliefs for building beliefs, the object and array APIs, the raw ufunc
+and numpy's formula (per-thread CPU time, see ``beds._bench_small_calls``).
 """
 
 from __future__ import annotations
@@ -335,6 +339,7 @@ def run(
     dynamics: bool = True,
     mvnormal: bool = True,
     von_mises: bool = True,
+    small_calls: bool = True,
 ) -> list[dict[str, Any]]:
     """Runs the benchmark table and the sections of the families and returns their rows as dicts."""
     all_threads = _core.get_num_threads()
@@ -381,6 +386,10 @@ def run(
                     )
     finally:
         _core.set_num_threads(all_threads)
+    if small_calls:
+        from . import _bench_small_calls
+
+        results += _bench_small_calls.run(budget=min(budget, 0.2), print_fn=print_fn)
     if regularization:
         from . import _bench_regularization
 
@@ -473,12 +482,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
     ap.add_argument("--no-von-mises", action="store_true", help="skip the von Mises section")
+    ap.add_argument("--no-small-calls", action="store_true", help="skip the small-call section")
+    ap.add_argument(
+        "--only-small-calls",
+        action="store_true",
+        help="run only the small-call section (microseconds per call at N = 1, 10, 100)",
+    )
     args = ap.parse_args(argv)
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
         _core.set_simd_level(args.simd)
     if args.only_dynamics:
         _dynamics_section(args.budget, print)
+        return 0
+    if args.only_small_calls:
+        from . import _bench_small_calls
+
+        print(f"beds {_core.__version__}  numpy {np.__version__}  {platform.machine()} {platform.processor() or ''}")
+        _bench_small_calls.run(budget=min(args.budget, 0.2))
         return 0
     run(
         sizes,
@@ -489,5 +510,6 @@ def main(argv: list[str] | None = None) -> int:
         dynamics=not args.no_dynamics,
         mvnormal=not args.no_mvnormal,
         von_mises=not args.no_von_mises,
+        small_calls=not args.no_small_calls,
     )
     return 0

@@ -12,7 +12,7 @@ from .._belief import Belief
 from .._geometry import event_ndims, expand
 from .._validation import as_real_array, check_domain
 from ..categorical import Categorical
-from ._penalty import PenaltyResult, as_belief, as_strength, fisher_rao_penalty, kl_penalty
+from ._penalty import PenaltyResult, as_belief, as_strength, check_strength_shape, fisher_rao_penalty, kl_penalty
 from ._steps import coordinates, moved_coordinates, step_belief, step_vector
 
 _DIVERGENCES = ("fisher_rao", "kl", "euclidean")
@@ -50,6 +50,11 @@ class GoverningEquation:
     The state is a belief batch (when ``reference`` is a belief) or a parameter array (point
     estimates; only the Euclidean divergence applies).  See the constructors :meth:`ridge`,
     :meth:`ewc`, :meth:`online_ewc`, :meth:`ema`, :meth:`sac_entropy`, :meth:`fisher_rao`.
+
+    ``strength`` is a settable property: change it between tasks (or along a schedule) without
+    rebuilding the equation, ``eq.strength = 0.5``, validated like the constructor's argument.
+    Gradients are new writable arrays (the gradient and the natural gradient never share memory);
+    :meth:`penalty` and :meth:`step` take ``out=`` buffers for training loops that reuse them.
     """
 
     def __init__(
@@ -86,7 +91,8 @@ class GoverningEquation:
             if param is not None:
                 raise ValueError("param applies to beliefs only")
         self.param = param
-        self.strength = as_strength(strength, dtype)
+        self._dtype = np.dtype(dtype)
+        self.strength = strength
         self.weights = None if weights is None else as_strength(weights, dtype, "weights")
         if not (math.isfinite(gamma) and gamma >= 0):
             raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
@@ -94,6 +100,56 @@ class GoverningEquation:
             raise ValueError(f"decay must be in [0, 1], got {decay!r}")
         self.gamma = float(gamma)
         self.decay = float(decay)
+
+    @property
+    def strength(self) -> np.ndarray:
+        """The strength ``s`` of the penalty (>= 0; an array broadcasting like the penalty's
+        strength argument).
+
+        Settable between tasks without rebuilding the equation::
+
+            eq.strength = 10.0          # a Python number takes the dtype of the reference
+
+        Raises
+        ------
+        TypeError
+            A value that is not real numbers.
+        ValueError
+            A negative or non-finite value (the message names ``strength``).
+        """
+        return self._strength
+
+    @strength.setter
+    def strength(self, value: Any) -> None:
+        self._strength = as_strength(value, self._dtype)
+
+    def set_strength(self, value: Any) -> GoverningEquation:
+        """Sets :attr:`strength` and returns the equation (for chaining, e.g. in a schedule).
+
+        Parameters
+        ----------
+        value : float or array_like
+            The new strength, >= 0 and finite.
+
+        Returns
+        -------
+        GoverningEquation
+            ``self``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for the :attr:`strength` setter.
+
+        Examples
+        --------
+        >>> import beds
+        >>> eq = beds.GoverningEquation.fisher_rao(beds.Normal(0.0, 1.0), strength=1.0)
+        >>> float(eq.set_strength(4.0)(beds.Normal(1.0, 1.0)))   # 4/2 d^2, d^2 = 2 (asinh(1/(2 sqrt 2)) 2 sqrt 2)^2
+        1.9407407407407409
+        """
+        self.strength = value
+        return self
 
     def __repr__(self) -> str:
         return (
@@ -199,40 +255,99 @@ class GoverningEquation:
     def _total_strength(self) -> np.ndarray:
         return self.strength if self.weights is None else self.strength * self.weights
 
-    def penalty(self, state: Any) -> PenaltyResult:
-        """Value, gradient and natural gradient of ``strength * D(state, reference)``."""
+    def penalty(self, state: Any, *, out: Any = None) -> PenaltyResult:
+        """Value, gradient and natural gradient of ``strength * D(state, reference)``.
+
+        Parameters
+        ----------
+        state : Belief or array_like
+            The current beliefs (of the reference's family) or parameter vector.
+        out : tuple of numpy.ndarray, optional
+            Buffers the gradients are written into (for a training loop that reuses them).  A
+            parameter vector: ``(grad, natural_grad)``, two float64 arrays of the state's shape.
+            Beliefs with ``divergence="fisher_rao"`` in the family's coordinates of Normal and
+            DiagNormal: the five arrays of :func:`beds.fisher_rao_penalty` (value, grad mean,
+            grad std, natural grad mean, natural grad std).
+
+        Returns
+        -------
+        PenaltyResult
+            ``value`` (a float for parameter vectors, the batch shape for beliefs), ``grad`` and
+            ``natural_grad`` by parameter name (writable arrays that never share memory; the
+            ``out`` buffers when given), ``direction`` (beliefs).
+
+        Raises
+        ------
+        TypeError
+            A state of another family; ``out`` of the wrong kind.
+        ValueError
+            A state outside its domain; ``out`` of the wrong shape or with an unsupported
+            divergence or chart.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> eq = beds.GoverningEquation.ridge(0.5)
+        >>> g, nat = np.empty(3), np.empty(3)
+        >>> r = eq.penalty(np.array([1.0, 2.0, 3.0]), out=(g, nat))
+        >>> r.value, g
+        (3.5, array([0.5, 1. , 1.5]))
+        """
         lam = self._total_strength()
         if not self.is_belief:
             th = as_real_array(state, "state")
             check_domain("state", th, "real")
-            diff = th - self.reference
-            w = lam
-            value = 0.5 * float(np.sum(w * diff * diff))
-            g = w * diff
-            nat = g if self.metric == "euclidean" or self.weights is None else self.strength * diff
-            return PenaltyResult(value, {"theta": np.asarray(g)}, {"theta": np.asarray(nat)}, None)
+            if out is None:
+                diff = th - self.reference
+                g = lam * diff
+                value = 0.5 * float(np.sum(g * diff))
+                nat = g.copy() if self.metric == "euclidean" or self.weights is None else self.strength * diff
+                return PenaltyResult(value, {"theta": np.asarray(g)}, {"theta": np.asarray(nat)}, None)
+            g, nat = _vector_out(out, np.broadcast_shapes(th.shape, self.reference.shape, lam.shape))
+            np.subtract(th, self.reference, out=nat)  # nat holds the difference for now
+            np.multiply(nat, lam, out=g)
+            value = 0.5 * float(np.vdot(g, nat))
+            if self.metric == "euclidean" or self.weights is None:
+                np.copyto(nat, g)
+            else:
+                np.multiply(nat, self.strength, out=nat)
+            return PenaltyResult(value, {"theta": g}, {"theta": nat}, None)
         q = as_belief(state, "state")
         self.reference._check_same(q, "state")
         if self.divergence == "fisher_rao":
-            return fisher_rao_penalty(q, self.reference, lam, param=self.param)
+            return fisher_rao_penalty(q, self.reference, lam, param=self.param, out=out)
+        if out is not None:
+            raise ValueError(
+                "out= is supported for parameter vectors and for divergence='fisher_rao' on Normal and "
+                f"DiagNormal beliefs; this equation has divergence={self.divergence!r}"
+            )
         if self.divergence == "kl":
             return kl_penalty(q, self.reference, lam, param=self.param)
         names, th = coordinates(q, self.param)
         _, ref = coordinates(self.reference, self.param)
+        check_strength_shape(lam, q, self.reference)
         value, grads = 0.0, {}
         for n, a, b, e in zip(names, th, ref, event_ndims(q)):
             d = a - b
             g = expand(lam, q, e) * d
             value = value + 0.5 * np.sum(g * d, axis=tuple(range(-e, 0))) if e else value + 0.5 * g * d
             grads[n] = g
-        return PenaltyResult(value, grads, dict(grads), None)
+        return PenaltyResult(value, grads, {n: g.copy() for n, g in grads.items()}, None)
 
     def __call__(self, state: Any) -> Any:
         """The penalty value."""
         return self.penalty(state).value
 
     # ------------------------------------------------------------------------------ steps
-    def step(self, state: Any, lr: float, loss_grad: Mapping[str, Any] | Any = None, method: str = "explicit") -> Any:
+    def step(
+        self,
+        state: Any,
+        lr: float,
+        loss_grad: Mapping[str, Any] | Any = None,
+        method: str = "explicit",
+        *,
+        out: Any = None,
+    ) -> Any:
         """One step of the governing equation with step size ``lr``.
 
         * ``"explicit"``: gradient step ``theta - lr M^-1 (grad L + grad R)`` in the coordinates of
@@ -255,15 +370,27 @@ class GoverningEquation:
         ``loss_grad`` is the Euclidean gradient of the loss: an array for parameter vectors, a
         mapping from parameter names (of the parametrisation, as in :meth:`penalty`) to arrays for
         beliefs; None means no loss.
+
+        ``out``: for parameter vectors, a float64 array of the state's shape that receives the new
+        parameters (it may be the state itself: an in-place update); beliefs are immutable, a step
+        returns a new belief (``out`` must be None).
         """
         method = _choice(method, ("explicit", "implicit", "riemannian", "flow"), "method")
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be finite and > 0, got {lr!r}")
+        if out is not None and self.is_belief:
+            raise ValueError("out= applies to parameter vectors; a step on beliefs returns a new belief")
         if method == "flow":
-            return self._flow(state, float(lr), loss_grad)
-        if not self.is_belief:
-            return step_vector(self, state, float(lr), loss_grad, method)
-        return step_belief(self, as_belief(state, "state"), float(lr), loss_grad, method)
+            result = self._flow(state, float(lr), loss_grad)
+        elif not self.is_belief:
+            result = step_vector(self, state, float(lr), loss_grad, method)
+        else:
+            return step_belief(self, as_belief(state, "state"), float(lr), loss_grad, method)
+        if out is None:
+            return result
+        dst = _buffer(out, np.shape(result), "out")
+        np.copyto(dst, result)
+        return dst
 
     def _flow(self, state: Any, t: float, loss_grad: Any) -> Any:
         if loss_grad is not None:
@@ -327,6 +454,28 @@ class GoverningEquation:
             self.weights = self.weights + f
         else:
             self.weights = self.decay * self.weights + f
+
+
+def _buffer(o: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``o`` if it is a writable float64 array of ``shape`` (TypeError or ValueError naming ``what``)."""
+    if not isinstance(o, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(o).__name__}")
+    if o.shape != tuple(shape) or o.dtype != np.float64 or not o.flags.writeable:
+        raise ValueError(
+            f"{what} must be a writable float64 array of shape {tuple(shape)}, got {o.dtype} {o.shape}"
+            + ("" if o.flags.writeable else " (read-only)")
+        )
+    return o
+
+
+def _vector_out(out: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The two gradient buffers ``(grad, natural_grad)`` of a parameter vector's penalty."""
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError("out must be a tuple (grad, natural_grad) of two numpy arrays")
+    g, nat = _buffer(out[0], shape, "out[0]"), _buffer(out[1], shape, "out[1]")
+    if np.shares_memory(g, nat):
+        raise ValueError("out[0] and out[1] must not share memory")
+    return g, nat
 
 
 def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float, lr: float) -> float:
