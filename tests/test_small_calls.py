@@ -228,6 +228,11 @@ def test_compiled_check_declines_what_it_does_not_check():
     assert _core._first_invalid(np.arange(3), 1) is NotImplemented  # integers
     assert _core._first_invalid([1.0], 1) is NotImplemented  # not an array
     assert _core._first_invalid(np.ones(3, dtype=">f8"), 1) is NotImplemented  # byte order
+    unaligned = np.frombuffer(np.zeros(25, dtype=np.uint8).tobytes(), dtype=np.float64, count=3, offset=1)
+    assert not unaligned.flags.aligned
+    assert _core._first_invalid(unaligned, 1) is NotImplemented
+    with pytest.raises(ValueError, match=r"x must be > 0; found 0.0 at index \(0,\)"):
+        _validation.check_domain("x", unaligned, "positive")
     assert _core._first_invalid(np.float64(1.0), 4) is NotImplemented  # probs without a class axis
     with pytest.raises(ValueError, match="unknown domain"):
         _core._first_invalid(np.ones(3), 99)

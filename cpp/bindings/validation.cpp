@@ -12,8 +12,8 @@
 // finite), 2 = the first row whose sum is off (only when every element passes 0 and 1); index is
 // the position of that element (kind 0, 1) or of that row (kind 2, the batch index) in C order.
 // These are the precedence and the indices of beds._validation.check_domain.  Returns
-// NotImplemented for arrays it does not handle (other dtypes, byte orders; a row domain without a
-// class axis or with an empty one), which the caller checks with numpy.
+// NotImplemented for arrays it does not handle (other dtypes, byte orders, unaligned data; a row
+// domain without a class axis or with an empty one), which the caller checks with numpy.
 //
 // Axes of stride 0 (views made by np.broadcast_to) are not iterated: every element along such an
 // axis is the same, so the first offending element has index 0 there.  Checking a broadcast view of
@@ -220,7 +220,8 @@ PyObject* first_invalid(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
   if (!PyArray_Check(args[0])) Py_RETURN_NOTIMPLEMENTED;
   PyArrayObject* a = reinterpret_cast<PyArrayObject*>(args[0]);
   const int type = PyArray_TYPE(a);
-  if ((type != NPY_DOUBLE && type != NPY_FLOAT) || !PyArray_ISNOTSWAPPED(a)) Py_RETURN_NOTIMPLEMENTED;
+  if ((type != NPY_DOUBLE && type != NPY_FLOAT) || !PyArray_ISNOTSWAPPED(a) || !PyArray_ISALIGNED(a))
+    Py_RETURN_NOTIMPLEMENTED;
   const int ndim = PyArray_NDIM(a);
   const npy_intp* dims = PyArray_DIMS(a);
   const npy_intp* st = PyArray_STRIDES(a);
