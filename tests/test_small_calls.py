@@ -285,3 +285,25 @@ def test_a_bad_value_in_a_huge_broadcast_batch_is_found_at_once():
         beds.Normal(np.zeros((10**5, 1)), std)  # (1e5, 1e5): the index in the broadcast batch
     with pytest.raises(ValueError, match=r"probs must sum to 1 .* at batch index \(0,\)"):
         beds.Categorical(np.broadcast_to([0.25, 0.8], (HUGE, 2)))
+
+
+# ---------------------------------------------------------- the small-call benchmark section
+def test_small_call_section_prints_every_row():
+    """``python -m beds bench --only-small-calls``: for the Normal distance and kl (and the other
+    families' distances) a row per call at every N, the same numbers computed by every row (checked
+    by the section before it times anything), a summary line per family.  Timings are not asserted."""
+    from beds import _bench_small_calls
+
+    lines: list[str] = []
+    sizes = (1, 3)
+    rows = _bench_small_calls.run(budget=0.0, print_fn=lines.append, sizes=sizes)
+    calls = {(r["family"], r["call"]) for r in rows}
+    for family, op in [("Normal", "distance"), ("Normal kl", "kl"), ("Exponential", "distance")]:
+        module = "normal" if family.startswith("Normal") else "exponential"
+        cls = "Normal" if module == "normal" else "Exponential"
+        for call in (f"build {cls}(...)", f"p.{op}(q)", f"beds.{op}(p, q)", f"beds.{module}.{op}", "raw ufunc"):
+            assert (family, call) in calls
+        assert (family, "numpy formula") in calls
+    assert len(rows) == len(calls) * len(sizes)
+    assert all(np.isfinite(r["us"]) and r["us"] >= 0 for r in rows)
+    assert sum("largest gap to the raw ufunc" in line for line in lines) == 5

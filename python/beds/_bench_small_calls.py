@@ -10,8 +10,9 @@ one thread) this section prints microseconds per call of
 * the raw ufunc (``beds.ufuncs.normal_distance``: no validation beyond numpy's);
 * the numpy formula of the same quantity (what beds replaces);
 
-for Normal and, as representatives of the families with vector parameters and of the one-parameter
-families, DiagNormal (d = 4), Categorical (k = 4) and Exponential.  Times are per-thread CPU time
+for the Normal distance and Kullback-Leibler divergence and, as representatives of the families with
+vector parameters and of the one-parameter families, the distances of DiagNormal (d = 4),
+Categorical (k = 4) and Exponential.  Times are per-thread CPU time
 (``time.thread_time``: other processes on a shared machine do not inflate them), the minimum over
 repeats of a loop of calls, minus the cost of the loop itself (an empty call).
 """
@@ -53,6 +54,10 @@ def _np_normal(m1, s1, m2, s2):
     return 2 * SQRT2 * np.arcsinh(np.sqrt((0.5 * (m1 - m2) ** 2 + (s1 - s2) ** 2) / (4 * s1 * s2)))
 
 
+def _np_normal_kl(m1, s1, m2, s2):
+    return np.log(s2 / s1) + (s1 * s1 + (m1 - m2) ** 2) / (2 * s2 * s2) - 0.5
+
+
 def _np_diag(m1, s1, m2, s2):
     return np.sqrt(np.sum(_np_normal(m1, s1, m2, s2) ** 2, axis=-1))
 
@@ -71,10 +76,13 @@ def _cases(n: int, rng: np.random.Generator) -> list[tuple[str, str, Callable[[]
 
     out: list[tuple[str, str, Callable[[], Any]]] = []
 
-    def family(label: str, cls: Any, module: Any, ufunc: Any, numpy_fn: Any, a: tuple, b: tuple) -> None:
+    def family(
+        label: str, cls: Any, module: Any, ufunc: Any, numpy_fn: Any, a: tuple, b: tuple, op: str = "distance"
+    ) -> None:
         p, q = cls(*a), cls(*b)
         args = a + b
-        checks = [np.asarray(f()) for f in (lambda: p.distance(q), lambda: module.distance(*args))]
+        method, generic, function = getattr(p, op), getattr(beds, op), getattr(module, op)
+        checks = [np.asarray(f()) for f in (lambda: method(q), lambda: generic(p, q), lambda: function(*args))]
         ref = np.asarray(ufunc(*args))
         for c in checks:  # every row computes the same numbers
             if not np.allclose(c, ref, rtol=1e-12, atol=0):
@@ -84,9 +92,9 @@ def _cases(n: int, rng: np.random.Generator) -> list[tuple[str, str, Callable[[]
         out.extend(
             [
                 (label, f"build {cls.__name__}(...)", lambda: cls(*a)),
-                (label, "p.distance(q)", lambda: p.distance(q)),
-                (label, "beds.distance(p, q)", lambda: beds.distance(p, q)),
-                (label, f"beds.{module.__name__.split('.')[-1]}.distance", lambda: module.distance(*args)),
+                (label, f"p.{op}(q)", lambda: method(q)),
+                (label, f"beds.{op}(p, q)", lambda: generic(p, q)),
+                (label, f"beds.{module.__name__.split('.')[-1]}.{op}", lambda: function(*args)),
                 (label, "raw ufunc", lambda: ufunc(*args)),
                 (label, "numpy formula", lambda: numpy_fn(*args)),
             ]
@@ -95,6 +103,7 @@ def _cases(n: int, rng: np.random.Generator) -> list[tuple[str, str, Callable[[]
     m1, m2 = rng.standard_normal((2, n))
     s1, s2 = np.exp(0.5 * rng.standard_normal((2, n)))
     family("Normal", beds.Normal, beds.normal, _core.normal_distance, _np_normal, (m1, s1), (m2, s2))
+    family("Normal kl", beds.Normal, beds.normal, _core.normal_kl, _np_normal_kl, (m1, s1), (m2, s2), op="kl")
     d = 4
     M1, M2 = rng.standard_normal((2, n, d))
     S1, S2 = np.exp(0.5 * rng.standard_normal((2, n, d)))
@@ -138,8 +147,8 @@ def run(budget: float = 0.2, print_fn: Callable[[str], None] = print, sizes: tup
     """Prints the small-call table and returns its rows (``kernel`` = family and call)."""
     rows = measure(sizes, budget)
     print_fn("")
-    print_fn("Small calls: microseconds per call, distance between two batches of N beliefs (float64, one thread;")
-    print_fn("per-thread CPU time, best of repeated loops, the loop's own cost subtracted)")
+    print_fn("Small calls: microseconds per call, distance (or kl) between two batches of N beliefs (float64,")
+    print_fn("one thread; per-thread CPU time, best of repeated loops, the loop's own cost subtracted)")
     header = f"{'family':18s} {'call':28s}" + "".join(f"{'N=' + str(n):>9s}" for n in sizes)
     print_fn(header)
     print_fn("-" * len(header))
@@ -163,11 +172,9 @@ def _summary(
     calls = {what: by_n for (f, what), by_n in table.items() if f == fam}
     raw = calls["raw ufunc"]
     numpy = calls["numpy formula"]
-    api = [w for w in calls if w.startswith("beds.") and w != "beds.distance(p, q)"][0]
-    gaps = []
-    for what in ("p.distance(q)", "beds.distance(p, q)", api):
-        gaps.append(f"{what} {max(calls[what][n] - raw[n] for n in sizes):.2f}")
-    slowest = max(calls[w][n] / numpy[n] for w in ("p.distance(q)", "beds.distance(p, q)", api) for n in sizes)
+    apis = [w for w in calls if w not in ("raw ufunc", "numpy formula") and not w.startswith("build ")]
+    gaps = [f"{what} {max(calls[what][n] - raw[n] for n in sizes):.2f}" for what in apis]
+    slowest = max(calls[w][n] / numpy[n] for w in apis for n in sizes)
     print_fn(
         f"{'':18s} largest gap to the raw ufunc (us): {'; '.join(gaps)}; beds/numpy time ratio at worst {slowest:.2f}"
     )
