@@ -47,7 +47,9 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 def _show(a: Any) -> str:
     """A parameter in a repr (a lazy one is not computed)."""
-    return np.array2string(a, threshold=6, precision=6) if isinstance(a, np.ndarray) else repr(a)
+    if isinstance(a, (np.ndarray, np.generic)):
+        return np.array2string(np.asarray(a), threshold=6, precision=6)
+    return repr(a)
 
 
 #: the ufunc of each (family class, operation)

@@ -15,6 +15,7 @@ import numpy.typing
 __all__: list[str] = [
     "DOMAINS",
     "Kernel",
+    "MAX_THREADS",
     "MVNORMAL_MAX_ITER",
     "MVNORMAL_TOL",
     "Operand",
@@ -217,7 +218,7 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
-    Sets the number of threads of the batched kernels (n <= 0: the default, all available CPUs).
+    Sets the number of threads of the batched kernels (1 <= n <= MAX_THREADS; n <= 0: the default, all available CPUs).
     """
 
 def set_simd_level(level: str) -> None:
@@ -242,6 +243,7 @@ def simd_level() -> str:
 
 # ------------------------------------------------------------------------- constants and records
 DOMAINS: tuple[str, ...]
+MAX_THREADS: int
 MVNORMAL_MAX_ITER: int
 MVNORMAL_TOL: float
 PROB_SUM_TOL: dict[str, float]
