@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief
+from ._dask import is_dask_array, lazy_or_real
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_iterations, karcher_weights
 
@@ -26,12 +27,19 @@ def make_functions(family: str, module: str, docs: dict[str, str], leaves: str |
 
 
 def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
-    r = as_real_array(rate, "rate")
+    lazy = is_dask_array(rate) or is_dask_array(weights)
+    r = lazy_or_real(rate, "rate") if lazy else as_real_array(rate, "rate")
     if r.ndim == 0:
         raise ValueError("karcher_mean reduces over the last axis: rate needs at least one dimension")
     if r.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
-    w = karcher_weights(weights, r.shape, np.result_type(r, np.float32))
+    dtype = np.result_type(r.dtype, np.float32)
+    if lazy:
+        from . import _dask
+
+        r = _dask.as_dask(r)
+        return _dask.call_kernel(f"{family}_karcher_mean", [r, _dask.karcher_weights(weights, r, dtype)])
+    w = karcher_weights(weights, r.shape, dtype)
     return call_kernel(f"{family}_karcher_mean", [r, w])
 
 
@@ -46,7 +54,7 @@ class RateBelief(Belief):
     inner_params = ("rate",)
 
     def __init__(self, rate: Any) -> None:
-        super().__init__(rate)
+        self._set((rate,))
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
         """Frechet mean over batch axes (closed form: the family is flat in its coordinate u).
@@ -54,4 +62,4 @@ class RateBelief(Belief):
         ``tol`` and ``max_iter`` are accepted for a uniform API and checked, but unused."""
         check_iterations(tol, max_iter)
         (r,), w, _ = self._reduction_layout(weights, axis)
-        return type(self)._trusted(np.asarray(karcher_mean_1d(self.family, r, w)))
+        return type(self)._trusted(karcher_mean_1d(self.family, r, w))

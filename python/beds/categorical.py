@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, _warn_not_converged
+from ._dask import is_dask_array, lazy_or_real
 from ._geometry import FamilyChart, unknown_chart
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
@@ -103,13 +104,24 @@ def karcher_mean(
     Riemannian gradient descent on the sphere with unit step, started from the normalised mean
     of sqrt(p); stops when the FR length of a step is at most ``tol``.
     """
-    a = as_real_array(p, "p")
+    lazy = is_dask_array(p) or is_dask_array(weights)
+    a = lazy_or_real(p, "p") if lazy else as_real_array(p, "p")
     if a.ndim < 2:
         raise ValueError(f"p must have shape (..., n, k), got {a.shape}")
     if a.shape[-2] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
+    dtype = np.result_type(a.dtype, np.float32)
+    if lazy:
+        from . import _dask
+
+        a = _dask.checked(_dask.as_dask(a), "p", "probs")
+        w = _dask.karcher_weights(weights, a[..., 0], dtype)
+        check_iterations(tol, max_iter)
+        args = [a, w, np.float64(tol), np.int64(max_iter)]
+        m, it = _dask.call_kernel("categorical_karcher_mean", args, warn=_dask.not_converged_message(max_iter))
+        return (m, it) if return_iterations else m
     check_domain("p", a, "probs")
-    w = karcher_weights(weights, a.shape[:-1], np.result_type(a, np.float32))
+    w = karcher_weights(weights, a.shape[:-1], dtype)
     check_iterations(tol, max_iter)
     m, it = call_kernel("categorical_karcher_mean", [a, w, np.float64(tol), np.int64(max_iter)])
     _warn_not_converged(it, max_iter)
@@ -155,7 +167,7 @@ class Categorical(Belief):
                 raise ValueError(f"logits must have at least one class along its last axis, got shape {lg.shape}")
             check_domain("logits", lg, "real")
             probs = _softmax(lg.astype(np.result_type(lg, np.float32), copy=False))
-        super().__init__(probs)
+        self._set((probs,))
 
     @property
     def num_classes(self) -> int:
@@ -205,7 +217,7 @@ class Categorical(Belief):
     ) -> Categorical:
         """Weighted Frechet mean over batch axes; see :func:`beds.categorical.karcher_mean`."""
         (p,), w, _ = self._reduction_layout(weights, axis)
-        return Categorical._trusted(np.asarray(karcher_mean(p, w, tol=tol, max_iter=max_iter)))
+        return Categorical._trusted(karcher_mean(p, w, tol=tol, max_iter=max_iter))
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Categorical) -> list[np.ndarray]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, _warn_not_converged
+from ._dask import broadcast_arrays, is_dask_array, lazy_or_real
 from ._geometry import broadcast, check_penalty_out
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_iterations, karcher_weights
@@ -138,17 +139,26 @@ def karcher_mean(
     counts, -1 where not converged, if ``return_iterations``).  Emits a ConvergenceWarning when a
     mean did not converge.
     """
-    m = as_real_array(mean, "mean")
-    s = as_real_array(std, "std")
+    lazy = any(is_dask_array(v) for v in (mean, std, weights))
+    m = lazy_or_real(mean, "mean") if lazy else as_real_array(mean, "mean")
+    s = lazy_or_real(std, "std") if lazy else as_real_array(std, "std")
     if m.ndim == 0 or s.ndim == 0:
         raise ValueError("karcher_mean reduces over the last axis: mean and std need at least one dimension")
-    m, s = np.broadcast_arrays(m, s)
+    m, s = broadcast_arrays(m, s)
     if m.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
-    w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
+    dtype = np.result_type(m.dtype, s.dtype, np.float32)
     check_iterations(tol, max_iter)
-    mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
-    _warn_not_converged(it, max_iter)
+    if lazy:
+        from . import _dask
+
+        w = _dask.karcher_weights(weights, m, dtype)
+        args = [m, s, w, np.float64(tol), np.int64(max_iter)]
+        mu, sd, it = _dask.call_kernel("normal_karcher_mean", args, warn=_dask.not_converged_message(max_iter))
+    else:
+        w = karcher_weights(weights, m.shape, dtype)
+        mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
+        _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
 
 
@@ -175,7 +185,7 @@ class Normal(Belief):
     inner_params = ("std",)
 
     def __init__(self, mean: Any, std: Any) -> None:
-        super().__init__(mean, std)
+        self._set((mean, std))
 
     @property
     def var(self) -> np.ndarray:
@@ -195,7 +205,7 @@ class Normal(Belief):
         """Weighted Frechet (Karcher) mean over batch axes; see :func:`beds.normal.karcher_mean`."""
         (m, s), w, _ = self._reduction_layout(weights, axis)
         mu, sd = karcher_mean(m, s, w, tol=tol, max_iter=max_iter)
-        return Normal._trusted(np.asarray(mu), np.asarray(sd))
+        return Normal._trusted(mu, sd)
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Normal) -> list[np.ndarray]:
