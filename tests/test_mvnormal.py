@@ -1,6 +1,6 @@
 """Multivariate normal beliefs: closed forms, bounds, exact geodesics and geodesic shooting.
 
-Oracles: the MATH.md test vector, the univariate family (d = 1), closed forms (same mean, same
+Oracles: the reference vector (docs: mathematics/mvnormal), the univariate family (d = 1), closed forms (same mean, same
 covariance), mpmath (40-digit matrix exponentials and eigenvalues), scipy's ODE integration of the
 geodesic equations (Skovgaard 1984), and identities (affine invariance, symmetry, triangle
 inequality, exp(log) = id, bounds bracketing the distance).

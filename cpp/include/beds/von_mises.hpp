@@ -42,7 +42,8 @@
 // to first order in the small quantity, so that neither the distance nor c need be representable.
 // No square of a gap g ~ rho dmu is formed (it underflows below dmu ~ 1e-154): differences of gaps
 // and of radii are carried separately to full relative accuracy.
-// Measured accuracy and speed: see the README and tests/test_von_mises.py.
+// Measured accuracy and speed: see the docs pages (mathematics/von_mises, accuracy) and
+// tests/test_von_mises.py.
 //
 // Tangent vectors are (v_mu, v_kappa).  At the uniform law (kappa = 0) the polar chart is singular:
 // there a tangent is read in the Cartesian frame at angle mu, v_kappa along the direction mu and
