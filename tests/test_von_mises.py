@@ -899,14 +899,14 @@ def test_jeffreys_of_far_large_concentrations() -> None:
 # small or equal concentrations.
 TINY_DMU = [1e-300, 1e-250, 1e-200, 1e-160, 1e-155, 1e-154, 1e-153, 1e-150, 1e-120, 1e-100]
 TINY_KAPPA = [1e-310, 1e-250, 1e-40, 1e-10, 1e-6, 1e-3, 0.3, 1.0, 15.9, 16.1, 300.0, 1e5, 1e40, 1e100, 1e300]
-TINY_RATIO = [1.0, 1.0 + 2.0**-40, 1.5, 10.0, 0.1]
+TINY_RATIO = [1.0, 1.0 + 2.0**-40, 1.5, 10.0, 0.1, 0.0]  # 0: the next double (one ulp apart)
 
 
 def _tiny_pairs():
     d, k, r, o = np.meshgrid(TINY_DMU, TINY_KAPPA, TINY_RATIO, [0.0, 3.0], indexing="ij")
     d, k, r, o = d.ravel(), k.ravel(), r.ravel(), o.ravel()
     m1 = o * d  # offsets keep both angles exact: m2 - m1 = dmu
-    return m1, k, m1 + d, k * r
+    return m1, k, m1 + d, np.where(r == 0.0, np.nextafter(k, np.inf), k * r)
 
 
 def test_exp_of_log_at_tiny_angle_differences() -> None:
@@ -951,11 +951,11 @@ def test_distance_at_tiny_angle_differences_against_mpmath() -> None:
     # concentrations: the radial distance of the oracle (the angle contributes O(dmu^2) relative).
     # Measured max relative error 3.0e-16 (near pairs), 1.0e-15 (far)
     for k in [1e-6, 1e-3, 0.3, 1.0, 15.9, 300.0, 1e5, 1e40, 1e100]:
-        for r in [1.0, 1.0 + 2.0**-40]:
+        for k2 in [k, k * (1.0 + 2.0**-40), np.nextafter(k, np.inf)]:
             for dmu in [1e-300, 1e-200, 1e-154, 1e-100]:
-                ref = _midpoint_metric_distance(0.0, k, dmu, k * r)
-                assert vm.distance(0.0, k, dmu, k * r) == pytest.approx(ref, rel=1e-13)
-                assert vm.distance(dmu, k * r, 0.0, k) == pytest.approx(ref, rel=1e-13)
+                ref = _midpoint_metric_distance(0.0, k, dmu, k2)
+                assert vm.distance(0.0, k, dmu, k2) == pytest.approx(ref, rel=1e-13)
+                assert vm.distance(dmu, k2, 0.0, k) == pytest.approx(ref, rel=1e-13)
     for k1, k2 in [(1e-3, 2e-3), (1.0, 7.0), (300.0, 1e5), (1e-10, 1.0)]:
         with mp.workdps(25):
             ref = float(oracle.radial(k1, k2))

@@ -444,22 +444,25 @@ BEDS_VM_FN void hyperbolic_part(double c, double r1, double g1, double d, double
     direct = kSqrt2 * half * sl;
     use_direct = u2 <= 0.5;
   } else {
-    const double half = 0.5 * ((d / r1) * ((r2 + r1) / r2)) / r1 / r2, mid = x2 + half;
+    // in x' = x r1^2 in [(r1 / r2)^2, 1] (x itself is subnormal next to the largest rho, and a
+    // stretch of one ulp there spans less than the smallest normal double in x)
+    const double ir = 1.0 / r1, ratio = r1 / r2, cr = c * ir;
+    const double half = 0.5 * (d / r1) * ((r2 + r1) / r2) * ratio, mid = ratio * ratio + half;
     double sp = 0.0, sd = 0.0, sc = 0.0;
     for (int i = 0; i < 5; ++i) {
       for (int sg = -1; sg <= 1; sg += 2) {
-        const double x = mid + sg * half * kGLx[i];
-        const double q = profile::horner(tb::kQH, x);
-        const double s1 = math::sqrt(1.0 - (c * c) * x);
+        const double xs = mid + sg * half * kGLx[i];
+        const double q = profile::horner(tb::kQH, (xs * ir) * ir);
+        const double s1 = math::sqrt(1.0 - (cr * cr) * xs);
         sp += kGLw[i] * q / s1;
         sd += kGLw[i] * q / (s1 * s1 * s1);
         sc += kGLw[i] * q / (1.0 + s1);
       }
     }
-    phi = c * kInvSqrt2 * half * sp;
-    const double ddir = kInvSqrt2 * half * sd;  // int P rho / g^3 drho
+    phi = cr * kInvSqrt2 * half * sp * ir;
+    const double ddir = kInvSqrt2 * half * sd * ir * ir;  // int P rho / g^3 drho
     dint = ddir - profile::p(r1) / g1 + profile::p(r2) / g2;
-    corr = (c * c) * kInvSqrt2 * half * sc;
+    corr = (cr * cr) * kInvSqrt2 * half * sc;
   }
   double len;
   if (use_direct) {
@@ -738,6 +741,7 @@ BEDS_HD Shape shape(const Pair& s, const Theta& t) {
 // theta, up to rho_b.
 struct Sweep {
   double phi, dphi, len;
+  double mag;  // the end terms of dphi (integration by parts): dphi is known to about 4e-16 mag
 };
 BEDS_VM_FN Sweep sweep(const Pair& s, const Shape& h) {
   Sweep w;
@@ -747,12 +751,28 @@ BEDS_VM_FN Sweep sweep(const Pair& s, const Shape& h) {
     w.phi = q.phi;
     w.dphi = q.dint * h.ga + s.pa - s.pb * ratio;
     w.len = q.len;
+    w.mag = math::max(s.pa, s.pb * ratio);
+    if (s.dr <= 1e-4 * h.ga * (h.ga / s.rb)) {
+      // a stretch short compared with the scale g^2 / rho of 1 / g^3: the direct form g_a int P rho
+      // / g^3 drho (2-point Gauss-Legendre, relative error < 1e-16), since the end terms above cancel
+      // to nothing (rho_b - rho_a of one ulp gave a zero derivative)
+      const double half = 0.5 * s.dr;
+      double sum = 0.0;
+      for (int sg = -1; sg <= 1; sg += 2) {
+        const double off = half * (1.0 + sg * 0.5773502691896258), rho = s.ra + off;
+        const double g = std::hypot(h.ga, math::sqrt(off) * math::sqrt(s.ra + rho));
+        sum += (profile::p(rho) * (rho / g)) * (h.ga / g) * (half / g);  // (no g^3: it over/underflows)
+      }
+      w.dphi = sum;
+      w.mag = 0.0;
+    }
   } else {
     const Acc q1 = integrate(h.c, h.c, 0.0, h.ga * (h.ga / (s.ra + h.c)), h.ga, s.ra, h.ga);
     const Acc q2 = integrate(h.c, s.ra, h.ga, s.dr, gap_diff(s.ra, h.ga, s.dr, s.rb, h.gb), s.rb, h.gb);
     w.phi = 2.0 * q1.phi + q2.phi;
     w.dphi = -(2.0 * q1.dint + q2.dint) * h.ga + s.pa + s.pb * ratio;
     w.len = 2.0 * q1.len + q2.len;
+    w.mag = math::max(s.pa, s.pb * ratio);
   }
   return w;
 }
@@ -765,12 +785,13 @@ BEDS_VM_FN Sweep sweep(const Pair& s, const Shape& h) {
 // is small (relative accuracy for tiny angles), else y (pi/2 + y = theta up from a; c = rho_a /
 // cosh y when it dips: y = asinh(-q), exact for deep dips where theta is within rounding of pi).
 // (0 < dmu < pi, t_b > 0: q is finite.)
-BEDS_HD Theta theta_start(double r_a, double r_b, double dmu) {
-  const double ka = kInvSqrt2 * r_a, kb = kInvSqrt2 * r_b;
+// (r_b = r_a + dr: the difference is given, so that radii closer than their rounding are resolved)
+BEDS_HD Theta theta_start(double r_a, double dr, double dmu) {
+  const double ka = kInvSqrt2 * r_a, dk = kInvSqrt2 * dr, kb = ka + dk;
   const double tb = std::tanh(kb), ea = math::exp(-ka), cha = 0.5 * (1.0 / ea + ea);
   // t_b - t_a = sinh(kb - ka) / (cosh ka cosh kb) = 2 e^(-2 ka) (1 - e^(-2 (kb - ka))) / (...) far out
-  const double diff = ka + kb < 600.0 ? std::sinh(kb - ka) / (std::cosh(ka) * std::cosh(kb))
-                                      : 2.0 * ea * ea * -std::expm1(-2.0 * (kb - ka));
+  const double diff =
+      ka + kb < 600.0 ? std::sinh(dk) / (std::cosh(ka) * std::cosh(kb)) : 2.0 * ea * ea * -std::expm1(-2.0 * dk);
   const double q = ((diff / tb) * cha) / std::sin(dmu) - std::tan(0.5 * dmu) * cha;
   if (q < 0.0) return Theta{false, std::asinh(-q)};
   const double theta = std::atan2(1.0, q);
@@ -880,9 +901,9 @@ BEDS_VM_FN Geodesic solve_pair(double ka, double kb, double dmu, bool precise) {
     g.turning = true;
     return g;
   }
-  if (g.ra < kFlat && g.ra < 1e-30 * g.rb) {
-    // a is at the uniform law to first order (relative error (rho_a / rho_b)^2 < 1e-60): the
-    // geodesic leaves a in the direction of b's mean, d = R(rho_b) - rho_a cos(dmu)
+  if (g.ra < 1e-60 && g.ra < 1e-30 * g.rb) {
+    // a is at the uniform law to first order (errors O(rho_a) in the direction, O(rho_a^2) in d):
+    // the geodesic leaves a in the direction of b's mean, d = R(rho_b) - rho_a cos(dmu)
     const double cd = std::cos(dmu);
     g.sa = std::sin(dmu);
     g.ua = math::abs(cd);
@@ -935,12 +956,24 @@ BEDS_VM_FN Geodesic solve_pair(double ka, double kb, double dmu, bool precise) {
   s.pb = profile::p(g.rb);
   s.dmu = dmu;
   Theta lo{true, 0.0}, hi{false, 750.0};  // theta = 0 and (nearly) the geodesic through the uniform law
-  Theta t = theta_start(profile::radius(g.ra), profile::radius(g.rb), dmu);
+  // (the model's radii shifted by kCH - log(2) / sqrt2 far out, where its circles then have the
+  // circumferences of the true ones, 2 pi rho ~ 2 pi e^((R - kCH) / sqrt2); the shift fades like R^4
+  // toward the flat disc, where the model is exact to O(R^4): one Newton step fewer on average)
+  // (close radii: their distance by quadrature, and the shift to first order)
+  constexpr double kShift = tables::kCH - kLn2 * kInvSqrt2;
+  const double r_a = profile::radius(g.ra), r_b = profile::radius(g.rb);
+  const double sa4 = (r_a * r_a) * (r_a * r_a), sb4 = (r_b * r_b) * (r_b * r_b);
+  double dr_model = r_b + kShift * math::expm1(-sb4) - (r_a + kShift * math::expm1(-sa4));
+  if (g.dr < 1e-6 * g.rb)
+    dr_model = radial(g.ra, g.dr, g.rb) * (1.0 - 4.0 * kShift * r_a * (r_a * r_a) * math::exp(-sa4));
+  Theta t = theta_start(r_a + kShift * math::expm1(-sa4), dr_model, dmu);
   if (!theta_less(lo, t) || !theta_less(t, hi)) t = Theta{false, 0.0};
   const double tol = precise ? 1e-9 : 2e-6;
   Shape h{};
   Sweep w{};
   double step = 0.0, plain = 0.0, prev = 1.0;  // the step taken, and Newton's on Phi itself
+  int prev_mode = -1;                          // the previous iterate: its variable and derivative
+  double prev_var = 0.0, prev_der = 0.0;
   for (int it = 0; it < 80; ++it) {
     h = shape(s, t);
     w = sweep(s, h);
@@ -958,21 +991,53 @@ BEDS_VM_FN Geodesic solve_pair(double ka, double kb, double dmu, bool precise) {
     // F(Phi) - F(dmu) = log1p(res / dmu) - log1p(-res / (pi - dmu)), F' = Phi' pi / (Phi (pi - Phi))
     // Where theta is small (t.low), Phi = theta S(theta^2) with S > 0: Newton on log Phi in log theta
     // (exact for the linear part, no cancellation in theta + step however small theta is)
+    // Each is corrected by the curvature of the function from the previous iterate (Halley's method
+    // with a difference quotient for the second derivative): one sweep fewer in the hard cases.
+    // (the derivative is known to drel relative: its end terms cancel for short stretches)
+    const double drel = w.mag > 0.0 ? 4e-16 * w.mag / math::abs(w.dphi) : 0.0;
     const double slope = w.dphi * h.dy;
     step = plain = -res / slope;
+    int mode = t.low ? 3 : 0;  // 0, 3: Phi in y or theta; 1: log-odds in y; 2: log Phi in log theta
+    double var = t.v, der = slope, nstep = step;
     if (h.turning && w.phi > 0.0 && kPi - w.phi > 0.0) {
       const double df = std::log1p(res / dmu) - std::log1p(-res / (kPi - dmu));
       const double sf = slope * kPi / (w.phi * (kPi - w.phi));
-      if (math::isfinite(df / sf)) step = -df / sf;
-    } else if (t.low && w.phi > 0.0 && slope > 0.0) {
-      const double su = -std::log1p(res / dmu) * (w.phi / (t.v * slope));  // the step in log theta
-      if (math::isfinite(su)) step = t.v * math::expm1(su);
+      if (math::isfinite(df / sf)) {
+        mode = 1;
+        der = sf;
+        nstep = -df / sf;
+      }
+    } else if (t.low && w.phi > 0.0) {
+      // d log Phi / d log theta (1 + O(theta^2): 1 where the derivative is not known)
+      const double dl = slope > 0.0 && drel < 1e-3 ? t.v * slope / w.phi : 1.0;
+      const double su = -std::log1p(res / dmu) / dl;
+      if (math::isfinite(su)) {
+        mode = 2;
+        var = std::log(t.v);
+        der = dl;
+        nstep = su;
+      }
     }
+    if (mode == prev_mode && var != prev_var && drel < 1e-8) {
+      const double corr = 0.5 * nstep * ((der - prev_der) / (var - prev_var)) / der;
+      if (math::abs(corr) < 0.5) nstep /= 1.0 + corr;
+    }
+    prev_mode = mode;
+    prev_var = var;
+    prev_der = der;
+    step = mode == 2 ? t.v * math::expm1(nstep) : nstep;
     // converged, or at the rounding level of Phi (the steps stop shrinking)
     // (step sizes relative to theta where theta is small, else to y)
     const double size = math::abs(step) / math::abs(t.v);
     if (size <= tol || math::abs(res) <= 4e-16 * dmu || (prev < 1e-5 && size >= 0.5 * prev && size < 1e-4)) break;
-    const Theta next = theta_add(t, step);
+    // (precise: with quadratic convergence the error after this step is about size^3 / prev^2, plus
+    // size drel: below 1e-14, the step is applied below without another sweep)
+    if (precise && prev < 1e-2 && size * size * size <= 1e-14 * prev * prev && drel * size <= 1e-16) break;
+    // (log theta: theta e^nstep, not theta + step, which cancels for large steps down)
+    const double theta_next = t.v * math::exp(nstep);
+    const Theta next = mode != 2                 ? theta_add(t, step)
+                       : theta_next < kQuarterPi ? Theta{true, theta_next}
+                                                 : Theta{false, theta_next - kHalfPi};
     const bool newton_ok = math::isfinite(step) && theta_less(lo, next) && theta_less(next, hi);
     prev = newton_ok ? size : 1.0;
     t = newton_ok ? next : theta_mid(lo, hi);
@@ -989,7 +1054,7 @@ BEDS_VM_FN Geodesic solve_pair(double ka, double kb, double dmu, bool precise) {
   // Phi itself (third order in it)
   const double res = dmu - w.phi;
   const double dc = (h.turning ? -h.ga : h.ga) * h.dy * plain;
-  g.d = w.len + h.c * res + 0.5 * res * dc;
+  g.d = w.len + h.c * res + (math::isfinite(dc) ? 0.5 * res * dc : 0.0);
   if (precise && step != 0.0) h = shape(s, theta_add(t, step));
   g.c = h.c;
   g.ga = h.ga;
@@ -1178,8 +1243,11 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
       lo = s;
     else
       hi = s;
-    const double pq = profile::p(q.rho);
-    double step = -res / (pq * q.rho);                      // Newton in s (exact where G is linear in s: P ~ 1 / rho)
+    // Halley's method in s: G' = P rho, G'' = (P' rho + P) g (exact where G is linear in s: P ~ 1 / rho)
+    const profile::PD pd = profile::p_d(q.rho);
+    const double pq = pd.p, g1 = pq * q.rho, newton = -res / g1;
+    const double curv = 0.5 * newton * ((pd.dp * q.rho + pq) * q.g) / g1;
+    double step = curv > -0.5 ? newton / (1.0 + curv) : newton;
     if (math::abs(step) <= 4e-16 * s || res == 0.0) break;  // converged (relative: tiny walks keep their digits)
     if (q.rho < 0.5) {
       // in the disc G is linear in g (P ~ 1): Newton in g, as the step in s that moves g from q.g to
@@ -1199,6 +1267,17 @@ BEDS_VM_FN Walk walk(double c, double rho0, double g0, double out, double len) {
       if (math::isfinite(dv)) step = dv;
     }
     double next = s + step;
+    if (math::abs(step) <= 1e-8 * s && next > lo && next < hi) {
+      // the last step (its Newton error is O(step^2) < 1e-16 s): the angle over it by the trapezoid
+      // rule in s (dphi/ds = c P / rho; error O(step^3)) instead of another quadrature
+      const Point q2 = point(next);
+      if (q2.rho <= kRhoMax) {
+        cur.phi += step * (0.5 * c) * (pq / q.rho + profile::p(q2.rho) / q2.rho);
+        cur_p = q2;
+        cur_s = next;
+        break;
+      }
+    }
     // safeguard: inside the bracket and at least halving it (Newton from the convex side of
     // e^s-like stretches in the disc would otherwise advance by about 1 per step)
     const bool finite = math::isfinite(hi);
