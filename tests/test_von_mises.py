@@ -981,3 +981,23 @@ def test_huge_velocities_with_an_angular_part_raise() -> None:
     for v in [(1e-3, 1e300), (1e-3, 1e20), (1e-200, 1e300), (0.0, 1e300)]:
         with pytest.raises(ValueError, match="inf"):
             vm.exp(0.0, 1.0, *v)
+
+
+def test_benchmark_section_runs_and_its_scipy_reference_agrees() -> None:
+    # the bench rows of ``python -m beds bench`` (one small cell): timings, the scipy baseline of the
+    # same run (Clairaut quadrature and the geodesic ODE), and the 2-thread split
+    from beds import _bench_von_mises as bench
+
+    lines: list[str] = []
+    rows = bench.run(sizes=(50,), budget=0.0, print_fn=lines.append, cell_pairs=20, kappas=(1.0,), angles=(0.5,))
+    cells = [r for r in rows if "kappa" in r]
+    assert {r["kernel"] for r in cells} == {f"von_mises {op}" for op in bench.OPS}
+    assert all(r["beds_ns"] > 0 and r["scipy_ns"] > r["beds_ns"] for r in cells)
+    assert any(line.startswith("worst cell") for line in lines)
+    splits = [r for r in rows if r["kernel"].endswith("threads")]
+    assert len(splits) == 4 and all(r["t1_us"] > 0 and r["t2_us"] > 0 for r in splits)
+    # the reference itself: distance and log by quadrature, exp by the ODE (kappa = 1 .. 2)
+    d, v_mu, v_kappa = bench.scipy_clairaut(0.0, 1.0, 0.5, 2.0)
+    assert d == pytest.approx(float(vm.distance(0.0, 1.0, 0.5, 2.0)), rel=1e-10)
+    assert (v_mu, v_kappa) == pytest.approx(tuple(map(float, vm.log(0.0, 1.0, 0.5, 2.0))), rel=1e-10)
+    assert bench.scipy_exp(0.0, 1.0, v_mu, v_kappa) == pytest.approx((0.5, 2.0), rel=1e-9)
