@@ -8,12 +8,14 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "beds/dynamics.hpp"
 #include "beds/parallel.hpp"
 #include "dynamics.hpp"
+#include "ufuncs.hpp"
 
 namespace py = pybind11;
 namespace dyn = beds::dynamics;
@@ -137,6 +139,132 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);
 }
 
+// A (steps, n) array of a dense stream, any layout whose belief stride is 0 or one element: its
+// strides in elements.
+struct Strides2 {
+  std::ptrdiff_t step, belief;
+};
+
+Strides2 dense_strides(const py::array_t<double>& a, py::ssize_t steps, py::ssize_t n, const char* name) {
+  if (a.ndim() != 2 || a.shape(0) != steps || a.shape(1) != n)
+    throw py::value_error(std::string(name) + " must have shape (steps, n) = (" + std::to_string(steps) + ", " +
+                          std::to_string(n) + ")");
+  const auto item = static_cast<py::ssize_t>(sizeof(double));
+  // (the stride of an axis of length 0 or 1 is never used)
+  const py::ssize_t s0 = steps > 1 ? a.strides(0) : 0, s1 = n > 1 ? a.strides(1) : 0;
+  if (s0 % item || (s1 != 0 && s1 != item))
+    throw py::value_error(std::string(name) + ": the belief axis must be contiguous or broadcast (stride 0)");
+  return {s0 / item, s1 / item};
+}
+
+// The dense kernel over one block of beliefs, compiled twice: for the baseline instruction set and,
+// on x86-64 with GCC or Clang, with AVX2 enabled by a target attribute (chosen at run time like the
+// ufunc loops: beds._core.simd_level()).  flatten inlines the whole kernel into each copy, so that
+// each is vectorized for its instruction set.  The AVX2 copy has no FMA, so it has no fused
+// multiply-add to contract into: both copies round every operation as the event loop does, and
+// give bit-identical results.
+using DenseBlockFn = int (*)(dyn::Model, bool, const dyn::NormalBatch&, const dyn::DenseStream&, const dyn::Records&,
+                             double, double, double*);
+
+#if defined(__GNUC__)
+#define BEDS_FLATTEN __attribute__((flatten))
+#else
+#define BEDS_FLATTEN
+#endif
+
+BEDS_FLATTEN int dense_block_baseline(dyn::Model model, bool flat, const dyn::NormalBatch& b,
+                                      const dyn::DenseStream& ds, const dyn::Records& rec, double t0, double t_end,
+                                      double* scratch) {
+  return dyn::integrate_normal_dense(model, flat, b, ds, rec, t0, t_end, scratch);
+}
+
+#if BEDS_HAVE_AVX2_LOOPS && defined(__GNUC__)
+__attribute__((target("avx2"), flatten)) int dense_block_avx2(dyn::Model model, bool flat, const dyn::NormalBatch& b,
+                                                              const dyn::DenseStream& ds, const dyn::Records& rec,
+                                                              double t0, double t_end, double* scratch) {
+  return dyn::integrate_normal_dense(model, flat, b, ds, rec, t0, t_end, scratch);
+}
+#else
+constexpr DenseBlockFn dense_block_avx2 = dense_block_baseline;
+#endif
+
+py::tuple integrate_normal_dense(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
+                                 double t_end, F64 times, py::array_t<double> values, py::array_t<double> obs_prec,
+                                 F64 record_times, int model, bool flat) {
+  const py::ssize_t n = mean.size(), steps = times.size(), k = record_times.size();
+  check_size(prec, n, "prec");
+  check_size(rate, n, "rate");
+  check_size(gained, n, "gained");
+  const bool use_ref = model == 0 && !flat;
+  if (use_ref) {
+    check_size(ref_mean, n, "ref_mean");
+    check_size(ref_prec, n, "ref_prec");
+  }
+  if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
+  const Strides2 vs = dense_strides(values, steps, n, "values"), ps = dense_strides(obs_prec, steps, n, "obs_prec");
+  F64 r_mean({k, n}), r_prec({k, n}), r_gained({k, n}), r_count({k, n});
+  dyn::NormalBatch b{n,
+                     mean.mutable_data(),
+                     prec.mutable_data(),
+                     rate.data(),
+                     use_ref ? ref_mean.data() : nullptr,
+                     use_ref ? ref_prec.data() : nullptr,
+                     gained.mutable_data(),
+                     nullptr,
+                     0,
+                     n};
+  dyn::DenseStream ds{steps, times.data(), values.data(), obs_prec.data(), vs.step, vs.belief, ps.step, ps.belief};
+  dyn::Records rec{k,
+                   record_times.data(),
+                   r_mean.mutable_data(),
+                   r_prec.mutable_data(),
+                   r_gained.mutable_data(),
+                   r_count.mutable_data()};
+  const bool avx2 = beds_bindings::simd_level() == 1;
+  // scratch of every block (uninitialized: only the parts in use are touched, and page-faulted)
+  std::unique_ptr<double[]> scratch(new double[static_cast<std::size_t>(dyn::dense_scratch_size(n))]);
+  int status;
+  {
+    py::gil_scoped_release release;
+    // One block of beliefs per thread for long streams (each runs the whole stream over its
+    // beliefs; they are independent, so the results do not depend on the split), else one block.
+    constexpr std::ptrdiff_t kMinBlock = 256, kMinWork = 1 << 16;
+    std::ptrdiff_t blocks = 1;
+    const std::ptrdiff_t threads = beds::num_threads();
+    if (threads > 1 && steps * n >= kMinWork) blocks = n / kMinBlock < threads ? n / kMinBlock : threads;
+    if (blocks < 1) blocks = 1;
+    std::vector<int> st(static_cast<std::size_t>(blocks), 0);
+    struct Ctx {
+      const dyn::NormalBatch* b;
+      const dyn::DenseStream* ds;
+      const dyn::Records* rec;
+      double t0, t_end;
+      dyn::Model model;
+      bool flat;
+      bool avx2;
+      std::ptrdiff_t n, blocks;
+      int* status;
+      double* scratch;
+    } ctx{&b, &ds, &rec, t0, t_end, static_cast<dyn::Model>(model), flat, avx2, n, blocks, st.data(), scratch.get()};
+    beds::parallel_for(
+        blocks,
+        [](void* c, std::ptrdiff_t q) {
+          auto& x = *static_cast<Ctx*>(c);
+          dyn::NormalBatch part = *x.b;
+          part.lo = x.n * q / x.blocks;
+          part.hi = x.n * (q + 1) / x.blocks;
+          x.status[q] = (x.avx2 ? dense_block_avx2 : dense_block_baseline)(
+              x.model, x.flat, part, *x.ds, *x.rec, x.t0, x.t_end, x.scratch + dyn::dense_scratch_size(part.lo));
+        },
+        &ctx);
+    status = dyn::kOk;
+    for (int s : st)
+      if (s) status = s;
+  }
+  check_status(status);
+  return py::make_tuple(r_mean, r_prec, r_gained, r_count);
+}
+
 py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, F64 gained, double t0, double t_end, F64 times, I64 index,
                               F64 angles, F64 kappa_obs, F64 record_times) {
   const py::ssize_t n = rate.size(), m = times.size(), k = record_times.size();
@@ -224,6 +352,14 @@ void register_dynamics(py::module_& m) {
         "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
         "Updates mean, prec, gained in place (state at t_end) and returns the records "
         "(mean, prec, gained, count), each of shape (k, n).");
+  m.def("dynamics_integrate_normal_dense", &integrate_normal_dense, py::arg("mean").noconvert(),
+        py::arg("prec").noconvert(), py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"),
+        py::arg("gained").noconvert(), py::arg("t0"), py::arg("t_end"), py::arg("times"), py::arg("values").noconvert(),
+        py::arg("obs_prec").noconvert(), py::arg("record_times"), py::arg("model"), py::arg("flat"),
+        "Dense-stream integration of scalar Gaussian beliefs: every belief observed at each of the times "
+        "(private: use beds.System.integrate without index). values and obs_prec are (steps, n) float64 arrays "
+        "whose belief axis is contiguous or broadcast (stride 0). Updates mean, prec, gained in place (state at "
+        "t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).");
   m.def("dynamics_integrate_mvnormal", &integrate_mvnormal, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
         py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"),
         py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"),

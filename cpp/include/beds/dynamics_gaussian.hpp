@@ -283,5 +283,239 @@ inline int integrate_normal(Model model, bool flat, const NormalBatch& b, const 
   return integrate_normal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
 }
 
+// ----------------------------------------------------------------------------- dense streams
+// A dense stream observes every belief of a range at each of `steps` times: it is the event stream
+// (time[s], belief i, value[s, i], obs_prec[s, i]) for s = 0, 1, ... and i = lo, lo + 1, ... in that
+// order.  Without per-event times and indices the loop streams rows of values over contiguous
+// beliefs and keeps no per-belief time (every belief was last updated at the previous step).  It
+// runs up to kFuse steps in one pass over the beliefs (each belief's state stays in registers from
+// one step to the next: the memory traffic is a row of values per step instead of the whole state).
+// Its arithmetic is that of the event loop above, operation for operation (same decay factors, same
+// formulas in the same order), so the results are bit-identical to integrate_normal on the
+// expanded stream, whatever the split of the beliefs.
+
+struct DenseStream {
+  std::ptrdiff_t steps;
+  const double* time;           // [steps], finite, nondecreasing, >= t0 (checked by the caller)
+  const double* value;          // value of belief i at step s: value[s * value_step + i * value_belief]
+  const double* obs_prec;       // idem with prec_step, prec_belief; finite, >= 0 (checked here)
+  std::ptrdiff_t value_step;    // in elements (any sign; 0: one row shared by every step)
+  std::ptrdiff_t value_belief;  // 1, or 0 for one value shared by every belief
+  std::ptrdiff_t prec_step;
+  std::ptrdiff_t prec_belief;
+};
+
+constexpr int kFuse = 4;
+
+// Decay factors of one block for a step dt: exp(-gamma_i dt) (multiplicative) or q_i dt (additive),
+// computed as the event loop computes them.  With one rate for the whole block (`uniform`) only the
+// factor of the first belief is computed (the others are equal).  Regular streams repeat a few
+// values of dt (t_s - t_(s-1) rounds to a handful of neighbours of the nominal step): the factors
+// of the last kSlots values are kept, the least recently used replaced (never one of the kFuse
+// fetched for the current pass, as kSlots > kFuse).
+struct DecayCache {
+  static constexpr int kSlots = 2 * kFuse;
+  const double* rate;
+  std::ptrdiff_t len;
+  bool uniform;
+  double* store;  // [kSlots * len] when !uniform (uninitialized until used)
+  double dt[kSlots];
+  double scalar[kSlots];
+  long used[kSlots];
+  long clock = 0;
+  DecayCache(const double* r, std::ptrdiff_t n, bool u, double* buffer) : rate(r), len(n), uniform(u), store(buffer) {
+    for (int k = 0; k < kSlots; ++k) {
+      dt[k] = -1.0;  // times are nondecreasing: dt >= 0
+      used[k] = -1;
+    }
+  }
+  // The factors for dt: a pointer to len of them (to the first one only when uniform).
+  template <Model M>
+  const double* get(double step) {
+    ++clock;
+    int slot = 0;
+    for (int k = 0; k < kSlots; ++k) {
+      if (dt[k] == step) {
+        used[k] = clock;
+        return uniform ? &scalar[k] : store + k * len;
+      }
+      if (used[k] < used[slot]) slot = k;
+    }
+    dt[slot] = step;
+    used[slot] = clock;
+    double* __restrict out = uniform ? &scalar[slot] : store + slot * len;
+    const std::ptrdiff_t count = uniform ? 1 : len;
+    if (M == Model::multiplicative) {
+      for (std::ptrdiff_t k = 0; k < count; ++k) out[k] = std::exp(-(rate[k] * step));
+    } else {
+      for (std::ptrdiff_t k = 0; k < count; ++k) out[k] = rate[k] * step;
+    }
+    return out;
+  }
+};
+
+// S (1 or kFuse) steps of a dense stream over one block: the body of run_block, step after step,
+// without the per-belief time and count.  Step q has decay factors dq (one, d_q[0], when U), values
+// vq and precisions pq (one, p_q[0], unless PS).  Returns true if a value or precision is bad (the
+// flag is a double set by a select: an integer flag from double compares does not vectorize with
+// SSE2).  Separate restrict parameters, not arrays of pointers: the compiler then knows that the
+// rows do not overlap the state and vectorizes without run-time alias checks.
+template <Model M, bool Flat, bool PS, bool U, int S>
+inline bool dense_steps(double* __restrict mean, double* __restrict prec, double* __restrict gained,
+                        const double* __restrict ref_mean, const double* __restrict ref_prec,
+                        const double* __restrict d0, const double* __restrict d1, const double* __restrict d2,
+                        const double* __restrict d3, const double* __restrict v0, const double* __restrict v1,
+                        const double* __restrict v2, const double* __restrict v3, const double* __restrict p0,
+                        const double* __restrict p1, const double* __restrict p2, const double* __restrict p3,
+                        std::ptrdiff_t len) {
+  static_assert(S >= 1 && S <= 4, "at most four fused steps");
+  const double* dq[4] = {d0, d1, d2, d3};
+  const double* vq[4] = {v0, v1, v2, v3};
+  const double* pq[4] = {p0, p1, p2, p3};
+  const double a0[4] = {d0[0], d1[0], d2[0], d3[0]}, td0[4] = {p0[0], p1[0], p2[0], p3[0]};
+  double bad = 0.0;
+  for (std::ptrdiff_t k = 0; k < len; ++k) {
+    double mu = mean[k], tau = prec[k];
+    double g = kTrackGained<M, Flat> ? gained[k] : 0.0;
+    for (int q = 0; q < S; ++q) {
+      const double v = vq[q][k], td = PS ? pq[q][k] : td0[q];
+      bad = ((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)) ? bad : 1.0;
+      const double a = U ? a0[q] : dq[q][k];
+      if (M == Model::multiplicative) {
+        if (Flat) {
+          tau *= a;
+        } else {
+          const double w = (1.0 - a) * ref_prec[k];
+          const double t2 = a * tau + w;
+          mu = (a * tau * mu + w * ref_mean[k]) / t2;
+          tau = t2;
+        }
+      } else {
+        tau = tau / (1.0 + a * tau);
+      }
+      const double tp = tau + td;
+      if (kTrackGained<M, Flat>) g += 0.5 * std::log1p(td / tau);
+      mu = mu + (td / tp) * (v - mu);
+      tau = tp;
+    }
+    mean[k] = mu;
+    prec[k] = tau;
+    if (kTrackGained<M, Flat>) gained[k] = g;
+  }
+  return bad != 0.0;
+}
+
+// The state of one block dissipated by the decay factors of a step (dissipate_one with the factors
+// of DecayCache), written to out_mean / out_prec (which may be mean / prec themselves).
+template <Model M, bool Flat, bool U>
+inline void dense_dissipate(const double* mean, const double* prec, const double* __restrict ref_mean,
+                            const double* __restrict ref_prec, const double* __restrict decay, double* out_mean,
+                            double* out_prec, std::ptrdiff_t len) {
+  const double a0 = decay[0];
+  for (std::ptrdiff_t k = 0; k < len; ++k) {
+    double mu = mean[k], tau = prec[k];
+    const double a = U ? a0 : decay[k];
+    if (M == Model::multiplicative) {
+      if (Flat) {
+        tau *= a;
+      } else {
+        const double w = (1.0 - a) * ref_prec[k];
+        const double t2 = a * tau + w;
+        mu = (a * tau * mu + w * ref_mean[k]) / t2;
+        tau = t2;
+      }
+    } else {
+      tau = tau / (1.0 + a * tau);
+    }
+    out_mean[k] = mu;
+    out_prec[k] = tau;
+  }
+}
+
+// Scratch of integrate_normal_dense, in doubles, for a block of len beliefs.
+inline std::ptrdiff_t dense_scratch_size(std::ptrdiff_t len) { return (DecayCache::kSlots + kFuse) * len; }
+
+// Integrates the dense stream over beliefs [b.lo, b.hi) (all of them observed at every step) from
+// t0 to t_end, recording at rec.time as integrate_normal does (after the observations at the same
+// time).  `scratch` holds dense_scratch_size(hi - lo) doubles (uninitialized).  Returns kBadValue if
+// a value or precision is bad.
+template <Model M, bool Flat, bool PS, bool U>
+inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, double t0,
+                                  double t_end, double* scratch) {
+  const std::ptrdiff_t lo = b.lo, len = b.hi - b.lo;
+  DecayCache cache(b.rate + lo, len, U, scratch);
+  double* rows = scratch + DecayCache::kSlots * len;  // values broadcast over the beliefs, one row per fused step
+  double* mean = b.mean + lo;
+  double* prec = b.prec + lo;
+  double* gained = b.gained + lo;
+  const double* ref_mean = Flat ? nullptr : b.ref_mean + lo;
+  const double* ref_prec = Flat ? nullptr : b.ref_prec + lo;
+  std::ptrdiff_t j = 0;
+  double t_last = t0;
+  // the state at record time tr, as record_all writes it (every belief observed `count` times)
+  auto record = [&](double tr, double count) {
+    const std::ptrdiff_t off = j * b.n + lo;
+    dense_dissipate<M, Flat, U>(mean, prec, ref_mean, ref_prec, cache.get<M>(tr - t_last), rec.mean + off,
+                                rec.prec + off, len);
+    for (std::ptrdiff_t k = 0; k < len; ++k) {
+      if (kTrackGained<M, Flat>) rec.gained[off + k] = gained[k];
+      rec.count[off + k] = count;
+    }
+  };
+  for (std::ptrdiff_t s = 0; s < ds.steps;) {
+    for (; j < rec.k && rec.time[j] < ds.time[s]; ++j) record(rec.time[j], double(s));
+    // fuse kFuse steps when no record time falls between them
+    const bool fuse = s + kFuse <= ds.steps && (j == rec.k || rec.time[j] >= ds.time[s + kFuse - 1]);
+    const int S = fuse ? kFuse : 1;
+    const double* d[4];
+    const double* v[4];
+    const double* p[4];
+    for (int q = 0; q < S; ++q) {
+      const double t = ds.time[s + q];
+      d[q] = cache.get<M>(t - t_last);
+      t_last = t;
+      v[q] = ds.value + (s + q) * ds.value_step + lo * ds.value_belief;
+      p[q] = ds.obs_prec + (s + q) * ds.prec_step + lo * ds.prec_belief;
+      if (ds.value_belief == 0) {  // rare: one value for every belief, spread over a row
+        double* row = rows + q * len;
+        for (std::ptrdiff_t k = 0; k < len; ++k) row[k] = v[q][0];
+        v[q] = row;
+      }
+    }
+    const bool bad = fuse
+                         ? dense_steps<M, Flat, PS, U, kFuse>(mean, prec, gained, ref_mean, ref_prec, d[0], d[1], d[2],
+                                                              d[3], v[0], v[1], v[2], v[3], p[0], p[1], p[2], p[3], len)
+                         : dense_steps<M, Flat, PS, U, 1>(mean, prec, gained, ref_mean, ref_prec, d[0], d[0], d[0],
+                                                          d[0], v[0], v[0], v[0], v[0], p[0], p[0], p[0], p[0], len);
+    if (bad) return kBadValue;
+    s += S;
+  }
+  for (; j < rec.k; ++j) record(rec.time[j], double(ds.steps));
+  dense_dissipate<M, Flat, U>(mean, prec, ref_mean, ref_prec, cache.get<M>(t_end - t_last), mean, prec, len);
+  return kOk;
+}
+
+template <Model M, bool Flat>
+inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, double t0,
+                                  double t_end, double* scratch) {
+  const std::ptrdiff_t len = b.hi - b.lo;
+  if (len <= 0) return kOk;
+  const double* rate = b.rate + b.lo;
+  std::int64_t differ = 0;
+  for (std::ptrdiff_t k = 0; k < len; ++k) differ |= static_cast<std::int64_t>(rate[k] != rate[0]);
+  if (differ == 0)
+    return ds.prec_belief ? integrate_normal_dense<M, Flat, true, true>(b, ds, rec, t0, t_end, scratch)
+                          : integrate_normal_dense<M, Flat, false, true>(b, ds, rec, t0, t_end, scratch);
+  return ds.prec_belief ? integrate_normal_dense<M, Flat, true, false>(b, ds, rec, t0, t_end, scratch)
+                        : integrate_normal_dense<M, Flat, false, false>(b, ds, rec, t0, t_end, scratch);
+}
+
+inline int integrate_normal_dense(Model model, bool flat, const NormalBatch& b, const DenseStream& ds,
+                                  const Records& rec, double t0, double t_end, double* scratch) {
+  if (model == Model::additive) return integrate_normal_dense<Model::additive, true>(b, ds, rec, t0, t_end, scratch);
+  if (flat) return integrate_normal_dense<Model::multiplicative, true>(b, ds, rec, t0, t_end, scratch);
+  return integrate_normal_dense<Model::multiplicative, false>(b, ds, rec, t0, t_end, scratch);
+}
+
 }  // namespace dynamics
 }  // namespace beds
