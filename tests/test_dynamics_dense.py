@@ -350,3 +350,14 @@ def test_event_form_still_needs_values_and_precisions(sys3):
         sys3.integrate([0.5], [0])
     with pytest.raises(TypeError, match="index must be an array of integers"):
         sys3.integrate([0.5, 1.0], np.ones((2, 3)), 1.0)  # dense values passed as index by position
+
+
+def test_integrate_docstring_example():
+    # the methods of System are defined in a private module: doctest.testmod(beds.dynamics) does
+    # not reach them, so the example of integrate runs here
+    import doctest
+
+    test = doctest.DocTestParser().get_doctest(beds.System.integrate.__doc__, {}, "System.integrate", None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.tries >= 5 and runner.failures == 0

@@ -239,9 +239,27 @@ def py_integrate_events(
         last[i] = t
 
 
+def _best_cpu_times(fns: dict[str, Callable[[], Any]], budget: float, min_repeat: int = 5) -> dict[str, float]:
+    """Best per-thread CPU time (``time.thread_time``) of each call, the calls interleaved so that
+    they see the same load of a shared machine; about ``budget`` seconds in all."""
+    for fn in fns.values():
+        fn()  # warm-up
+    best = dict.fromkeys(fns, float("inf"))
+    start = time.perf_counter()
+    for i in range(200):
+        for name, fn in fns.items():
+            t0 = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - t0)
+        if i + 1 >= min_repeat and time.perf_counter() - start > budget:
+            break
+    return best
+
+
 def _dynamics_section(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
     """Throughput of System.integrate (events per second, one thread) against the numpy and scipy
-    formulations of the same regular stream and a Python event loop."""
+    formulations of the same regular stream and a Python event loop, and of its dense form against
+    the numpy loop."""
     all_threads = _core.get_num_threads()
     _core.set_num_threads(1)
     try:
@@ -296,6 +314,7 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
             + "; ".join(parts)
         )
         out.append(row)
+    out += _dense_rows(budget, print_fn, rng)
     # random streams (no numpy vectorization possible): beds only, per model
     n, m = 1000, 2_000_000
     times = np.sort(rng.uniform(0, 100, m))
@@ -322,6 +341,55 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
         first = False
         print_fn(f"{'random: ' + label:44s} {m:9d} {m / t_api / 1e6:10.1f}" + extra)
         out.append({"kernel": f"integrate random {label}", "events": m, "beds_mev_s": m / t_api / 1e6})
+    return out
+
+
+def _dense_rows(budget: float, print_fn: Callable[[str], None], rng: np.random.Generator) -> list[dict[str, Any]]:
+    """The regular streams in dense form (``System.integrate(times, values=, precisions=)``: no
+    arrays of event times and indices) against the numpy loop over steps and the event form of the
+    same stream, in per-thread CPU time, interleaved (best of repeats)."""
+    from .dynamics import System
+
+    out = []
+    for n, steps in ((1000, 2000), (100_000, 20)):
+        dt, gamma, tau_d = 0.01, np.full(n, 0.5), 2.0
+        values = rng.standard_normal((steps, n))
+        step_times = dt * np.arange(1, steps + 1)
+        times, index = np.repeat(step_times, n), np.tile(np.arange(n, dtype=np.int64), steps)
+        m = steps * n
+        s = System.normal(np.zeros(n), precision=np.ones(n), gamma=gamma)
+        fin, _ = s.integrate(step_times, values=values, precisions=tau_d)
+        ev, _ = s.integrate(times, index, values.reshape(-1), tau_d)
+        nm, npr = np_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values, tau_d)
+        if not (np.array_equal(fin.mean, ev.mean) and np.array_equal(fin.precision, ev.precision)):
+            raise RuntimeError("the dense and event forms of System.integrate disagree")
+        if not (np.allclose(fin.mean, nm, rtol=1e-12, atol=1e-12) and np.allclose(fin.precision, npr, rtol=1e-12)):
+            raise RuntimeError("numpy and beds integrations disagree")
+        best = _best_cpu_times(
+            {
+                "dense": lambda: s.integrate(step_times, values=values, precisions=tau_d),
+                "numpy": lambda: np_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values, tau_d),
+                "events": lambda: s.integrate(times, index, values.reshape(-1), tau_d),
+            },
+            2 * budget,
+        )
+        rate = m / best["dense"] / 1e6
+        label = f"dense: n={n} beliefs x {steps} steps"
+        print_fn(
+            f"{label:44s} {m:9d} {rate:10.1f}   numpy {m / best['numpy'] / 1e6:,.2f} "
+            f"({best['numpy'] / best['dense']:,.1f}x); event form {m / best['events'] / 1e6:,.2f} "
+            f"({best['events'] / best['dense']:,.1f}x)  [CPU time]"
+        )
+        out.append(
+            {
+                "kernel": f"integrate dense n={n}",
+                "events": m,
+                "beds_mev_s": rate,
+                "numpy_mev_s": m / best["numpy"] / 1e6,
+                "event_form_mev_s": m / best["events"] / 1e6,
+                "timer": "thread_time",
+            }
+        )
     return out
 
 

@@ -95,18 +95,18 @@ inline void record_all(const NormalBatch& b, const double* count, double t, doub
 // value broadcast), so that the loop has unit-stride or invariant loads only (SSE2 has no
 // gathers).  Returns false if a value or precision is bad.
 // The update of one block of a run; restrict pointers (the arrays never overlap) let the compiler
-// vectorize it without run-time alias checks.  Returns nonzero if a value or precision is bad.
+// vectorize it without run-time alias checks.  Returns true if a value or precision is bad.
 template <Model M, bool Flat, bool VS, bool PS>
-inline std::int64_t run_block(double* __restrict mean, double* __restrict prec, double* __restrict last,
-                              double* __restrict cnt, double* __restrict gained, const double* __restrict ref_mean,
-                              const double* __restrict ref_prec, const double* __restrict decay,
-                              const double* __restrict vals, const double* __restrict precs, std::ptrdiff_t kn,
-                              double t) {
-  std::int64_t bad = 0;
+inline bool run_block(double* __restrict mean, double* __restrict prec, double* __restrict last, double* __restrict cnt,
+                      double* __restrict gained, const double* __restrict ref_mean, const double* __restrict ref_prec,
+                      const double* __restrict decay, const double* __restrict vals, const double* __restrict precs,
+                      std::ptrdiff_t kn, double t) {
+  // the flag is a double set by a select: an integer flag from double compares does not vectorize with SSE2
+  double bad = 0.0;
   const double v0 = vals[0], td0 = precs[0];  // broadcast operands (stride 0), loaded once
   for (std::ptrdiff_t k = 0; k < kn; ++k) {
     const double v = VS ? vals[k] : v0, td = PS ? precs[k] : td0;
-    bad |= static_cast<std::int64_t>(!((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)));
+    bad = ((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)) ? bad : 1.0;
     double mu = mean[k], tau = prec[k];
     if (M == Model::multiplicative) {
       const double a = decay[k];
@@ -128,7 +128,7 @@ inline std::int64_t run_block(double* __restrict mean, double* __restrict prec, 
     last[k] = t;
     cnt[k] += 1.0;
   }
-  return bad;
+  return bad != 0.0;
 }
 
 template <Model M, bool Flat, bool VS, bool PS>
@@ -148,9 +148,9 @@ inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff
     if (M == Model::multiplicative) {
       // regular streams: the same gamma dt for the whole block (a vectorized check), one exp
       const double x0 = rate[0] * (t - last[0]);
-      std::int64_t differ = 0;
-      for (std::ptrdiff_t k = 0; k < kn; ++k) differ |= static_cast<std::int64_t>(rate[k] * (t - last[k]) != x0);
-      if (!differ) {
+      double differ = 0.0;  // (a double flag, as in run_block)
+      for (std::ptrdiff_t k = 0; k < kn; ++k) differ = rate[k] * (t - last[k]) != x0 ? 1.0 : differ;
+      if (differ == 0.0) {
         if (x0 != last_x) {
           last_x = x0;
           last_a = std::exp(-x0);
