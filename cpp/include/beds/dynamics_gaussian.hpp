@@ -14,6 +14,10 @@
 // dissipated = 1/2 ln(tau(t) / tau(t0)), so only one of them is accumulated.  For the multiplicative
 // model with a flat reference the dissipated information is exactly gamma (t - t0) / 2, and no
 // logarithm is evaluated per event.
+//
+// exp and log1p are the branch-free versions of beds/math.hpp (within 1 ulp), not libm's opaque
+// calls: the loops over beliefs vectorize with them, and every path (single events, runs, dense
+// streams, baseline and AVX2 builds) evaluates the same operations, hence the same results.
 #pragma once
 
 #include <cmath>
@@ -21,6 +25,19 @@
 #include <cstdint>
 
 #include "beds/dynamics_common.hpp"
+#include "beds/math.hpp"
+
+// Marks a loop over beliefs whose iterations are independent (iteration k reads and writes element
+// k of the state only; the inputs are never written): the compiler vectorizes it without run-time
+// alias checks, which can fail on valid input (a stored flag, a broadcast operand, state arrays
+// updated in place) and fall back to the scalar loop.
+#if defined(__clang__)
+#define BEDS_DYN_INDEPENDENT _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BEDS_DYN_INDEPENDENT _Pragma("GCC ivdep")
+#else
+#define BEDS_DYN_INDEPENDENT
+#endif
 
 namespace beds {
 namespace dynamics {
@@ -69,7 +86,7 @@ inline void decay_one(const NormalBatch& b, std::ptrdiff_t i, double a, double& 
 template <Model M, bool Flat>
 inline void dissipate_one(const NormalBatch& b, std::ptrdiff_t i, double dt, double& mu, double& tau) {
   if (M == Model::multiplicative) {
-    decay_one<Flat>(b, i, std::exp(-b.rate[i] * dt), mu, tau);
+    decay_one<Flat>(b, i, math::exp(-b.rate[i] * dt), mu, tau);
   } else {
     tau = tau / (1.0 + b.rate[i] * dt * tau);
   }
@@ -104,6 +121,7 @@ inline bool run_block(double* __restrict mean, double* __restrict prec, double* 
   // the flag is a double set by a select: an integer flag from double compares does not vectorize with SSE2
   double bad = 0.0;
   const double v0 = vals[0], td0 = precs[0];  // broadcast operands (stride 0), loaded once
+  BEDS_DYN_INDEPENDENT
   for (std::ptrdiff_t k = 0; k < kn; ++k) {
     const double v = VS ? vals[k] : v0, td = PS ? precs[k] : td0;
     bad = ((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)) ? bad : 1.0;
@@ -122,7 +140,7 @@ inline bool run_block(double* __restrict mean, double* __restrict prec, double* 
       tau = tau / (1.0 + decay[k] * tau);
     }
     const double tp = tau + td;
-    if (kTrackGained<M, Flat>) gained[k] += 0.5 * std::log1p(td / tau);
+    if (kTrackGained<M, Flat>) gained[k] += 0.5 * math::log1p_pos(td / tau);
     mean[k] = mu + (td / tp) * (v - mu);
     prec[k] = tp;
     last[k] = t;
@@ -153,7 +171,7 @@ inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff
       if (differ == 0.0) {
         if (x0 != last_x) {
           last_x = x0;
-          last_a = std::exp(-x0);
+          last_a = math::exp(-x0);
         }
         for (std::ptrdiff_t k = 0; k < kn; ++k) decay[k] = last_a;
       } else {
@@ -161,7 +179,7 @@ inline bool update_run(const NormalBatch& b, const EventStream& ev, std::ptrdiff
           const double x = rate[k] * (t - last[k]);
           if (x != last_x) {
             last_x = x;
-            last_a = std::exp(-x);
+            last_a = math::exp(-x);
           }
           decay[k] = last_a;
         }
@@ -249,7 +267,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
       const double x = b.rate[i] * dt;
       if (x != last_x) {
         last_x = x;
-        last_a = std::exp(-x);
+        last_a = math::exp(-x);
       }
       decay_one<Flat>(b, i, last_a, mu, tau);
     } else {
@@ -257,7 +275,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     }
     const double td = ev.obs_prec[e * ev.prec_stride];
     const double tp = tau + td;
-    if (kTrackGained<M, Flat>) b.gained[i] += 0.5 * std::log1p(td / tau);
+    if (kTrackGained<M, Flat>) b.gained[i] += 0.5 * math::log1p_pos(td / tau);
     b.mean[i] = mu + (td / tp) * (ev.value[e * ev.value_stride] - mu);
     b.prec[i] = tp;
     b.t_last[i] = t;
@@ -346,7 +364,7 @@ struct DecayCache {
     double* __restrict out = uniform ? &scalar[slot] : store + slot * len;
     const std::ptrdiff_t count = uniform ? 1 : len;
     if (M == Model::multiplicative) {
-      for (std::ptrdiff_t k = 0; k < count; ++k) out[k] = std::exp(-(rate[k] * step));
+      for (std::ptrdiff_t k = 0; k < count; ++k) out[k] = math::exp(-(rate[k] * step));
     } else {
       for (std::ptrdiff_t k = 0; k < count; ++k) out[k] = rate[k] * step;
     }
@@ -369,18 +387,17 @@ inline bool dense_steps(double* __restrict mean, double* __restrict prec, double
                         const double* __restrict p1, const double* __restrict p2, const double* __restrict p3,
                         std::ptrdiff_t len) {
   static_assert(S >= 1 && S <= 4, "at most four fused steps");
-  const double* dq[4] = {d0, d1, d2, d3};
-  const double* vq[4] = {v0, v1, v2, v3};
-  const double* pq[4] = {p0, p1, p2, p3};
-  const double a0[4] = {d0[0], d1[0], d2[0], d3[0]}, td0[4] = {p0[0], p1[0], p2[0], p3[0]};
   double bad = 0.0;
+  BEDS_DYN_INDEPENDENT
   for (std::ptrdiff_t k = 0; k < len; ++k) {
     double mu = mean[k], tau = prec[k];
     double g = kTrackGained<M, Flat> ? gained[k] : 0.0;
-    for (int q = 0; q < S; ++q) {
-      const double v = vq[q][k], td = PS ? pq[q][k] : td0[q];
+    // one step (a lambda called S times with the pointers of each step, not a loop over arrays of
+    // pointers: the compiler keeps the restrict information and needs no unrolling decision)
+    auto step = [&](const double* __restrict dq, const double* __restrict vq, const double* __restrict pq) {
+      const double v = vq[k], td = PS ? pq[k] : pq[0];
       bad = ((std::fabs(v) <= kMaxFinite) & (td >= 0.0) & (td <= kMaxFinite)) ? bad : 1.0;
-      const double a = U ? a0[q] : dq[q][k];
+      const double a = U ? dq[0] : dq[k];
       if (M == Model::multiplicative) {
         if (Flat) {
           tau *= a;
@@ -394,10 +411,14 @@ inline bool dense_steps(double* __restrict mean, double* __restrict prec, double
         tau = tau / (1.0 + a * tau);
       }
       const double tp = tau + td;
-      if (kTrackGained<M, Flat>) g += 0.5 * std::log1p(td / tau);
+      if (kTrackGained<M, Flat>) g += 0.5 * math::log1p_pos(td / tau);
       mu = mu + (td / tp) * (v - mu);
       tau = tp;
-    }
+    };
+    step(d0, v0, p0);
+    if (S > 1) step(d1, v1, p1);
+    if (S > 2) step(d2, v2, p2);
+    if (S > 3) step(d3, v3, p3);
     mean[k] = mu;
     prec[k] = tau;
     if (kTrackGained<M, Flat>) gained[k] = g;
@@ -412,6 +433,7 @@ inline void dense_dissipate(const double* mean, const double* prec, const double
                             const double* __restrict ref_prec, const double* __restrict decay, double* out_mean,
                             double* out_prec, std::ptrdiff_t len) {
   const double a0 = decay[0];
+  BEDS_DYN_INDEPENDENT
   for (std::ptrdiff_t k = 0; k < len; ++k) {
     double mu = mean[k], tau = prec[k];
     const double a = U ? a0 : decay[k];

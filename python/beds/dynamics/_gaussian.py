@@ -220,13 +220,14 @@ class GaussianKind:
         n = arrays.mean.shape[0]
         values = _rows(dense.values, steps, n)
         precs = _rows(dense.precisions, steps, n)
-        live = ~np.broadcast_to(frozen[..., None] if self.mean_field else frozen, state["mean"].shape).reshape(-1)
         rec = np.ascontiguousarray(dense.record)
         args = (float(t0), float(dense.t_end), np.ascontiguousarray(dense.times))
         try:
-            if live.all():
+            if not frozen.any():
                 out = _core.dynamics_integrate_normal_dense(*arrays.head, *args, values, precs, rec, *arrays.model)
             else:
+                fz = frozen[..., None] if self.mean_field else frozen
+                live = ~np.broadcast_to(fz, state["mean"].shape).reshape(-1)
                 out = _split_frozen(arrays, live, args, values, precs, rec)
         except ValueError:
             check_dense(dense)  # raises the error that names the argument
