@@ -190,6 +190,35 @@ def test_broadcast_values_and_layouts(rng):
     np.testing.assert_array_equal(big, before)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int32, np.int64, np.uint8])
+def test_dtypes_are_read_as_float64(rng, dtype):
+    # a System computes in float64 whatever its inputs: times, values and precisions of any real
+    # dtype give exactly the results of their float64 values (and of the event form)
+    n, steps = 20, 9
+    s = beds.System.normal(rng.normal(size=n), var=1.0, gamma=0.3, reference=(0.5, 1.0))
+    t = np.arange(1, steps + 1).astype(dtype)
+    values = (4 * rng.normal(size=(steps, n))).astype(dtype)
+    precisions = (1 + 3 * rng.random((steps, n))).astype(dtype)
+    rec = [2.5, 9.0]
+    got = s.integrate(t, values=values, precisions=precisions, record=rec)
+    as64 = s.integrate(t.astype(float), values=values.astype(float), precisions=precisions.astype(float), record=rec)
+    assert_same(got, as64)
+    assert_same(got, both(s, t, values, precisions, record=rec)[1])
+    for name in FIELDS:
+        assert getattr(got[1], name).dtype == np.float64, name
+    assert got[0].mean.dtype == got[0].precision.dtype == np.float64
+
+
+@pytest.mark.parametrize("name", ["times", "values", "precisions"])
+@pytest.mark.parametrize("bad", [np.bool_, np.complex128, object, np.str_])
+def test_non_real_dtypes_raise_type_error_naming_the_argument(sys3, name, bad):
+    args = {"times": np.array([0.5, 1.0]), "values": np.ones((2, 3)), "precisions": np.ones((2, 3))}
+    args[name] = args[name].astype(bad)
+    times = args.pop("times")
+    with pytest.raises(TypeError, match=f"{name} must be an array of real numbers"):
+        sys3.integrate(times, **args)
+
+
 def test_batch_shapes_and_empty_streams(rng):
     s = beds.System.normal(rng.normal(size=(2, 3)), var=1.0, gamma=0.5)
     t = [0.5, 1.0, 1.0, 2.0]

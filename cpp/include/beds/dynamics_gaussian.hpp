@@ -16,8 +16,10 @@
 // logarithm is evaluated per event.
 //
 // exp and log1p are the branch-free versions of beds/math.hpp (within 1 ulp), not libm's opaque
-// calls: the loops over beliefs vectorize with them, and every path (single events, runs, dense
-// streams, baseline and AVX2 builds) evaluates the same operations, hence the same results.
+// calls: the loops over beliefs vectorize with them (the decay factors of beliefs with their own
+// rates, the information gained), and every path (single events, runs, dense streams, baseline and
+// AVX2 builds) evaluates the same operations, hence the same results.  Single events queue their
+// information terms and take the logarithms in vectorized batches (GainQueue).
 #pragma once
 
 #include <cmath>
@@ -224,6 +226,29 @@ inline std::ptrdiff_t run_length(const EventStream& ev, std::ptrdiff_t e, std::i
   return len;
 }
 
+// The information gained by single events, log1p(tau_D / tau-) / 2, evaluated in batches: the
+// arguments are queued and their logarithms computed by one vectorized loop, then added to each
+// belief's total in event order (the same terms in the same order as one at a time, hence the same
+// sums).  flush() must run before anything reads or adds to `gained` otherwise.
+struct GainQueue {
+  static constexpr int kSize = 64;
+  double x[kSize];
+  std::int64_t belief[kSize];
+  int size = 0;
+  void push(double* gained, std::int64_t i, double arg) {
+    x[size] = arg;
+    belief[size] = i;
+    if (++size == kSize) flush(gained);
+  }
+  void flush(double* gained) {
+    double y[kSize];
+    const int m = size;
+    for (int k = 0; k < m; ++k) y[k] = math::log1p_pos(x[k]);
+    for (int k = 0; k < m; ++k) gained[belief[k]] += 0.5 * y[k];
+    size = 0;
+  }
+};
+
 // Processes the events in time order, records the state at the record times (after the events
 // at the same time), and leaves the state of every belief at t_end (>= every time) in b.
 // `count` [n] is scratch for the number of observations per belief.
@@ -234,6 +259,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     b.t_last[i] = t0;
     count[i] = 0.0;
   }
+  GainQueue queue;
   std::ptrdiff_t j = 0;
   double t_prev = t0;
   const std::ptrdiff_t n = b.n;
@@ -244,6 +270,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     if (const int st = check_event(ev, e, t_prev)) return st;
     t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
+      if (kTrackGained<M, Flat>) queue.flush(b.gained);
       record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
                           rec.count + j * n);
       ++j;
@@ -254,6 +281,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     // a run of simultaneous events on consecutive beliefs: the vectorized path
     const std::ptrdiff_t len = run_length(ev, e, i, b.hi);
     if (len >= kMinRun) {
+      if (kTrackGained<M, Flat>) queue.flush(b.gained);
       if (!update_run<M, Flat>(b, ev, e, i, len, t, count)) {
         for (std::ptrdiff_t k = 0; k < len; ++k)
           if (const int st = check_event(ev, e + k, t)) return st;
@@ -275,12 +303,13 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     }
     const double td = ev.obs_prec[e * ev.prec_stride];
     const double tp = tau + td;
-    if (kTrackGained<M, Flat>) b.gained[i] += 0.5 * math::log1p_pos(td / tau);
+    if (kTrackGained<M, Flat>) queue.push(b.gained, i, td / tau);
     b.mean[i] = mu + (td / tp) * (ev.value[e * ev.value_stride] - mu);
     b.prec[i] = tp;
     b.t_last[i] = t;
     count[i] += 1.0;
   }
+  if (kTrackGained<M, Flat>) queue.flush(b.gained);
   for (; j < rec.k; ++j)
     record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
                         rec.count + j * n);
