@@ -7,7 +7,9 @@ page order, in one namespace per page (a later block sees what an earlier one de
 that starts with ``>>>`` is run as a doctest.  A ```` ```text ```` block that directly follows a
 Python block (only blank lines between) is the output that block must print (compared with
 doctest's checker: whitespace-normalised, ``...`` matches anything).  A block that must not run is
-preceded by the line ``<!-- docs-test: skip -->`` (there should be almost none).  Failures name the
+preceded by the line ``<!-- docs-test: skip -->`` (there should be almost none).  A page with the
+line ``<!-- docs-test: requires MODULE -->`` is skipped when MODULE (an optional dependency, e.g.
+torch) cannot be imported.  Failures name the
 file and the line of the block; tracebacks point at the line in the Markdown file.
 """
 
@@ -27,6 +29,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SKIP_MARK = "<!-- docs-test: skip -->"
+REQUIRES = re.compile(r"^<!-- docs-test: requires (?P<module>[\w.]+) -->$", re.M)
 PYTHON_LANGS = {"python", "py", "python3"}
 OUTPUT_LANGS = {"text"}
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
@@ -143,6 +146,8 @@ def run_block(block: Block, namespace: dict) -> None:
 
 @pytest.mark.parametrize("path", markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_markdown_code_blocks(path, tmp_path, monkeypatch):
+    for m in REQUIRES.finditer(path.read_text(encoding="utf-8")):
+        pytest.importorskip(m["module"])
     blocks = parse_blocks(path)
     monkeypatch.chdir(tmp_path)  # blocks that write files write them here
     namespace: dict = {"__name__": "__docs__"}
@@ -190,7 +195,8 @@ def test_collector_pairs_output_and_reports_lines(tmp_path):
 # ------------------------------------------------------------------------------ examples/
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # run by tests/test_thermo.py already (with its own checks of the printed figures)
-RUN_ELSEWHERE = {"fisher_rao_vs_euclidean.py"}
+# (torch_digits.py by tests/test_torch_example.py, with fewer steps)
+RUN_ELSEWHERE = {"fisher_rao_vs_euclidean.py", "torch_digits.py"}
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name not in RUN_ELSEWHERE], ids=lambda p: p.name)

@@ -46,15 +46,18 @@ Entropy 25 (2023), arXiv 2307.10644.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import _core
-from ._belief import Belief, ConvergenceWarning, Tangent, _is_duck_array, bind_arguments
-from ._validation import as_real_array, call_checked, check_domain, check_iterations
+from ._belief import Belief, ConvergenceWarning, Tangent
+from ._dask import is_dask_array, lazy_or_real
+from ._kernels import array_function, call_kernel
+from ._mvnormal_numpy import check_dims as _check_dims
+from ._mvnormal_numpy import cov_from_cholesky, cov_from_precision, karcher_mean, metric
+from ._validation import as_real_array, check_iterations
 
 __all__ = [
     "DistanceInfo",
@@ -78,9 +81,10 @@ __all__ = [
 ]
 
 _M = "beds.mvnormal"
-#: default relative tolerance of the shooting (FR length of the last Newton step / distance)
-TOL = 1e-12
-MAX_ITER = 50
+#: default relative tolerance of the shooting (FR length of the last Newton step / distance) and
+#: iteration limit: the defaults of the kernels
+TOL: float = _core.MVNORMAL_TOL
+MAX_ITER: int = _core.MVNORMAL_MAX_ITER
 
 
 class DistanceInfo(NamedTuple):
@@ -93,61 +97,15 @@ class DistanceInfo(NamedTuple):
     converged: Any  #: iterations >= 0
 
 
+for _f in (cov_from_cholesky, cov_from_precision, karcher_mean, metric):
+    _f.__module__ = __name__  # documented and used as beds.mvnormal.<name>
+del _f
+
+
 # ------------------------------------------------------------------------ argument handling
-def _kinds_check(values: list[np.ndarray], names: list[str], kinds: str) -> None:
-    """Shapes: 'v' (..., d), 'm' (..., d, d), 's' scalar per batch element; d >= 1 and consistent."""
-    d = None
-    for a, n, k in zip(values, names, kinds):
-        if k == "v":
-            if a.ndim < 1:
-                raise ValueError(f"{n} must have a last axis of length d (a vector), got shape {a.shape}")
-            dd = a.shape[-1]
-        elif k == "m":
-            if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-                raise ValueError(f"{n} must have two trailing axes of equal length (d, d), got shape {a.shape}")
-            dd = a.shape[-1]
-        else:
-            continue
-        if dd == 0:
-            raise ValueError(f"{n} must have d >= 1, got shape {a.shape}")
-        if d is None:
-            d = dd
-        elif dd != d:
-            desc = ", ".join(f"{nn} {aa.shape}" for nn, aa, kk in zip(names, values, kinds) if kk != "s")
-            raise ValueError(f"dimensions d do not agree: {desc}")
-
-
-_DOMAIN = {"v": "real", "m": "spd", "b": "symmetric", "s": "real"}
-
-
-def _call(
-    ufunc_name: str,
-    values: list[Any],
-    names: list[str],
-    kinds: str,
-    extra: tuple = (),
-    out: Any = None,
-    message: str | None = None,
-) -> Any:
-    """Validated call of an mvnormal ufunc.  kinds: v (mean-like), m (covariance), b (symmetric
-    tangent matrix), s (scalar per element); ``extra`` are trailing (tol, max_iter) arguments."""
-    uf = getattr(_core, ufunc_name)
-    for v in values:
-        if type(v) is not np.ndarray and _is_duck_array(v):
-            return uf(*values, *extra, **({"out": out} if out is not None else {}))
-    arrays = [as_real_array(v, n) for v, n in zip(values, names)]
-    _kinds_check(arrays, names, kinds.replace("b", "m"))
-    core = [{"v": 1, "m": 2, "b": 2, "s": 0}[k] for k in kinds] + [0] * len(extra)
-    domains = [_DOMAIN[k] for k in kinds] + ["real"] * len(extra)
-    return call_checked(
-        uf,
-        arrays + list(extra),
-        names + ["tol", "max_iter"][: len(extra)],
-        domains,
-        out=out,
-        core_ndims=core,
-        on_domain_error=message,
-    )
+def _call(name: str, values: list[Any], out: Any = None, message: str | None = None) -> Any:
+    """Validated call of the kernel ``mvnormal_<name>`` (arguments in declaration order)."""
+    return call_kernel(f"mvnormal_{name}", values, out=out, on_domain_error=message, precheck=_check_dims)
 
 
 def _tol_iter(tol: Any, max_iter: Any) -> tuple:
@@ -156,6 +114,8 @@ def _tol_iter(tol: Any, max_iter: Any) -> tuple:
 
 
 def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
+    if is_dask_array(iterations):
+        return  # lazy: the blocks warn when they are computed (beds._dask)
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
         warnings.warn(
@@ -166,33 +126,13 @@ def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
         )
 
 
-def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: str) -> Any:
-    def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        return _call(
-            ufunc_name,
-            bind_arguments(name, names, args, kwargs),
-            list(names),
-            kinds,
-            out=out,
-            message=f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None,
-        )
+def _make(name: str, doc: str) -> Any:
+    message = f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None
+    return array_function(f"mvnormal_{name}", doc, module=_M, on_domain_error=message, precheck=_check_dims, what=name)
 
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    fn.__module__ = _M
-    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
-    params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
-    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    return fn
-
-
-_PAIR = ("mean1", "cov1", "mean2", "cov2")
 
 kl = _make(
     "kl",
-    "mvnormal_kl",
-    _PAIR,
-    "vmvm",
     """KL(N1 || N2) in nats.
 
     ``1/2 [tr(S2^-1 S1) - d + dmu^T S2^-1 dmu + ln det S2 / det S1]``, evaluated at N(0, I) from the
@@ -206,9 +146,6 @@ kl = _make(
 )
 jeffreys = _make(
     "jeffreys",
-    "mvnormal_jeffreys",
-    _PAIR,
-    "vmvm",
     """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1).
 
     ``1/2 [tr(S2^-1 S1) + tr(S1^-1 S2) - 2d + dmu^T (S1^-1 + S2^-1) dmu]``, a sum of non-negative terms
@@ -216,16 +153,10 @@ jeffreys = _make(
 )
 entropy = _make(
     "entropy",
-    "mvnormal_entropy",
-    ("cov",),
-    "m",
     """Differential entropy ``d/2 log(2 pi e) + 1/2 log det cov`` (from the Cholesky factor).""",
 )
 same_mean_distance = _make(
     "same_mean_distance",
-    "mvnormal_same_mean_distance",
-    ("cov1", "cov2"),
-    "mm",
     """Fisher-Rao distance between N(mu, cov1) and N(mu, cov2) (same mean).
 
     ``sqrt(1/2 sum_i ln^2 lambda_i)``, lambda = eig(cov1^-1 cov2) (the same-mean submanifold is totally
@@ -240,9 +171,6 @@ same_mean_distance = _make(
 )
 same_cov_distance = _make(
     "same_cov_distance",
-    "mvnormal_same_cov_distance",
-    ("mean1", "cov", "mean2"),
-    "vmv",
     """Fisher-Rao distance between N(mean1, cov) and N(mean2, cov) in the full manifold.
 
     ``sqrt(2) arccosh(1 + D^2/4)``, D = Mahalanobis distance, evaluated as ``2 sqrt(2) asinh(D / (2 sqrt 2))``
@@ -256,16 +184,10 @@ same_cov_distance = _make(
 )
 inner = _make(
     "inner",
-    "mvnormal_inner",
-    ("cov", "u_mean", "u_cov", "v_mean", "v_cov"),
-    "mvbvb",
     """Fisher inner product at N(., cov): ``u_mean^T cov^-1 v_mean + 1/2 tr(cov^-1 u_cov cov^-1 v_cov)``.""",
 )
 exp = _make(
     "exp",
-    "mvnormal_exp",
-    ("mean", "cov", "v_mean", "v_cov"),
-    "vmvb",
     """Riemannian exponential map: the point at t = 1 of the geodesic leaving N(mean, cov) with
     velocity (v_mean, v_cov) (v_cov symmetric).  Returns ``(mean', cov')``.
 
@@ -288,7 +210,7 @@ def bounds(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> tuple[Any, Any]:
     >>> round(float(lo), 6), round(float(up), 6)
     (1.754847, 2.02214)
     """
-    return _call("mvnormal_bounds", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm")
+    return _call("bounds", [mean1, cov1, mean2, cov2])
 
 
 def distance(
@@ -320,15 +242,13 @@ def distance(
     >>> round(float(beds.mvnormal.distance([0, 0], S1, [1, -1], S2)), 13)
     1.8075952200369
     """
-    extra = _tol_iter(tol, max_iter)
-    res = _call("mvnormal_distance_info", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", extra)
-    d, lo, up, it = res
+    d, lo, up, it = _call("distance_info", [mean1, cov1, mean2, cov2, *_tol_iter(tol, max_iter)])
     if out is not None:
         np.copyto(out, d)
         d = out
     _warn(it, "distance")
     if return_info:
-        return DistanceInfo(d, lo, up, it, np.asarray(it) >= 0)
+        return DistanceInfo(d, lo, up, it, it >= 0)
     return d
 
 
@@ -346,7 +266,7 @@ def log(
     reaches point 2 at t = 1 (geodesic shooting, see :func:`distance`); its FR norm is the distance.
     Returns ``(v_mean, v_cov)`` (and the iteration counts, -1 where not converged, if
     ``return_iterations``)."""
-    x, b, it = _call("mvnormal_log", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_iter))
+    x, b, it = _call("log", [mean1, cov1, mean2, cov2, *_tol_iter(tol, max_iter)])
     _warn(it, "log")
     return (x, b, it) if return_iterations else (x, b)
 
@@ -357,11 +277,8 @@ def geodesic(
     """Point ``(mean, cov)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1):
     ``exp(t log(p1, p2))``, at FR distance ``|t| d`` from point 1."""
     m, c, it = _call(
-        "mvnormal_geodesic",
-        [mean1, cov1, mean2, cov2, t],
-        list(_PAIR) + ["t"],
-        "vmvms",
-        _tol_iter(tol, max_iter),
+        "geodesic",
+        [mean1, cov1, mean2, cov2, t, *_tol_iter(tol, max_iter)],
         message="geodesic: the point overflowed (|t| too large)",
     )
     _warn(it, "geodesic")
@@ -388,7 +305,7 @@ def distance_nielsen(
     docs' reference vector, mathematics/mvnormal); it is an independent check, not the exact distance.  Pairs that reach
     ``max_segments`` emit a ConvergenceWarning (segments -1).
     """
-    v, seg = _call("mvnormal_nielsen", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_segments))
+    v, seg = _call("nielsen", [mean1, cov1, mean2, cov2, *_tol_iter(tol, max_segments)])
     bad = int(np.count_nonzero(np.asarray(seg) < 0))
     if bad:
         warnings.warn(
@@ -397,142 +314,6 @@ def distance_nielsen(
             stacklevel=2,
         )
     return (v, seg) if return_segments else v
-
-
-def metric(cov: Any) -> np.ndarray:
-    """Fisher information matrix in the coordinates (mean_1..d, cov[i, j] for i >= j in
-    ``np.tril_indices(d)`` order), shape ``batch + (n, n)``, n = d + d(d+1)/2.
-
-    Block diagonal: ``cov^-1`` for the mean and ``1/2 tr(cov^-1 E_a cov^-1 E_b)`` for the covariance
-    entries, E_a the symmetric basis matrix of entry a (1 at (i, j) and (j, i)).
-    """
-    c = as_real_array(cov, "cov")
-    check_domain("cov", c, "spd")
-    dt = np.result_type(c.dtype, np.float32)
-    c = c.astype(np.float64)
-    d = c.shape[-1]
-    P = np.linalg.inv(0.5 * (c + np.swapaxes(c, -1, -2)))
-    P = 0.5 * (P + np.swapaxes(P, -1, -2))
-    ii, jj = np.tril_indices(d)
-    E = np.zeros((len(ii), d, d))
-    E[np.arange(len(ii)), ii, jj] = 1.0
-    E[np.arange(len(ii)), jj, ii] = 1.0
-    X = np.einsum("...ab,kbc->...kac", P, E)
-    G = 0.5 * np.einsum("...iab,...jba->...ij", X, X)
-    n = d + len(ii)
-    out = np.zeros(c.shape[:-2] + (n, n))
-    out[..., :d, :d] = P
-    out[..., d:, d:] = G
-    return out.astype(dt, copy=False)
-
-
-def karcher_mean(
-    mean: Any,
-    cov: Any,
-    weights: Any = None,
-    *,
-    tol: float = 1e-10,
-    max_iter: int = 100,
-    return_iterations: bool = False,
-) -> Any:
-    """Weighted Frechet (Karcher) mean over the last batch axis (mean (..., n, d), cov (..., n, d, d)).
-
-    Riemannian gradient descent with unit step, ``m <- exp_m(sum_i w_i log_m(p_i) / sum w)`` (each
-    log by geodesic shooting), stopped when the FR length of a step is at most
-    ``tol * max(1, rms distance)``.  Returns ``(mean, cov)`` (and the iteration counts, -1 where
-    not converged, if ``return_iterations``); emits a ConvergenceWarning when a mean did not
-    converge.
-    """
-    m = as_real_array(mean, "mean")
-    c = as_real_array(cov, "cov")
-    if m.ndim < 2 or c.ndim < 3:
-        raise ValueError(
-            "karcher_mean reduces over the last batch axis: mean needs shape (..., n, d) and cov "
-            f"(..., n, d, d); got {m.shape} and {c.shape}"
-        )
-    _kinds_check([m, c], ["mean", "cov"], "vm")
-    check_domain("mean", m, "real")
-    check_domain("cov", c, "spd")
-    check_iterations(tol, max_iter)
-    dt = np.result_type(m.dtype, c.dtype, np.float32)
-    batch = np.broadcast_shapes(m.shape[:-1], c.shape[:-2])
-    if batch[-1] == 0:
-        raise ValueError("karcher_mean of an empty set of beliefs")
-    d = m.shape[-1]
-    m = np.broadcast_to(m, batch + (d,)).astype(np.float64)
-    c = np.broadcast_to(c, batch + (d, d)).astype(np.float64)
-    if weights is None:
-        w = np.ones(batch)
-    else:
-        w = np.broadcast_to(as_real_array(weights, "weights"), batch).astype(np.float64)
-        check_domain("weights", w, "nonnegative")
-        if not (w.sum(axis=-1) > 0).all():
-            raise ValueError("weights must have a positive sum over the reduced axis")
-    w = w / w.sum(axis=-1, keepdims=True)
-    # start: the point of largest weight
-    k = np.argmax(w, axis=-1)
-    mu = np.take_along_axis(m, k[..., None, None], axis=-2)[..., 0, :]
-    S = np.take_along_axis(c, k[..., None, None, None], axis=-3)[..., 0, :, :]
-    its = np.full(batch[:-1], -1, dtype=np.int64)
-    extra = (np.float64(1e-12), np.int64(MAX_ITER))
-    done = np.zeros(batch[:-1], dtype=bool)
-    for it in range(1, max_iter + 1):
-        x, B, ok = _core.mvnormal_log(mu[..., None, :], S[..., None, :, :], m, c, *extra)
-        if (ok < 0).any():
-            break
-        gx = np.einsum("...n,...nd->...d", w, x)
-        gB = np.einsum("...n,...nij->...ij", w, B)
-        gB = 0.5 * (gB + np.swapaxes(gB, -1, -2))
-        step = np.sqrt(_core.mvnormal_inner(S, gx, gB, gx, gB))
-        rms = np.sqrt(np.einsum("...n,...n->...", w, _core.mvnormal_inner(S[..., None, :, :], x, B, x, B)))
-        mu_new, S_new = _core.mvnormal_exp(mu, S, gx, gB)
-        upd = ~done
-        mu = np.where(upd[..., None], mu_new, mu)
-        S = np.where(upd[..., None, None], S_new, S)
-        newly = upd & (step <= tol * np.maximum(1.0, rms))
-        its[newly] = it
-        done |= newly
-        if done.all():
-            break
-    bad = int(np.count_nonzero(its < 0))
-    if bad:
-        warnings.warn(
-            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    mu, S = mu.astype(dt, copy=False), S.astype(dt, copy=False)
-    return (mu, S, its) if return_iterations else (mu, S)
-
-
-def cov_from_cholesky(chol: Any) -> np.ndarray:
-    """Covariance ``L L^T`` from lower-triangular Cholesky factors (..., d, d) with a positive
-    diagonal (the strict upper triangle is ignored)."""
-    L = as_real_array(chol, "chol")
-    if L.ndim < 2 or L.shape[-1] != L.shape[-2] or L.shape[-1] == 0:
-        raise ValueError(f"chol must have two trailing axes of equal length d >= 1, got shape {L.shape}")
-    check_domain("chol", L, "real")
-    dg = np.diagonal(L, axis1=-2, axis2=-1)
-    if not (dg > 0).all():
-        bad = np.argwhere(~(dg > 0))[0]
-        raise ValueError(
-            f"chol must have a positive diagonal; found {dg[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}"
-        )
-    L = np.tril(L.astype(np.result_type(L.dtype, np.float32)))
-    return L @ np.swapaxes(L, -1, -2)
-
-
-def cov_from_precision(precision: Any) -> np.ndarray:
-    """Covariance ``precision^-1`` (through the Cholesky factor of the precision matrix)."""
-    P = as_real_array(precision, "precision")
-    check_domain("precision", P, "spd")
-    dt = np.result_type(P.dtype, np.float32)
-    P = P.astype(np.float64)
-    L = np.linalg.cholesky(0.5 * (P + np.swapaxes(P, -1, -2)))
-    eye = np.broadcast_to(np.eye(P.shape[-1]), P.shape)
-    Li = np.linalg.solve(L, eye)  # L^-1
-    C = np.swapaxes(Li, -1, -2) @ Li
-    return (0.5 * (C + np.swapaxes(C, -1, -2))).astype(dt, copy=False)
 
 
 class MVNormal(Belief):
@@ -566,8 +347,8 @@ class MVNormal(Belief):
     leaves_domain = "exp: the result overflowed (tangent vector too long)"
 
     def __init__(self, mean: Any, cov: Any) -> None:
-        m = as_real_array(mean, "mean")
-        c = as_real_array(cov, "cov")
+        m = lazy_or_real(mean, "mean")  # a dask array stays lazy
+        c = lazy_or_real(cov, "cov")
         if m.ndim < 1:
             raise ValueError(f"mean must have a last axis of length d, got shape {m.shape}")
         if c.ndim < 2 or c.shape[-1] != c.shape[-2]:
@@ -665,3 +446,154 @@ class MVNormal(Belief):
             y = np.linalg.solve(s, b)  # S^-1 B
             gb = 0.5 * np.linalg.solve(s, np.swapaxes(y, -1, -2))  # S^-1 B S^-1 (B symmetric)
         return [gx, 0.5 * (gb + np.swapaxes(gb, -1, -2))]
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # ==================================================================================
+    def _chol(self) -> np.ndarray:
+        c = self.cov.astype(np.float64)
+        return np.linalg.cholesky(0.5 * (c + np.swapaxes(c, -1, -2)))
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Marginal variances: the diagonal of :attr:`cov`, shape ``batch_shape + (d,)`` (as
+        ``torch.distributions.MultivariateNormal.variance``; the mean is :attr:`mean`)."""
+        return np.diagonal(self.cov, axis1=-2, axis2=-1).copy()
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` independent vectors ``mean + L z`` (L = chol(cov), z standard normal) from every belief.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,) + batch_shape + (d,)``, the beliefs' dtype.
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> beds.MVNormal(np.zeros(2), np.eye(2)).sample(5, rng=0).shape
+        (5, 2)
+        """
+        from . import _distributions as _d
+
+        g = _d.get_rng(rng)
+        z = g.standard_normal((_d.check_n(n),) + self.mean.shape)
+        x = self.mean + (self._chol() @ z[..., None])[..., 0]
+        return x.astype(self.dtype, copy=False)
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """Log density ``-|L^-1 (x - mean)|^2 / 2 - sum log diag L - d log(2 pi) / 2`` (L = chol(cov)).
+
+        Parameters
+        ----------
+        x : array_like
+            Points of shape ``(..., d)``, their leading axes broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log densities of the broadcast batch shape.
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x, a last axis that is not d, shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> round(float(beds.MVNormal(np.zeros(2), 2 * np.eye(2)).log_prob([0.0, 0.0])), 12)  # -log(4 pi)
+        -2.531024246969
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        _d.event_shape(a, self.dim)
+        diff = a.astype(np.float64) - self.mean
+        L = self._chol()
+        batch = np.broadcast_shapes(diff.shape[:-1], L.shape[:-2])
+        L = np.broadcast_to(L, batch + L.shape[-2:])
+        y = np.linalg.solve(L, np.broadcast_to(diff, batch + diff.shape[-1:])[..., None])[..., 0]
+        logdet = np.log(np.diagonal(L, axis1=-2, axis2=-1)).sum(axis=-1)
+        lp = -0.5 * np.sum(y * y, axis=-1) - logdet - 0.5 * self.dim * np.log(2.0 * np.pi)
+        return lp.astype(_d.out_dtype(self.dtype, a), copy=False)
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density ``exp(log_prob(x))``; see :meth:`log_prob`."""
+        return np.exp(self.log_prob(x))
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """Not provided: the multivariate normal distribution function has no closed form.
+
+        Raises
+        ------
+        NotImplementedError
+            Always; for one belief, ``p.to_scipy().cdf(x)`` evaluates it numerically (Genz's
+            algorithm in scipy).
+        """
+        raise NotImplementedError(
+            "MVNormal.cdf: the multivariate normal CDF has no closed form; for one belief use "
+            "p.to_scipy().cdf(x) (scipy's numerical integration)"
+        )
+
+    def to_scipy(self) -> Any:
+        """``scipy.stats.multivariate_normal(mean, cov)`` for a single belief (batch shape ()); ValueError
+        for a batch (scipy's multivariate normal takes one distribution).
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> beds.MVNormal(np.zeros(2), np.eye(2)).to_scipy().cov.tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        from . import _distributions as _d
+
+        _d.require_single(self, "multivariate_normal")
+        return _d.scipy_stats().multivariate_normal(np.array(self.mean), np.array(self.cov))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> MVNormal:
+        """The belief of a frozen ``scipy.stats.multivariate_normal(mean, cov)``."""
+        from . import _distributions as _d
+
+        st = _d.scipy_stats()
+        if not isinstance(frozen, type(st.multivariate_normal(np.zeros(1)))):
+            raise ValueError(
+                f"{cls.__name__}.from_scipy needs a frozen scipy.stats.multivariate_normal, got {type(frozen).__name__}"
+            )
+        return cls(np.asarray(frozen.mean, dtype=np.float64), np.asarray(frozen.cov, dtype=np.float64))
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.MultivariateNormal(mean, covariance_matrix=cov)`` (copies; batched)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        return D.MultivariateNormal(_d.tensor(self.mean), covariance_matrix=_d.tensor(self.cov))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> MVNormal:
+        """The beliefs of a ``torch.distributions.MultivariateNormal`` (any of its parametrisations)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.MultivariateNormal):
+            raise TypeError(
+                f"{cls.__name__}.from_torch needs a torch.distributions.MultivariateNormal, got {type(dist).__name__}"
+            )
+        return cls(_d.from_tensor(dist.loc), _d.from_tensor(dist.covariance_matrix))
+
+    # ============================================================== end of distribution methods

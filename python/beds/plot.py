@@ -43,43 +43,56 @@ def _axes(ax: Any, n: int = 1, figsize: tuple[float, float] = (6.0, 4.0)) -> tup
 
 
 def geodesic(p: Any, q: Any, *, snapshots: int = 5, points: int = 101, ax: Any = None) -> Any:
-    """Draws the Fisher-Rao geodesic from belief ``p`` to belief ``q`` with density snapshots.
+    """Draw the Fisher-Rao geodesic from belief ``p`` to belief ``q`` with density snapshots.
+
+    Two panels: the geodesic in parameter space, with ``snapshots`` points equally spaced in t,
+    and the densities at those points.  The points are ``beds.geodesic(p, q, t)``: half-plane
+    geodesics of the normal family (S. I. R. Costa, S. A. Santos and J. E. Strapasson, Discrete
+    Applied Mathematics 197, 2015), drawn in (mu, sigma) with sigma on a log axis, and the
+    geodesics of the von Mises family, drawn on the unit disc at radius ``A(kappa) = I1 / I0`` (0:
+    the uniform law, 1: a point mass) and angle mu.  See :doc:`/gallery/geodesics`.
 
     Parameters
     ----------
     p, q : beds.Normal or beds.VonMises
-        Single beliefs (batch shape ``()``) of the same family, or equal-size 1-d batches (one
-        geodesic per pair).
+        Single beliefs (batch shape ``()``) of the same family, or 1-d batches of the same size
+        (one geodesic per pair in the first panel; the densities of the first pair only).
     snapshots : int, optional
-        Number of densities drawn along the (first) geodesic, at equally spaced t in [0, 1].
+        The number of densities drawn along the (first) geodesic, at equally spaced t in [0, 1]
+        (>= 2).
     points : int, optional
-        Points per geodesic in the parameter-space panel.
+        The number of points per geodesic in the parameter-space panel (>= 2).
     ax : sequence of two matplotlib axes, optional
-        Parameter-space panel and density panel (for von Mises the first one must be a polar axes
-        if given).  New figure by default.
+        The parameter-space panel and the density panel (for von Mises beliefs the first one must
+        be a polar axes).  By default a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure of the axes drawn into.
 
     Raises
     ------
     TypeError
-        If p and q are not Normal or VonMises beliefs of the same family.
+        If ``p`` and ``q`` are not both Normal or both VonMises beliefs.
     ValueError
-        If ``snapshots`` or ``points`` is below 2, or the batches are not 0-d or 1-d.
+        If ``snapshots`` or ``points`` is below 2 (or not convertible to int), the batches are
+        neither 0-d nor 1-d or do not broadcast, or ``ax`` is not two axes.
+    ImportError
+        If matplotlib is not installed.
 
-    Notes
-    -----
-    The points are ``beds.geodesic(p, q, t)``: the half-plane geodesics of the Normal family (Costa,
-    Santos and Strapasson 2015) and the Clairaut geodesics of the von Mises family.  Normal beliefs
-    are drawn in (mu, sigma) with sigma on a log axis; von Mises beliefs on the unit disc at radius
-    A(kappa) (0: the uniform law, 1: a point mass) and angle mu.
+    See Also
+    --------
+    beds.geodesic : The points.
+    parameter_paths : Paths of belief batches in the same plane.
 
     Examples
     --------
     >>> import beds, beds.plot
-    >>> fig = beds.plot.geodesic(beds.Normal(-2.0, 0.5), beds.Normal(2.0, 1.5))  # doctest: +SKIP
+    >>> fig = beds.plot.geodesic(beds.Normal(-2.0, 0.5), beds.Normal(2.0, 1.5))
+    >>> fig.axes[0].get_title()
+    'Fisher-Rao geodesic in (mu, sigma)'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import beds
 
@@ -152,33 +165,52 @@ def geodesic(p: Any, q: Any, *, snapshots: int = 5, points: int = 101, ax: Any =
 def parameter_paths(
     path: Sequence[Any], *, ax: Any = None, color: Any = None, label: str | None = None, **kwargs: Any
 ) -> Any:
-    """Draws belief paths in the (mu, sigma) half-plane, one line per belief of the batch.
+    """Draw belief paths in the (mu, sigma) half-plane, one line per belief of the batch.
+
+    The parameter plane of the normal family, where the Fisher-Rao geodesics are half-ellipses
+    centred on the mu axis (:doc:`/mathematics/normal`): useful to compare a learning or
+    dissipation path with the geodesic between its ends.  The axes are linear.
 
     Parameters
     ----------
-    path : sequence of beds.Normal
-        The beliefs at successive times, all with the same batch shape (or one Normal batch whose
-        leading axis is time).
+    path : sequence of beds.Normal or beds.Normal
+        The beliefs at successive times, all with the same batch shape, or one Normal batch whose
+        leading batch axis is time (not a single belief: batch shape ``()`` raises IndexError).
     ax : matplotlib axes, optional
-    color, label : optional
-        Line colour and a legend label (attached to the first line only).
+        The axes to draw into; by default a new figure.
+    color : optional
+        The line colour (any matplotlib colour; by default the colour cycle).
+    label : str, optional
+        A legend label, attached to the first line only.
     **kwargs
         Passed to ``Axes.plot``.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure of the axes drawn into.
 
     Raises
     ------
     TypeError
-        If the points are not beds.Normal beliefs.
+        If ``path`` is not iterable or holds something else than ``beds.Normal`` beliefs.
+    IndexError
+        If ``path`` is a single Normal belief without a time axis.
+    ImportError
+        If matplotlib is not installed.
+
+    See Also
+    --------
+    geodesic : One geodesic with its densities.
 
     Examples
     --------
-    >>> import beds, beds.plot, numpy as np
+    >>> import numpy as np, beds, beds.plot
     >>> pts = beds.geodesic(beds.Normal(-2.0, 0.5), beds.Normal(2.0, 1.5), np.linspace(0, 1, 50))
-    >>> fig = beds.plot.parameter_paths(pts)  # doctest: +SKIP
+    >>> fig = beds.plot.parameter_paths(pts, label="geodesic")
+    >>> len(fig.axes[0].lines), fig.axes[0].get_xlabel()
+    (1, 'mean mu')
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import beds
 
@@ -212,42 +244,67 @@ def trajectory(
     label: str = "belief mean",
     color: Any = "C0",
 ) -> Any:
-    """Draws a belief trajectory: the mean with 1 and 2 standard-deviation bands.
+    """Draw a belief trajectory: the mean over time with 1 and 2 standard-deviation bands.
+
+    For Gaussian beliefs the bands are ``mean +- std`` and ``mean +- 2 std``; for von Mises beliefs
+    the mean angle is unwrapped (no 2 pi jumps) and the bands use the circular standard deviation
+    ``sqrt(-2 ln A(kappa))``, ``A = I1 / I0`` (K. V. Mardia and P. E. Jupp, *Directional
+    Statistics*, 2000).  Observations, if given, are drawn as dots (angles shifted by multiples of
+    2 pi next to the unwrapped mean).  See :doc:`/gallery/belief_tracking`.
 
     Parameters
     ----------
     times : array_like or beds.Trajectory
-        Record times, shape ``(k,)``; or a trajectory from ``System.integrate`` (then ``mean``,
-        ``std`` and ``kappa`` are read from it, for the belief ``index`` of a 1-d batch).
+        The record times, shape ``(k,)``; or a trajectory from :meth:`beds.System.integrate` of kind
+        ``"normal"`` or ``"von_mises"`` (then ``mean``, ``std`` and ``kappa`` are read from it, for
+        the belief ``index`` of its flattened batch).
     mean : array_like, optional
-        Means (shape ``(k,)``), angles in radians for von Mises beliefs.
+        The means, shape ``(k,)`` (angles in radians for von Mises beliefs).
     std : array_like, optional
-        Standard deviations for the bands (Gaussian beliefs).
+        The standard deviations for the bands (Gaussian beliefs), shape ``(k,)``.
     kappa : array_like, optional
-        von Mises concentrations: the mean is an angle, unwrapped (no 2 pi jumps), and the bands
-        use the circular standard deviation ``sqrt(-2 ln A(kappa))``.
-    observations, observation_times : array_like, optional
-        Observed values (angles are shifted by multiples of 2 pi next to the unwrapped mean).
+        The von Mises concentrations, shape ``(k,)``; when given, ``std`` is ignored.
+    observations : array_like, optional
+        Observed values to draw as dots.
+    observation_times : array_like, optional
+        Their times, the shape of ``observations`` (default: ``times``).
     index : int, optional
-        Which belief of a recorded trajectory.
+        Which belief of a recorded trajectory (a flat index into its batch).
     ax : matplotlib axes, optional
-    label, color : optional
+        The axes to draw into; by default a new figure.
+    label : str, optional
+        The legend label of the mean.
+    color : optional
+        The colour of the mean and the bands.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure of the axes drawn into.
 
     Raises
     ------
     ValueError
-        If the arrays do not have one value per record time, or neither ``std`` nor ``kappa`` is
-        given for a mean.
+        If a trajectory is of another kind, no mean is given, an array does not have one value per
+        record time, neither ``std`` nor ``kappa`` is given, or the observations and their times
+        differ in shape.
+    IndexError
+        If ``index`` is out of range for the trajectory's batch.
+    ImportError
+        If matplotlib is not installed.
+
+    See Also
+    --------
+    energy : The information budget of the same trajectory.
 
     Examples
     --------
     >>> import numpy as np, beds.plot
     >>> t = np.linspace(0, 10, 50)
-    >>> fig = beds.plot.trajectory(t, np.sin(t), 0.1 + 0.05 * t)  # doctest: +SKIP
+    >>> fig = beds.plot.trajectory(t, np.sin(t), 0.1 + 0.05 * t)
+    >>> fig.axes[0].get_ylabel()
+    'value'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import beds
 
@@ -312,35 +369,62 @@ def energy(
     index: int = 0,
     ax: Any = None,
 ) -> Any:
-    """Draws the entropy and the information budget of a belief over time.
+    """Draw the entropy and the information budget of a belief over time.
+
+    The left panel shows the entropy H, the cumulative information gained from the observations
+    and the entropy produced by dissipation (nats), whose difference is the entropy change
+    ``H(t0) - H(t) = gained - dissipated``; the right panel the Landauer energy ``k_B T *
+    dissipated`` in joules (hidden when ``info_dissipated`` is not given).  See
+    :doc:`/mathematics/energy`.
 
     Parameters
     ----------
     times : array_like or beds.Trajectory
-        Record times ``(k,)``, or a trajectory from ``System.integrate`` (belief ``index``).
-    entropy, info_gained, info_dissipated : array_like, optional
-        Entropy (nats), cumulative information gained from observations and produced by
-        dissipation (nats), one value per time.
+        The record times ``(k,)``, or a trajectory from :meth:`beds.System.integrate` of any kind
+        (then the three series and the temperature are read from it, for the belief ``index``).
+    entropy : array_like, optional
+        The entropy (nats), one value per time.
+    info_gained : array_like, optional
+        The cumulative information gained from observations (nats), one value per time.
+    info_dissipated : array_like, optional
+        The cumulative entropy produced by dissipation (nats), one value per time.
     temperature : float, optional
-        Kelvins, for the Landauer energy ``k_B T * info_dissipated`` on a second axis.
+        The temperature in kelvins of the Landauer energy (a trajectory's own temperature
+        replaces it).
     index : int, optional
+        Which belief of a recorded trajectory (a flat index into its batch).
     ax : sequence of two matplotlib axes, optional
+        The two panels; by default a new figure.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure of the axes drawn into.
 
     Raises
     ------
     ValueError
-        If nothing is given to draw or an array does not have one value per time.
+        If nothing is given to draw, an array does not have one value per time, or ``ax`` is not
+        two axes.
+    IndexError
+        If ``index`` is out of range for the trajectory's batch.
+    ImportError
+        If matplotlib is not installed.
+
+    See Also
+    --------
+    beds.Trajectory : The recorded series.
+    beds.energy.joules : Nats to joules.
 
     Examples
     --------
     >>> import numpy as np, beds, beds.plot
     >>> s = beds.System.normal(0.0, var=1.0, gamma=0.5)
     >>> _, tr = s.integrate([1.0, 2.0], [0, 0], [0.3, 0.1], 4.0, record=np.linspace(0, 3, 31))
-    >>> fig = beds.plot.energy(tr)  # doctest: +SKIP
+    >>> fig = beds.plot.energy(tr)
+    >>> fig.axes[0].get_ylabel()
+    'nats'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
     """
     import beds
 

@@ -38,6 +38,8 @@
 #include <limits>
 #include <vector>
 
+#include "beds/constants.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
 namespace beds {
@@ -59,7 +61,7 @@ constexpr double kLog2PiE = 2.83787706640934548356;  // log(2 pi) + 1
 
 // Symmetry tolerance of covariance and tangent matrices: |S_ij - S_ji| <= tol * sqrt(S_ii S_jj)
 // (covariances) or tol * max |S| (tangents); the matrix used is the average (S + S^T) / 2.
-inline double symmetry_tolerance(bool single) { return single ? 1e-5 : 1e-10; }
+inline double symmetry_tolerance(bool single) { return single ? constants::kSymTolFloat32 : constants::kSymTolFloat64; }
 
 // Symmetrizes S in place; false if an entry is not finite or S is not symmetric within tol.
 // `scale_by_diagonal`: compare with sqrt(S_ii S_jj) (covariances) instead of max |S| (tangents).
@@ -649,6 +651,7 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
     return last <= std::max(tol, 1e-10) * std::max(norm_at_identity<D>(x, B), 1e-300);
   };
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) return -1;  // Ctrl-C (the row is computed again or dropped)
     if (rnorm == 0.0) return it - 1;
     build_jacobian();
     const VecP step = -lu.solve(r);
@@ -831,6 +834,7 @@ double nielsen(const Pair<D>& p, double tol, long long max_segments, long long& 
     ma.setZero(d);
     Ma.setZero(d, d);
     for (long long i = 1; i <= k; ++i) {
+      if ((i & 255) == 0 && interrupt_requested()) return kNaN;  // Ctrl-C (as in newton)
       projected_point<D>(U, l, static_cast<double>(i) / static_cast<double>(k), mb, Mb);
       s += sqrt_j(ma, Ma, mb, Mb);
       ma = mb;

@@ -1,4 +1,4 @@
-"""BEDS dynamics: beliefs that dissipate, observations that restore them (docs: mathematics/dynamics, energy).
+"""BEDS dynamics: beliefs that dissipate, observations that restore them.
 
 A :class:`System` is a batch of beliefs of one kind, each with a dissipation rate, a reference
 belief that dissipation relaxes toward, and a crystallization threshold.  Every operation is solved
@@ -9,9 +9,9 @@ exactly (no time step):
 
       x <- a x + (1 - a) x_ref,   a = exp(-gamma dt),
 
-  which is the geometric mixture ``q^a q_ref^(1-a)`` of the docs page ``mathematics/regularization``.  For a Gaussian,
-  ``x = (tau, tau mu)`` (precision and precision times mean; information form ``(Lambda, Lambda mu)``
-  for a full covariance): ``tau <- a tau + (1 - a) tau_ref``.  With the default flat
+  which is the geometric mixture ``q^a q_ref^(1-a)`` of :doc:`/mathematics/regularization`.  For a
+  Gaussian, ``x = (tau, tau mu)`` (precision and precision times mean; information form ``(Lambda,
+  Lambda mu)`` for a full covariance): ``tau <- a tau + (1 - a) tau_ref``.  With the default flat
   (uninformative, ``tau_ref = 0``) reference this is exactly P3: ``dtau/dt = -gamma tau``, the mean
   unchanged, the variance growing as ``sigma0^2 e^(gamma t)`` (P3 convention; some of the author's
   notes use ``sigma ~ e^(gamma t)``, i.e. variance at rate 2 gamma: beds follows P3).  For von
@@ -22,7 +22,7 @@ exactly (no time step):
 * **observation** (Bayes' rule, conjugate): Gaussian ``tau+ = tau- + tau_D``,
   ``mu+ = (tau- mu- + tau_D D) / tau+``; von Mises ``eta += kappa_D (cos x, sin x)``.
 * **fusion** of two systems' beliefs (multi-agent): the normalized product of the densities, i.e.
-  the sum of the natural parameters (docs page ``mathematics/dynamics``).  This counts a prior that
+  the sum of the natural parameters (:doc:`/mathematics/dynamics`).  This counts a prior that
   both agents share twice.
 * **crystallization**: a belief whose uncertainty is below ``eps`` outputs its mean and halts
   (``System.crystallize``); uncertainty is the variance for scalar Gaussians, the trace (default),
@@ -56,18 +56,24 @@ and ``_von_mises.py`` (``beds/dynamics_von_mises.hpp``); :class:`Trajectory` and
 have their own modules.
 
 References: L. Caraffa, BEDS: a formal framework for continuous inference under energy constraints,
-arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; docs: mathematics/dynamics, energy.
+arXiv 2601.02329 (2026), sections on dissipation, crystallization and energy; the docs pages
+:doc:`/mathematics/dynamics` and :doc:`/mathematics/energy`.
 """
 
 from __future__ import annotations
 
-from ..energy import BOLTZMANN
-from ._common import KINDS
+from .. import energy as _energy
+from . import _common
 from ._common import RULES as RULES  # public, not in __all__ (as before)
 from ._ema import ema_decay, ema_gain, gamma_from_ema
 from ._system import System, to_belief
 from ._trajectory import Trajectory
 from ._von_mises import von_mises_entropy, von_mises_mean_resultant
+
+#: Boltzmann constant in J/K (exact, SI 2019): :data:`beds.energy.BOLTZMANN`.
+BOLTZMANN = _energy.BOLTZMANN
+#: The belief kinds: the values of :attr:`System.kind` and :attr:`Trajectory.kind`.
+KINDS = _common.KINDS
 
 __all__ = [
     "BOLTZMANN",

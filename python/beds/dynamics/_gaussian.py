@@ -40,8 +40,45 @@ def dissipate(
     reference: tuple[np.ndarray, np.ndarray] | None = None,
     additive: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(mean, precision)`` after dissipating for ``dt`` at ``rate`` (gamma, or q when ``additive``)
-    toward ``reference = (mean_ref, precision_ref)`` (None: flat).  Arrays broadcast."""
+    """Return ``(mean, precision)`` of Gaussian beliefs after dissipating for ``dt`` (exact solution).
+
+    Multiplicative model (``additive=False``): the natural parameters ``(tau, tau mean)`` relax
+    toward the reference's, ``tau <- a tau + (1 - a) tau_ref`` and ``tau mean <- a tau mean + (1 -
+    a) tau_ref mean_ref`` with ``a = exp(-rate dt)``: the normalised geometric mixture ``q^a
+    q_ref^(1-a)``; flat reference (None): ``tau <- a tau``, the mean unchanged.  Additive model:
+    ``var <- var + rate dt``, i.e. ``tau <- tau / (1 + rate dt tau)``.  The formula of
+    :meth:`beds.System.dissipate` and :func:`beds.belief_update` (:doc:`/mathematics/dynamics`).
+    Nothing is validated (the callers do); arrays broadcast.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The means.
+    precision : numpy.ndarray
+        The precisions tau.
+    rate : array_like
+        The rate per unit time: gamma (multiplicative) or q (additive).
+    dt : array_like
+        The time step.
+    reference : tuple of numpy.ndarray, optional
+        ``(mean_ref, precision_ref)``; None: flat.  Ignored by the additive model.
+    additive : bool, optional
+        The additive-diffusion model.
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        The new means (a copy when unchanged).
+    precision : numpy.ndarray
+        The new precisions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.dynamics._gaussian import dissipate
+    >>> dissipate(np.array([1.0]), np.array([4.0]), 0.5, 2.0)  # tau e^(-gamma dt)
+    (array([1.]), array([1.47151776]))
+    """
     if additive:
         return mean.copy(), precision / (1.0 + rate * dt * precision)
     a = np.exp(-rate * dt)
@@ -55,14 +92,61 @@ def dissipate(
 def assimilate(
     mean: np.ndarray, precision: np.ndarray, value: Any, obs_precision: Any
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(mean, precision)`` after observing ``value`` with precision ``obs_precision`` (Bayes' rule)."""
+    """Return ``(mean, precision)`` of Gaussian beliefs after one observation (Bayes' rule).
+
+    ``tau+ = tau- + tau_D`` and ``mean+ = mean- + (tau_D / tau+) (D - mean-)``: the conjugate update
+    of :meth:`beds.System.assimilate` and :func:`beds.belief_update` (:doc:`/mathematics/dynamics`).
+    Nothing is validated; arrays broadcast; ``obs_precision = 0`` leaves a belief unchanged.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The means before the observation.
+    precision : numpy.ndarray
+        The precisions before the observation.
+    value : array_like
+        The observed values D.
+    obs_precision : array_like
+        The observation precisions tau_D.
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        The posterior means.
+    precision : numpy.ndarray
+        The posterior precisions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.dynamics._gaussian import assimilate
+    >>> assimilate(np.array([0.0]), np.array([1.0]), 2.0, 4.0)
+    (array([1.6]), array([5.]))
+    """
     p2 = precision + obs_precision
     return mean + (obs_precision / p2) * (value - mean), p2
 
 
 # ----------------------------------------------------------------------------- the kind
 class GaussianKind:
-    """Scalar (``normal``) or mean-field (``diag_normal``) Gaussian beliefs, for :class:`~beds.System`."""
+    """The scalar (``"normal"``) and mean-field (``"diag_normal"``) Gaussian kinds of :class:`~beds.System`.
+
+    Implements the protocol :class:`~beds.dynamics._kinds.Kind` on the state ``{"mean",
+    "precision"}``, of shape ``batch`` or ``batch + (d,)`` (d independent scalar beliefs, each with
+    its own rate).  The two instances are ``NORMAL`` and ``DIAG_NORMAL``.
+
+    Parameters
+    ----------
+    name : str
+        The kind name.
+    mean_field : bool
+        Whether the state has a last axis of independent coordinates.
+
+    Attributes
+    ----------
+    family : type
+        ``beds.DiagNormal`` if ``mean_field`` else ``beds.Normal``.
+    """
 
     #: observation precisions are never matrices
     matrix_precisions = False

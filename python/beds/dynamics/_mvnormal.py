@@ -31,7 +31,12 @@ def _mv(p: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 class MVNormalKind:
-    """Full-covariance Gaussian beliefs (kind ``mvnormal``), for :class:`~beds.System`."""
+    """The full-covariance Gaussian kind (``"mvnormal"``) of :class:`~beds.System`.
+
+    Implements the protocol :class:`~beds.dynamics._kinds.Kind` in information form: the state is
+    ``{"mean", "precision"}`` with precision matrices ``batch + (d, d)``, symmetric positive
+    definite; one dissipation rate per belief.  The instance is ``MVNORMAL``.
+    """
 
     name = "mvnormal"
     mean_field = False

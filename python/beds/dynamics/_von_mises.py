@@ -24,8 +24,45 @@ State = dict[str, np.ndarray]
 
 
 def von_mises_mean_resultant(kappa: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(log I0e(kappa), A(kappa))`` with ``I0e = e^-kappa I0`` and ``A = I1/I0``, float64
-    (:mod:`beds.special`)."""
+    """Compute ``log I0e(kappa)`` and the mean resultant length ``A(kappa)`` of vM(mu, kappa).
+
+    ``I0e(kappa) = e^-kappa I0(kappa)`` (the scaled modified Bessel function) and ``A(kappa) =
+    I1(kappa) / I0(kappa)``, the length of the mean of ``(cos x, sin x)`` (K. V. Mardia and
+    P. E. Jupp, *Directional Statistics*, 2000).  ``log I0e`` is evaluated as ``log I0(kappa) -
+    kappa`` for ``kappa <= 16`` (full relative accuracy where it is small) and as ``log(I0e)``
+    above; both come from :mod:`beds.special`.  The dynamics uses them for the circular variance
+    ``1 - A(kappa)``.
+
+    Parameters
+    ----------
+    kappa : array_like
+        The concentrations, >= 0 and not NaN; converted to float64.  ``inf`` gives
+        ``(-inf, 1)`` with numpy's divide-by-zero warning.
+
+    Returns
+    -------
+    log_i0e : numpy.ndarray
+        ``log I0e(kappa)`` (<= 0), the shape of ``kappa`` (0-d for a scalar).
+    a : numpy.ndarray or numpy.floating
+        ``A(kappa)`` in [0, 1), the shape of ``kappa`` (a numpy scalar for a scalar).
+
+    Raises
+    ------
+    ValueError
+        If ``kappa`` is negative or NaN, or cannot be converted to float64 (a string, for
+        instance: numpy's message).
+
+    See Also
+    --------
+    beds.special.mean_resultant : ``A`` alone.
+
+    Examples
+    --------
+    >>> import beds
+    >>> log_i0e, a = beds.dynamics.von_mises_mean_resultant([0.0, 1.0])
+    >>> log_i0e.round(6), a.round(6)
+    (array([ 0.      , -0.764086]), array([0.     , 0.44639]))
+    """
     k = np.asarray(kappa, dtype=np.float64)
     # log I0 - kappa keeps full relative accuracy where log I0 is small; log(I0e) where it is large
     with np.errstate(invalid="ignore"):
@@ -34,8 +71,39 @@ def von_mises_mean_resultant(kappa: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def von_mises_entropy(kappa: Any) -> np.ndarray:
-    """Entropy of vM(mu, kappa) in nats: ``ln(2 pi I0(kappa)) - kappa A(kappa)`` (the kernel of
-    :func:`beds.von_mises.entropy`)."""
+    """Compute the entropy of vM(mu, kappa) in nats.
+
+    ``H = ln(2 pi I0(kappa)) - kappa A(kappa)``, ``A = I1 / I0``: ``ln(2 pi)`` for the uniform
+    law (``kappa = 0``), decreasing without bound as ``kappa`` grows (about ``1/2 ln(2 pi e /
+    kappa)``).  The compiled kernel of :func:`beds.von_mises.entropy`, called without its
+    validation (K. V. Mardia and P. E. Jupp, *Directional Statistics*, 2000).
+
+    Parameters
+    ----------
+    kappa : array_like
+        The concentrations, converted to float64.  Not validated: a negative, NaN or infinite
+        ``kappa`` gives NaN (with numpy's invalid-value warning).
+
+    Returns
+    -------
+    numpy.ndarray or numpy.floating
+        The entropies (nats), the shape of ``kappa`` (a numpy scalar for a scalar).
+
+    Raises
+    ------
+    ValueError
+        If ``kappa`` cannot be converted to float64 (numpy's message).
+
+    See Also
+    --------
+    beds.von_mises.entropy : The validated array-level function.
+
+    Examples
+    --------
+    >>> import beds
+    >>> beds.dynamics.von_mises_entropy([0.0, 1.0]).round(6)  # ln(2 pi) at kappa = 0
+    array([1.837877, 1.627401])
+    """
     return _core.von_mises_entropy(np.asarray(kappa, dtype=np.float64))
 
 
@@ -44,7 +112,12 @@ def _natural(mu: np.ndarray, kappa: np.ndarray) -> np.ndarray:
 
 
 class VonMisesKind:
-    """von Mises beliefs (kind ``von_mises``), for :class:`~beds.System`."""
+    """The von Mises kind (``"von_mises"``) of :class:`~beds.System`.
+
+    Implements the protocol :class:`~beds.dynamics._kinds.Kind` on the natural parameters: the
+    state is ``{"eta"}`` with ``eta = kappa (cos mu, sin mu)``, shape ``batch + (2,)``; there is no
+    additive model.  The instance is ``VON_MISES``.
+    """
 
     name = "von_mises"
     mean_field = False
@@ -95,11 +168,35 @@ class VonMisesKind:
     # ------------------------------------------------------------------ read-outs
     @staticmethod
     def kappa(state: State) -> np.ndarray:
+        """Return the concentrations ``|eta|`` of a von Mises state.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"eta"}``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The concentrations, shape batch.
+        """
         e = state["eta"]
         return np.hypot(e[..., 0], e[..., 1])
 
     @staticmethod
     def mu(state: State) -> np.ndarray:
+        """Return the mean directions ``atan2(eta_2, eta_1)`` in (-pi, pi] of a von Mises state.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"eta"}``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The mean directions, shape batch.
+        """
         e = state["eta"]
         return np.arctan2(e[..., 1], e[..., 0])
 

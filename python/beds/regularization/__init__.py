@@ -1,7 +1,7 @@
 """Fisher-Rao regularization and the governing equation of the BEDS regularizers.
 
-The BEDS claim (docs page ``mathematics/regularization``, **our reconstruction**: the papers that state it are not
-public) is that the thermodynamically optimal regularizer is the squared Fisher-Rao distance to a
+The BEDS claim (:doc:`/mathematics/regularization`, **our reconstruction**: the papers that state
+it are not public) is that the thermodynamically optimal regularizer is the squared Fisher-Rao distance to a
 reference belief,
 
     R(q) = lam/2 d_FR^2(q, q_ref),
@@ -26,7 +26,8 @@ Gradients.  For ``R = lam/2 d^2(q, q_ref)`` the Riemannian gradient is ``-lam Lo
 =====================  ======================================================================
 family coordinates     ``grad = G (-lam v)``, ``natgrad = -lam v`` (default, any family with
                        ``log`` and ``metric``)
-``"log_<name>"``       for a positive parameter (``log_std``, ``log_rate``, ``log_kappa``):
+``"log_<name>"``       for a positive parameter (``log_std``, ``log_rate``; the von Mises kappa
+                       may be 0, so there is no ``log_kappa``):
                        ``grad_u = theta grad_theta``, ``natgrad_u = natgrad_theta / theta``
 ``"logits"``           Categorical: ``grad_z = (diag p - p p^T) grad_p = -lam v`` (v in probability
                        coordinates, summing to 0), natural gradient ``-lam v / p`` centred (the

@@ -25,18 +25,70 @@ def belief_update(
     beta: Any = 1.0,
     likelihood: Any = None,
 ) -> Belief:
-    """One step of the belief-level governing equation (docs page ``mathematics/regularization``, ours):
+    """Take one step of the belief-level governing equation: dissipate toward a reference, then observe.
 
-        q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}.
+    **[ours]**, the belief-level form of the governing equation (:doc:`/mathematics/regularization`)::
 
-    Normal / DiagNormal: the geometric mixture of Gaussians has precision
-    ``tau = a tau_q + (1 - a) tau_ref`` and mean ``(a tau_q mu_q + (1 - a) tau_ref mu_ref) / tau``;
-    a Gaussian observation ``observation`` with standard deviation ``obs_std`` then updates it
-    with precision ``beta / obs_std^2`` (the Bayesian update of the docs page ``mathematics/dynamics``).  A flat
-    reference (``q_ref = None``) gives ``tau -> e^{-gamma dt} tau``: exactly the BEDS dissipation
-    d tau/dt = -gamma tau (P3).  Categorical: ``p ~ p^a r^(1-a) likelihood^beta`` (``likelihood``:
-    per-class likelihoods of the observation, shape broadcasting with the probabilities).
-    The Gaussian steps are those of :meth:`beds.System.dissipate` and :meth:`beds.System.assimilate`.
+        q_{t+dt}  ~  q_t^a  q_ref^(1-a)  p(D_t | theta)^beta,      a = e^{-gamma dt}
+
+    Normal / DiagNormal: the normalised geometric mixture of Gaussians has precision ``tau = a tau_q
+    + (1 - a) tau_ref`` and mean ``(a tau_q mu_q + (1 - a) tau_ref mu_ref) / tau``; an observation
+    ``observation`` with standard deviation ``obs_std`` then updates it by Bayes' rule with precision
+    ``beta / obs_std^2``.  A flat reference (``q_ref=None``) gives ``tau <- e^{-gamma dt} tau``: the
+    BEDS dissipation ``dtau/dt = -gamma tau`` (the same formulas as :meth:`beds.System.dissipate` and
+    :meth:`beds.System.assimilate`, :doc:`/mathematics/dynamics`).  Categorical: ``p ~ p^a
+    r^(1-a) likelihood^beta``, normalised (no reference: tempering toward the uniform law).
+
+    Parameters
+    ----------
+    q : beds.Normal, beds.DiagNormal or beds.Categorical
+        The current beliefs.
+    q_ref : Belief or None
+        The reference, of the family of ``q`` (batch shapes broadcast); None: flat (precision 0,
+        or uniform for Categorical).
+    gamma : array_like
+        The dissipation rate, >= 0 and finite, broadcasting with the batch shape.
+    dt : float
+        The time step, a finite Python or numpy scalar >= 0 (not an array).
+    observation : array_like, optional
+        Gaussian families: the observed values (finite), broadcasting with the means; ignored for
+        Categorical.
+    obs_std : array_like, optional
+        The observation noise standard deviation (> 0, finite), required with ``observation``.
+    beta : array_like, optional
+        The weight of the likelihood (>= 0, finite; 1: Bayes' rule).
+    likelihood : array_like, optional
+        Categorical: per-class likelihoods of the observation (> 0, finite), broadcasting with the
+        probabilities; ignored for the Gaussian families.
+
+    Returns
+    -------
+    Belief
+        The updated beliefs, of the family of ``q``.
+
+    Raises
+    ------
+    TypeError
+        If ``q`` is not a belief, ``q_ref`` is of another family, or the family has no closed form
+        here (VonMises, MVNormal, Exponential, Poisson).
+    ValueError
+        If ``dt`` is not a finite scalar >= 0, ``gamma`` or ``beta`` is negative or not finite, an
+        observation is given without ``obs_std`` or is not finite, ``obs_std`` or a likelihood is
+        not positive, a Categorical probability is 0, or the updated precision is not positive and
+        finite (no information left: a flat reference with ``gamma dt`` too large).
+
+    See Also
+    --------
+    beds.System : The same Gaussian dissipation and observation on state arrays.
+    GoverningEquation : The parameter-space form.
+
+    Examples
+    --------
+    >>> import beds
+    >>> beds.belief_update(beds.Normal(0.0, 1.0), None, gamma=0.5, dt=1.0)  # std e^(gamma dt / 2)
+    Normal(mean=0., std=1.284025, batch_shape=())
+    >>> beds.belief_update(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0), 0.5, 1.0, observation=2.0, obs_std=0.5)
+    Normal(mean=1.721263, std=0.461025, batch_shape=())
     """
     if not (isinstance(dt, (int, float, np.floating)) and math.isfinite(dt) and dt >= 0):
         raise ValueError(f"dt must be finite and >= 0, got {dt!r}")
