@@ -4,10 +4,16 @@ The dense path must give the results of the event path on the expanded stream (a
 belief in flat C order) bit for bit, on every configuration: each kind, both dissipation models,
 references, rates per belief, broadcast values and precisions, record times anywhere, repeated
 times, crystallized beliefs, threads and SIMD builds.  Independent checks: a numpy loop over the
-steps and the closed-form information dissipated.
+steps and the closed-form information dissipated.  The compiled loop releases the GIL and stops on
+Ctrl-C (KeyboardInterrupt), or resumes when the SIGINT handler does not raise.
 """
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
 
 import beds
 import numpy as np
@@ -390,3 +396,122 @@ def test_integrate_docstring_example():
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.tries >= 5 and runner.failures == 0
+
+
+# ----------------------------------------------------------------------------- Ctrl-C and the GIL
+# Each scenario runs in its own interpreter (as in test_interrupt.py): a timer thread sends SIGINT
+# to the process while the dense loop runs, and the child reports how the call ended.
+_CHILD = textwrap.dedent(
+    """
+    import json, os, signal, threading, time
+    import numpy as np
+    import beds
+
+    def interrupted(fn, delay):
+        sent = []
+        def fire():
+            sent.append(time.perf_counter())
+            os.kill(os.getpid(), signal.SIGINT)
+        timer = threading.Timer(delay, fire)
+        start = time.perf_counter()
+        timer.start()
+        try:
+            fn()
+            outcome = "completed"
+        except KeyboardInterrupt:
+            outcome = "KeyboardInterrupt"
+        end = time.perf_counter()
+        timer.join()
+        time.sleep(0.05)  # a SIGINT not turned into an exception would be raised here
+        return {"outcome": outcome, "latency": end - sent[0] if sent else None, "duration": end - start}
+
+    def system(n, steps):
+        s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.5, reference=(1.0, 0.5))
+        t = 1e-3 * np.arange(1, steps + 1)
+        values = np.sin(np.arange(steps))[:, None]  # one value per step, broadcast over the beliefs
+        return s, t, values
+    """
+)
+
+
+def _child(body: str) -> dict:
+    code = _CHILD + textwrap.dedent(body) + "\nprint('RESULT ' + json.dumps(result))\n"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is watched for on POSIX only")
+
+
+@posix_only
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sigint_interrupts_a_long_dense_stream(threads):
+    # 10^6 beliefs x 20 000 steps: about a minute uninterrupted
+    r = _child(
+        f"""
+        beds.set_num_threads({threads})
+        s, t, values = system(1_000_000, 20_000)
+        result = interrupted(lambda: s.integrate(t, values=values, precisions=2.0), delay=0.3)
+        """
+    )
+    assert r["outcome"] == "KeyboardInterrupt", r
+    assert r["latency"] < 0.5, r
+
+
+@posix_only
+def test_a_handler_that_does_not_raise_lets_the_dense_stream_finish_correctly():
+    # the loop stops, runs the user's handler and resumes where each tile stopped: the results are
+    # those of an undisturbed run, bit for bit
+    r = _child(
+        """
+        hits = []
+        signal.signal(signal.SIGINT, lambda sig, frame: hits.append(1))
+        out = {}
+        for threads in (1, 2):
+            beds.set_num_threads(threads)
+            s, t, values = system(40_000, 2000)
+            run = lambda: s.integrate(t, values=values, precisions=2.0, record=t[[0, 1000, -1]])
+            t0 = time.perf_counter()
+            ref = run()
+            duration = time.perf_counter() - t0
+            got = {}
+            before = len(hits)
+            first = interrupted(lambda: got.setdefault("r", run()), delay=duration / 4)
+            same = all(np.array_equal(getattr(ref[1], f), getattr(got["r"][1], f))
+                       for f in ("mean", "precision", "info_gained", "observations"))
+            same = same and np.array_equal(ref[0].mean, got["r"][0].mean)
+            out[threads] = [first["outcome"], len(hits) == before + 1, bool(same)]
+        result = out
+        """
+    )
+    assert r == {"1": ["completed", True, True], "2": ["completed", True, True]}, r
+
+
+@posix_only
+def test_a_long_dense_stream_releases_the_gil():
+    r = _child(
+        """
+        beds.set_num_threads(1)
+        s, t, values = system(100_000, 1500)
+        stop, ticks = [], []
+        def ticker():
+            while not stop:
+                ticks.append(time.perf_counter())
+                time.sleep(0.002)
+        th = threading.Thread(target=ticker)
+        th.start()
+        time.sleep(0.05)
+        t0 = time.perf_counter()
+        s.integrate(t, values=values, precisions=2.0)
+        t1 = time.perf_counter()
+        stop.append(1)
+        th.join()
+        inside = [x for x in ticks if t0 <= x <= t1]
+        gaps = np.diff([t0] + inside + [t1])
+        result = {"duration": t1 - t0, "max_gap": float(gaps.max()), "ticks": len(inside)}
+        """
+    )
+    assert r["duration"] > 0.2, r  # (long enough for the check to mean something)
+    assert r["max_gap"] < 0.5 * r["duration"], r

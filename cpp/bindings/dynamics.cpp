@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "beds/dynamics.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/parallel.hpp"
 #include "dynamics.hpp"
 #include "ufuncs.hpp"
@@ -164,7 +165,7 @@ Strides2 dense_strides(const py::array_t<double>& a, py::ssize_t steps, py::ssiz
 // multiply-add to contract into: both copies round every operation as the event loop does, and
 // give bit-identical results.
 using DenseBlockFn = int (*)(dyn::Model, bool, const dyn::NormalBatch&, const dyn::DenseStream&, const dyn::Records&,
-                             double, double, double*);
+                             dyn::DenseProgress&, double, double*);
 
 #if defined(__GNUC__)
 #define BEDS_FLATTEN __attribute__((flatten))
@@ -173,16 +174,16 @@ using DenseBlockFn = int (*)(dyn::Model, bool, const dyn::NormalBatch&, const dy
 #endif
 
 BEDS_FLATTEN int dense_block_baseline(dyn::Model model, bool flat, const dyn::NormalBatch& b,
-                                      const dyn::DenseStream& ds, const dyn::Records& rec, double t0, double t_end,
-                                      double* scratch) {
-  return dyn::integrate_normal_dense(model, flat, b, ds, rec, t0, t_end, scratch);
+                                      const dyn::DenseStream& ds, const dyn::Records& rec, dyn::DenseProgress& pr,
+                                      double t_end, double* scratch) {
+  return dyn::integrate_normal_dense(model, flat, b, ds, rec, pr, t_end, scratch);
 }
 
 #if BEDS_HAVE_AVX2_LOOPS && defined(__GNUC__)
 __attribute__((target("avx2"), flatten)) int dense_block_avx2(dyn::Model model, bool flat, const dyn::NormalBatch& b,
                                                               const dyn::DenseStream& ds, const dyn::Records& rec,
-                                                              double t0, double t_end, double* scratch) {
-  return dyn::integrate_normal_dense(model, flat, b, ds, rec, t0, t_end, scratch);
+                                                              dyn::DenseProgress& pr, double t_end, double* scratch) {
+  return dyn::integrate_normal_dense(model, flat, b, ds, rec, pr, t_end, scratch);
 }
 #else
 constexpr DenseBlockFn dense_block_avx2 = dense_block_baseline;
@@ -221,45 +222,70 @@ py::tuple integrate_normal_dense(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64
                    r_gained.mutable_data(),
                    r_count.mutable_data()};
   const bool avx2 = beds_bindings::simd_level() == 1;
-  // scratch of every block (uninitialized: only the parts in use are touched, and page-faulted)
-  std::unique_ptr<double[]> scratch(new double[static_cast<std::size_t>(dyn::dense_scratch_size(n))]);
-  int status;
+  // Tiles of at most kTile beliefs, each run through the whole stream by one thread: a pass over a
+  // tile (kFuse steps) takes at most a few milliseconds, so that Ctrl-C is answered at once, and
+  // tiles are long enough for their own costs (decay factors, scratch) to be negligible (smaller
+  // tiles, down to 2048 beliefs, measured up to 15% slower with 1e5 beliefs, never faster).  Long
+  // streams of fewer beliefs are split into one tile per thread (down to kMinTile beliefs).  The
+  // beliefs are independent: the results do not depend on the tiling, hence on the thread count.
+  constexpr std::ptrdiff_t kTile = 65536, kMinTile = 256, kMinWork = 1 << 16;
+  std::ptrdiff_t tiles = (n + kTile - 1) / kTile;
+  const std::ptrdiff_t threads = beds::num_threads();
+  if (threads > tiles && steps * n >= kMinWork) tiles = threads < n / kMinTile ? threads : n / kMinTile;
+  if (tiles < 1) tiles = 1;
+  std::vector<dyn::DenseProgress> progress(static_cast<std::size_t>(tiles));
+  for (auto& p : progress) p.t_last = t0;
+  std::vector<std::ptrdiff_t> todo(static_cast<std::size_t>(tiles));
+  for (std::ptrdiff_t q = 0; q < tiles; ++q) todo[q] = q;
+  std::vector<int> st(static_cast<std::size_t>(tiles), dyn::kDenseInterrupted);
+  struct Ctx {
+    const dyn::NormalBatch* b;
+    const dyn::DenseStream* ds;
+    const dyn::Records* rec;
+    double t_end;
+    dyn::Model model;
+    bool flat;
+    bool avx2;
+    std::ptrdiff_t n, tiles;
+    const std::ptrdiff_t* todo;
+    dyn::DenseProgress* progress;
+    int* status;
+  } ctx{&b,       &ds, &rec, t_end, static_cast<dyn::Model>(model), flat, avx2, n, tiles, nullptr, progress.data(),
+        st.data()};
+  int status = dyn::kOk;
   {
-    py::gil_scoped_release release;
-    // One block of beliefs per thread for long streams (each runs the whole stream over its
-    // beliefs; they are independent, so the results do not depend on the split), else one block.
-    constexpr std::ptrdiff_t kMinBlock = 256, kMinWork = 1 << 16;
-    std::ptrdiff_t blocks = 1;
-    const std::ptrdiff_t threads = beds::num_threads();
-    if (threads > 1 && steps * n >= kMinWork) blocks = n / kMinBlock < threads ? n / kMinBlock : threads;
-    if (blocks < 1) blocks = 1;
-    std::vector<int> st(static_cast<std::size_t>(blocks), 0);
-    struct Ctx {
-      const dyn::NormalBatch* b;
-      const dyn::DenseStream* ds;
-      const dyn::Records* rec;
-      double t0, t_end;
-      dyn::Model model;
-      bool flat;
-      bool avx2;
-      std::ptrdiff_t n, blocks;
-      int* status;
-      double* scratch;
-    } ctx{&b, &ds, &rec, t0, t_end, static_cast<dyn::Model>(model), flat, avx2, n, blocks, st.data(), scratch.get()};
-    beds::parallel_for(
-        blocks,
-        [](void* c, std::ptrdiff_t q) {
-          auto& x = *static_cast<Ctx*>(c);
-          dyn::NormalBatch part = *x.b;
-          part.lo = x.n * q / x.blocks;
-          part.hi = x.n * (q + 1) / x.blocks;
-          x.status[q] = (x.avx2 ? dense_block_avx2 : dense_block_baseline)(
-              x.model, x.flat, part, *x.ds, *x.rec, x.t0, x.t_end, x.scratch + dyn::dense_scratch_size(part.lo));
-        },
-        &ctx);
-    status = dyn::kOk;
-    for (int s : st)
-      if (s) status = s;
+    // releases the GIL and watches for Ctrl-C (about 2 ns per observation; beds/interrupt.hpp)
+    beds::CallScope scope(2.0 * static_cast<double>(steps + k) * static_cast<double>(n));
+    while (!todo.empty()) {
+      ctx.todo = todo.data();
+      // a tile that does not start (Ctrl-C) keeps its status, kDenseInterrupted
+      beds::parallel_for_interruptible(
+          static_cast<std::ptrdiff_t>(todo.size()),
+          [](void* c, std::ptrdiff_t i) {
+            auto& x = *static_cast<Ctx*>(c);
+            const std::ptrdiff_t q = x.todo[i];
+            dyn::NormalBatch part = *x.b;
+            part.lo = x.n * q / x.tiles;
+            part.hi = x.n * (q + 1) / x.tiles;
+            // (scratch per tile: only the parts in use are touched)
+            std::unique_ptr<double[]> scratch(
+                new double[static_cast<std::size_t>(dyn::dense_scratch_size(part.hi - part.lo))]);
+            x.status[q] = (x.avx2 ? dense_block_avx2 : dense_block_baseline)(x.model, x.flat, part, *x.ds, *x.rec,
+                                                                             x.progress[q], x.t_end, scratch.get());
+          },
+          &ctx);
+      std::vector<std::ptrdiff_t> left;
+      for (std::ptrdiff_t q : todo) {
+        if (st[q] == dyn::kDenseInterrupted)
+          left.push_back(q);
+        else if (st[q] != dyn::kOk)
+          status = st[q];
+      }
+      if (left.empty() || status != dyn::kOk) break;
+      // interrupted: stop if Python's handler raised (KeyboardInterrupt), else resume where each tile stopped
+      if (scope.stop()) throw beds::Interrupted();
+      todo.swap(left);
+    }
   }
   check_status(status);
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);

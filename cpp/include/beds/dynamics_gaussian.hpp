@@ -27,6 +27,7 @@
 #include <cstdint>
 
 #include "beds/dynamics_common.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
 // Marks a loop over beliefs whose iterations are independent (iteration k reads and writes element
@@ -486,12 +487,24 @@ inline void dense_dissipate(const double* mean, const double* prec, const double
 // Scratch of integrate_normal_dense, in doubles, for a block of len beliefs.
 inline std::ptrdiff_t dense_scratch_size(std::ptrdiff_t len) { return (DecayCache::kSlots + kFuse) * len; }
 
+// Where the dense stream over one range of beliefs stands.  integrate_normal_dense polls
+// beds::interrupt_requested() (Ctrl-C, see beds/interrupt.hpp) before each pass over the beliefs;
+// when it is set, it saves its position here and returns kDenseInterrupted.  Called again with the
+// same progress (and the state arrays as it left them), it resumes there, with the results of an
+// undisturbed run.
+struct DenseProgress {
+  std::ptrdiff_t step = 0;    // steps done
+  std::ptrdiff_t record = 0;  // record times written
+  double t_last = 0.0;        // time of the last step done (t0 before the first)
+};
+constexpr int kDenseInterrupted = -1;
+
 // Integrates the dense stream over beliefs [b.lo, b.hi) (all of them observed at every step) from
-// t0 to t_end, recording at rec.time as integrate_normal does (after the observations at the same
-// time).  `scratch` holds dense_scratch_size(hi - lo) doubles (uninitialized).  Returns kBadValue if
-// a value or precision is bad.
+// pr (t0 = pr.t_last at the start) to t_end, recording at rec.time as integrate_normal does (after
+// the observations at the same time).  `scratch` holds dense_scratch_size(hi - lo) doubles
+// (uninitialized).  Returns kOk, kBadValue if a value or precision is bad, or kDenseInterrupted.
 template <Model M, bool Flat, bool PS, bool U>
-inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, double t0,
+inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, DenseProgress& pr,
                                   double t_end, double* scratch) {
   const std::ptrdiff_t lo = b.lo, len = b.hi - b.lo;
   DecayCache cache(b.rate + lo, len, U, scratch);
@@ -501,8 +514,8 @@ inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, c
   double* gained = b.gained + lo;
   const double* ref_mean = Flat ? nullptr : b.ref_mean + lo;
   const double* ref_prec = Flat ? nullptr : b.ref_prec + lo;
-  std::ptrdiff_t j = 0;
-  double t_last = t0;
+  std::ptrdiff_t j = pr.record;
+  double t_last = pr.t_last;
   // the state at record time tr, as record_all writes it (every belief observed `count` times)
   auto record = [&](double tr, double count) {
     const std::ptrdiff_t off = j * b.n + lo;
@@ -513,7 +526,13 @@ inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, c
       rec.count[off + k] = count;
     }
   };
-  for (std::ptrdiff_t s = 0; s < ds.steps;) {
+  for (std::ptrdiff_t s = pr.step; s < ds.steps;) {
+    if (interrupt_requested()) {
+      pr.step = s;
+      pr.record = j;
+      pr.t_last = t_last;
+      return kDenseInterrupted;
+    }
     for (; j < rec.k && rec.time[j] < ds.time[s]; ++j) record(rec.time[j], double(s));
     // fuse kFuse steps when no record time falls between them
     const bool fuse = s + kFuse <= ds.steps && (j == rec.k || rec.time[j] >= ds.time[s + kFuse - 1]);
@@ -547,7 +566,7 @@ inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, c
 }
 
 template <Model M, bool Flat>
-inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, double t0,
+inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, const Records& rec, DenseProgress& pr,
                                   double t_end, double* scratch) {
   const std::ptrdiff_t len = b.hi - b.lo;
   if (len <= 0) return kOk;
@@ -555,17 +574,17 @@ inline int integrate_normal_dense(const NormalBatch& b, const DenseStream& ds, c
   std::int64_t differ = 0;
   for (std::ptrdiff_t k = 0; k < len; ++k) differ |= static_cast<std::int64_t>(rate[k] != rate[0]);
   if (differ == 0)
-    return ds.prec_belief ? integrate_normal_dense<M, Flat, true, true>(b, ds, rec, t0, t_end, scratch)
-                          : integrate_normal_dense<M, Flat, false, true>(b, ds, rec, t0, t_end, scratch);
-  return ds.prec_belief ? integrate_normal_dense<M, Flat, true, false>(b, ds, rec, t0, t_end, scratch)
-                        : integrate_normal_dense<M, Flat, false, false>(b, ds, rec, t0, t_end, scratch);
+    return ds.prec_belief ? integrate_normal_dense<M, Flat, true, true>(b, ds, rec, pr, t_end, scratch)
+                          : integrate_normal_dense<M, Flat, false, true>(b, ds, rec, pr, t_end, scratch);
+  return ds.prec_belief ? integrate_normal_dense<M, Flat, true, false>(b, ds, rec, pr, t_end, scratch)
+                        : integrate_normal_dense<M, Flat, false, false>(b, ds, rec, pr, t_end, scratch);
 }
 
 inline int integrate_normal_dense(Model model, bool flat, const NormalBatch& b, const DenseStream& ds,
-                                  const Records& rec, double t0, double t_end, double* scratch) {
-  if (model == Model::additive) return integrate_normal_dense<Model::additive, true>(b, ds, rec, t0, t_end, scratch);
-  if (flat) return integrate_normal_dense<Model::multiplicative, true>(b, ds, rec, t0, t_end, scratch);
-  return integrate_normal_dense<Model::multiplicative, false>(b, ds, rec, t0, t_end, scratch);
+                                  const Records& rec, DenseProgress& pr, double t_end, double* scratch) {
+  if (model == Model::additive) return integrate_normal_dense<Model::additive, true>(b, ds, rec, pr, t_end, scratch);
+  if (flat) return integrate_normal_dense<Model::multiplicative, true>(b, ds, rec, pr, t_end, scratch);
+  return integrate_normal_dense<Model::multiplicative, false>(b, ds, rec, pr, t_end, scratch);
 }
 
 }  // namespace dynamics

@@ -295,10 +295,48 @@ class GaussianKind:
     def integrate_dense(
         self, state: State, rate: np.ndarray, ref: State | None, additive: bool, t0: float, dense: Any, frozen: Any
     ) -> tuple[State, tuple[np.ndarray, ...]]:
-        """Runs a dense stream (:class:`~beds.dynamics._events.Dense`: every belief observed at each
-        time) in C++, streaming one row of values per step; the same results as :meth:`integrate` on
-        the expanded event stream, bit for bit.  Crystallized beliefs (``frozen``) take no
-        observation: they run apart, through the event loop with no event."""
+        """Run a dense stream in C++ and record the trajectory (:meth:`beds.System.integrate`).
+
+        A dense stream (:class:`~beds.dynamics._events.Dense`) observes every belief at each time.
+        The compiled loop streams one row of values per step over tiles of contiguous beliefs
+        (split over threads; it releases the GIL and stops on Ctrl-C) and gives the results of
+        :meth:`integrate` on the expanded event stream, bit for bit.  Crystallized beliefs
+        (``frozen``) take no observation: they run apart, through the event loop with no event.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"mean", "precision"}`` at ``t0`` (not modified).
+        rate : numpy.ndarray
+            The rate gamma (multiplicative) or q (additive), broadcast to the state, 0 for frozen
+            beliefs.
+        ref : dict of str to numpy.ndarray or None
+            The reference ``{"mean", "precision"}``; None: flat.
+        additive : bool
+            The additive-diffusion model.
+        t0 : float
+            The time of ``state``.
+        dense : beds.dynamics._events.Dense
+            The stream, as :func:`~beds.dynamics._events.read_dense` returns it (times checked).
+        frozen : numpy.ndarray
+            Mask of the crystallized beliefs, of the batch shape.
+
+        Returns
+        -------
+        state : dict of str to numpy.ndarray
+            The state at ``dense.t_end``.
+        records : tuple of numpy.ndarray
+            The recorded mean, precision, entropy, information gained and dissipated, and
+            observation count, each of leading axis ``len(dense.record)``.
+
+        Raises
+        ------
+        ValueError
+            If a value is not finite or a precision is negative or not finite (the message names
+            ``values`` or ``precisions`` and the first bad element).
+        KeyboardInterrupt
+            If Ctrl-C is pressed while the loop runs (on Python's main thread).
+        """
         steps = dense.times.shape[0]
         arrays = _flat_arrays(state, rate, ref, additive)
         n = arrays.mean.shape[0]

@@ -983,10 +983,10 @@ class System:
           axis) all work.  It is the event stream that lists, at each time, every belief in flat C
           order, and gives the same results bit for bit, but runs faster and needs no ``(steps *
           n,)`` arrays of times and indices: for the Gaussian kinds a compiled loop streams one row
-          of values per step over contiguous beliefs (split over threads by belief ranges, with
-          results that do not depend on the number of threads).  Full-covariance and von Mises
-          dense streams are expanded into their event stream (the cost per observation dominates
-          there).
+          of values per step over tiles of contiguous beliefs (split over threads, with results
+          that do not depend on the number of threads); it releases the GIL and stops on Ctrl-C
+          (KeyboardInterrupt).  Full-covariance and von Mises dense streams are expanded into
+          their event stream (the cost per observation dominates there).
 
         Between observations each belief dissipates exactly (multiplicative: natural parameters
         ``x <- a x + (1 - a) x_ref``, ``a = exp(-gamma dt)``; additive: ``var <- var + q dt``); an
