@@ -92,6 +92,10 @@ DOCUMENTED: dict[str, tuple[str, ...] | None] = {
     "beds._geometry": None,
     "beds.normal": None,
     "beds.diag_normal": None,
+    "beds.categorical": None,
+    "beds.exponential": None,
+    "beds.poisson": None,
+    "beds.special": None,
 }
 
 INTERNAL: dict[str, tuple[str, ...] | None] = {
@@ -102,6 +106,8 @@ INTERNAL: dict[str, tuple[str, ...] | None] = {
     "beds.dynamics._von_mises": ("VonMisesKind",),
     "beds.regularization._penalty": ("as_belief", "as_strength", "check_strength_shape", "in_chart"),
     "beds.regularization._steps": None,
+    "beds._flat1d": None,
+    "beds.categorical": ("ProbsChart", "LogitsChart"),
 }
 
 #: classes that implement a documented protocol: the class docstring is checked, and each of its
@@ -113,6 +119,8 @@ PROTOCOL_IMPLEMENTATIONS: dict[str, str] = {
     "beds.dynamics._gaussian.GaussianKind": "beds.dynamics._kinds.Kind",
     "beds.dynamics._mvnormal.MVNormalKind": "beds.dynamics._kinds.Kind",
     "beds.dynamics._von_mises.VonMisesKind": "beds.dynamics._kinds.Kind",
+    "beds.categorical.ProbsChart": "beds._geometry.Chart",
+    "beds.categorical.LogitsChart": "beds._geometry.Chart",
 }
 
 #: objects left out, with the reason
