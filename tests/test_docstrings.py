@@ -96,6 +96,7 @@ DOCUMENTED: dict[str, tuple[str, ...] | None] = {
     "beds.exponential": None,
     "beds.poisson": None,
     "beds.special": None,
+    "beds._distributions": None,
 }
 
 INTERNAL: dict[str, tuple[str, ...] | None] = {
