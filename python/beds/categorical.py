@@ -842,6 +842,37 @@ class Categorical(Belief):
         with np.errstate(divide="ignore"):
             return [np.log(self.probs) - np.log(other.probs) + 1.0]
 
+    def kl_reference_gradient(self, other: Categorical) -> list[np.ndarray]:
+        """Compute the Euclidean gradient of KL(self || other) with respect to the probabilities of ``other``.
+
+        ``d/dr_i sum_j p_j log(p_j / r_j) = -p_i / r_i`` (r the probabilities of ``other``, which must
+        be inside the simplex; self may be on its boundary).  Only the centred part acts on tangent
+        vectors: in logits it is ``r - p`` (:mod:`beds.torch.categorical`).
+
+        Parameters
+        ----------
+        other : Categorical
+            The reference beliefs (batch shapes broadcast).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[grad_probs_o]``, of the broadcast shape ``batch + (k,)``.
+
+        Raises
+        ------
+        ValueError
+            If a probability of ``other`` (named ``q_ref.probs``) is 0, or the shapes do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.25, 0.75]).kl_reference_gradient(beds.Categorical([0.5, 0.5]))   # -p / r
+        [array([-0.5, -1.5])]
+        """
+        check_domain("q_ref.probs", other.probs, "probs_interior")
+        return [-self.probs / other.probs]
+
     def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
         """Apply the Fisher metric ``G v = v / p``, or its inverse on the simplex.
 
@@ -1289,6 +1320,38 @@ class ProbsChart(FamilyChart):
         return [g - g.mean(axis=-1, keepdims=True)]
 
 
+def _logits_vector(probs: Any, v: Any) -> Any:
+    """Return the logit components ``v / p - mean(v / p)`` of a tangent vector v of the simplex.
+
+    The minimum-norm solution z of ``(diag p - p p^T) z = v`` (the logit Fisher matrix is singular
+    along the constant vector).  It is also the natural gradient in logits of a logit gradient v
+    that sums to 0 (every gradient of a function of ``softmax(z)``): that gradient is its own
+    natural gradient in probability coordinates.  Arithmetic and ``mean(axis=-1,
+    keepdims=True)`` only, so it takes numpy arrays and torch tensors alike (:mod:`beds.torch`).
+
+    Parameters
+    ----------
+    probs : numpy.ndarray or torch.Tensor
+        Probabilities (> 0, not checked), shape ``(..., k)``.
+    v : numpy.ndarray or torch.Tensor
+        The vectors, broadcasting with ``probs``.
+
+    Returns
+    -------
+    numpy.ndarray or torch.Tensor
+        The centred components.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.categorical import _logits_vector
+    >>> _logits_vector(np.array([0.25, 0.75]), np.array([0.1, -0.1]))
+    array([ 0.26666667, -0.26666667])
+    """
+    z = v / probs
+    return z - z.mean(axis=-1, keepdims=True)
+
+
 class LogitsChart:
     """The logits ``z = log p``, defined up to a constant: ``Categorical.chart("logits")``.
 
@@ -1327,8 +1390,7 @@ class LogitsChart:
 
     @staticmethod
     def vector(q: Categorical, v: list[np.ndarray]) -> list[np.ndarray]:
-        z = v[0] / q.probs
-        return [z - z.mean(axis=-1, keepdims=True)]
+        return [_logits_vector(q.probs, v[0])]
 
     @staticmethod
     def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:

@@ -23,7 +23,6 @@ from . import normal as _normal
 from ._belief import Belief
 from ._geometry import broadcast, check_penalty_out
 from ._kernels import array_function, call_kernel
-from .normal import Normal
 from .normal import karcher_mean as _normal_karcher_mean
 
 __all__ = ["DiagNormal", "distance", "entropy", "inner", "jeffreys", "kl"]
@@ -309,8 +308,10 @@ class DiagNormal(Belief):
         return getattr(_core, ("normal_" if op in self.elementwise_ops else "diag_normal_") + op)
 
     def _metric_diagonal(self) -> np.ndarray:
-        inv = 1.0 / self.std**2
-        return np.concatenate([inv, 2.0 * inv], axis=-1)
+        return np.concatenate(_normal._fisher_diagonal(self.std), axis=-1)
+
+    def _inverse_metric_diagonal(self) -> np.ndarray:
+        return np.concatenate(_normal._inverse_fisher_diagonal(self.std), axis=-1)
 
     def karcher_mean(
         self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100
@@ -371,7 +372,8 @@ class DiagNormal(Belief):
         """Compute the Euclidean gradient of KL(self || other) with respect to (mean, std), per coordinate.
 
         The coordinate divergences add, so the gradient is that of :meth:`beds.Normal.kl_gradient` in
-        every coordinate: ``(mean - mean_o) / std_o^2`` and ``std / std_o^2 - 1 / std``.
+        every coordinate: ``(mean - mean_o) / std_o^2`` and ``(std - std_o)(std + std_o) / (std
+        std_o^2)``.
 
         Parameters
         ----------
@@ -394,7 +396,36 @@ class DiagNormal(Belief):
         >>> beds.DiagNormal([0.0, 2.0], 1.0).kl_gradient(beds.DiagNormal([1.0, 1.0], 2.0))
         [array([-0.25,  0.25]), array([-0.75, -0.75])]
         """
-        return Normal.kl_gradient(self, other)  # type: ignore[arg-type]
+        return list(_normal._kl_gradients(self.mean, self.std, other.mean, other.std)[0])
+
+    def kl_reference_gradient(self, other: DiagNormal) -> list[np.ndarray]:
+        """Compute the Euclidean gradient of KL(self || other) with respect to the parameters of ``other``.
+
+        That of :meth:`beds.Normal.kl_reference_gradient` in every coordinate: ``(mean_o - mean) /
+        std_o^2`` and ``((std_o - std)(std_o + std) - (mean - mean_o)^2) / std_o^3``.
+
+        Parameters
+        ----------
+        other : DiagNormal
+            The reference beliefs (shapes broadcast; the family is checked by the callers).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[grad_mean_o, grad_std_o]``, of the broadcast parameter shape ``batch + (d,)``.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.DiagNormal([0.0, 2.0], 1.0).kl_reference_gradient(beds.DiagNormal([1.0, 1.0], 2.0))
+        [array([ 0.25, -0.25]), array([0.25, 0.25])]
+        """
+        return list(_normal._kl_gradients(self.mean, self.std, other.mean, other.std)[1])
 
     def weighted_kl(self, other: DiagNormal, strength: np.ndarray) -> np.ndarray:
         """Compute ``sum_i strength_i KL_i`` over the coordinates, with per-coordinate strengths.

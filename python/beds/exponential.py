@@ -441,6 +441,35 @@ class Exponential(RateBelief):
         """
         return [1.0 / self.rate - other.rate / self.rate**2]
 
+    def kl_reference_gradient(self, other: Exponential) -> list[np.ndarray]:
+        """Compute the Euclidean gradient of KL(self || other) with respect to the rate of ``other``.
+
+        The derivative of ``log(rate/rate_o) + rate_o/rate - 1`` in ``rate_o``: ``1/rate - 1/rate_o``,
+        zero at ``rate == rate_o``.
+
+        Parameters
+        ----------
+        other : Exponential
+            The reference beliefs (batch shapes broadcast; the family is checked by the callers).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[grad_rate_o]``, of the broadcast batch shape.
+
+        Raises
+        ------
+        ValueError
+            If the batch shapes do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Exponential([1.0, 2.0]).kl_reference_gradient(beds.Exponential(4.0))
+        [array([0.75, 0.25])]
+        """
+        return [1.0 / self.rate - 1.0 / other.rate]
+
     # ==================================================================================
     # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
     # ==================================================================================

@@ -540,6 +540,103 @@ def karcher_mean(
     return (mu, sd, it) if return_iterations else (mu, sd)
 
 
+# ------------------------------------------------------------------------------ pure formulas
+# The family's closed forms that the protocol methods of Normal and DiagNormal (beds._geometry)
+# and beds.torch share.  Written with arithmetic operators only, they take numpy arrays or torch
+# tensors alike (torch's autograd can differentiate them twice); the arguments are not checked.
+def _fisher_diagonal(std: Any) -> tuple[Any, Any]:
+    """Return the diagonal ``(1 / std^2, 2 / std^2)`` of the Fisher information in (mean, std).
+
+    The metric ``ds^2 = (dmu^2 + 2 dsigma^2) / sigma^2`` of the half-plane, element by element
+    (Costa, Santos and Strapasson 2015; :doc:`/mathematics/normal`).
+
+    Parameters
+    ----------
+    std : numpy.ndarray or torch.Tensor
+        Standard deviations (> 0, not checked).
+
+    Returns
+    -------
+    g_mean, g_std : numpy.ndarray or torch.Tensor
+        The two diagonal entries, of the shape of ``std``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.normal import _fisher_diagonal
+    >>> _fisher_diagonal(np.array([1.0, 2.0]))
+    (array([1.  , 0.25]), array([2. , 0.5]))
+    """
+    inv = 1.0 / std**2
+    return inv, 2.0 * inv
+
+
+def _inverse_fisher_diagonal(std: Any) -> tuple[Any, Any]:
+    """Return the diagonal ``(std^2, std^2 / 2)`` of the inverse Fisher information in (mean, std).
+
+    The natural gradient of a Euclidean gradient ``(g_mean, g_std)`` is ``(std^2 g_mean, std^2
+    g_std / 2)`` (Amari 1998); written as products (no reciprocal of ``1 / std^2``, which would
+    overflow for std below 1e-154).
+
+    Parameters
+    ----------
+    std : numpy.ndarray or torch.Tensor
+        Standard deviations (> 0, not checked).
+
+    Returns
+    -------
+    h_mean, h_std : numpy.ndarray or torch.Tensor
+        The two diagonal entries, of the shape of ``std``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.normal import _inverse_fisher_diagonal
+    >>> _inverse_fisher_diagonal(np.array([1.0, 2.0]))
+    (array([1., 4.]), array([0.5, 2. ]))
+    """
+    v = std * std
+    return v, 0.5 * v
+
+
+def _kl_gradients(mean1: Any, std1: Any, mean2: Any, std2: Any) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    """Return the gradients of KL(N(mean1, std1^2) || N(mean2, std2^2)) with respect to both beliefs.
+
+    With ``dm = mean1 - mean2``, the derivatives of ``log(std2/std1) + (std1^2 + dm^2) / (2 std2^2) -
+    1/2``: ``dm / std2^2`` and ``(std1 - std2)(std1 + std2) / (std1 std2^2)`` in (mean1, std1),
+    ``-dm / std2^2`` and ``((std2 - std1)(std2 + std1) - dm^2) / std2^3`` in (mean2, std2).  The
+    differences are kept factored, so the gradients vanish exactly at equal beliefs and keep their
+    relative accuracy for near pairs (where ``std1 / std2^2 - 1 / std1`` cancels).
+
+    Parameters
+    ----------
+    mean1, std1 : numpy.ndarray or torch.Tensor
+        The first beliefs (not checked).
+    mean2, std2 : numpy.ndarray or torch.Tensor
+        The second beliefs; all four broadcast.
+
+    Returns
+    -------
+    grad1 : tuple
+        ``(d KL / d mean1, d KL / d std1)``.
+    grad2 : tuple
+        ``(d KL / d mean2, d KL / d std2)``; all of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.normal import _kl_gradients
+    >>> _kl_gradients(np.array(0.0), np.array(1.0), np.array(1.0), np.array(2.0))
+    ((np.float64(-0.25), np.float64(-0.75)), (np.float64(0.25), np.float64(0.25)))
+    """
+    dm = mean1 - mean2
+    v2 = std2 * std2
+    g_m1 = dm / v2
+    g_s1 = (std1 - std2) * (std1 + std2) / (std1 * v2)
+    g_s2 = ((std2 - std1) * (std2 + std1) - dm * dm) / (v2 * std2)
+    return (g_m1, g_s1), (-g_m1, g_s2)
+
+
 class Normal(Belief):
     """A batch of univariate normal beliefs N(mean, std^2).
 
@@ -605,8 +702,10 @@ class Normal(Belief):
         return 1.0 / self.std**2
 
     def _metric_diagonal(self) -> np.ndarray:
-        inv = 1.0 / self.std**2
-        return np.stack([inv, 2.0 * inv], axis=-1)
+        return np.stack(_fisher_diagonal(self.std), axis=-1)
+
+    def _inverse_metric_diagonal(self) -> np.ndarray:
+        return np.stack(_inverse_fisher_diagonal(self.std), axis=-1)
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Normal:
         """Compute the weighted Frechet (Karcher) mean over batch axes.
@@ -659,10 +758,11 @@ class Normal(Belief):
     def kl_gradient(self, other: Normal) -> list[np.ndarray]:
         """Compute the Euclidean gradient of KL(self || other) with respect to (mean, std).
 
-        ``d KL / d mean = (mean - mean_o) / std_o^2`` and ``d KL / d std = std / std_o^2 - 1 / std``,
-        the derivatives of ``log(std_o/std) + (std^2 + (mean - mean_o)^2) / (2 std_o^2) - 1/2``; used
-        by :func:`beds.kl_penalty` and the ``"kl"`` divergence of :class:`beds.GoverningEquation`
-        (the protocol :class:`beds._geometry.Geometry`).
+        ``d KL / d mean = (mean - mean_o) / std_o^2`` and ``d KL / d std = (std - std_o)(std + std_o) /
+        (std std_o^2)`` (``= std / std_o^2 - 1 / std``, factored: exactly 0 at ``std == std_o`` and
+        accurate for near pairs), the derivatives of ``log(std_o/std) + (std^2 + (mean - mean_o)^2) /
+        (2 std_o^2) - 1/2``; used by :func:`beds.kl_penalty` and the ``"kl"`` divergence of
+        :class:`beds.GoverningEquation` (the protocol :class:`beds._geometry.Geometry`).
 
         Parameters
         ----------
@@ -685,8 +785,38 @@ class Normal(Belief):
         >>> beds.Normal(0.0, 1.0).kl_gradient(beds.Normal(1.0, 2.0))   # (-1/4, 1/4 - 1)
         [np.float64(-0.25), np.float64(-0.75)]
         """
-        m, s, mr, sr = self.mean, self.std, other.mean, other.std
-        return [(m - mr) / sr**2, s / sr**2 - 1.0 / s]
+        return list(_kl_gradients(self.mean, self.std, other.mean, other.std)[0])
+
+    def kl_reference_gradient(self, other: Normal) -> list[np.ndarray]:
+        """Compute the Euclidean gradient of KL(self || other) with respect to the parameters of ``other``.
+
+        ``d KL / d mean_o = (mean_o - mean) / std_o^2`` and ``d KL / d std_o = ((std_o - std)(std_o +
+        std) - (mean - mean_o)^2) / std_o^3``, in factored form (exactly 0 at ``self == other``); the
+        protocol :class:`beds._geometry.Geometry`, used by :mod:`beds.torch` for the gradient of the
+        divergence in its second argument.
+
+        Parameters
+        ----------
+        other : Normal
+            The reference beliefs (batch shapes broadcast; the family is checked by the callers).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[grad_mean_o, grad_std_o]``, of the broadcast batch shape.
+
+        Raises
+        ------
+        ValueError
+            If the batch shapes do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Normal(0.0, 1.0).kl_reference_gradient(beds.Normal(1.0, 2.0))   # (1/4, (3 - 1) / 8)
+        [np.float64(0.25), np.float64(0.25)]
+        """
+        return list(_kl_gradients(self.mean, self.std, other.mean, other.std)[1])
 
     def fisher_rao_penalty_parts(
         self, other: Normal, strength: np.ndarray, out: Any = None

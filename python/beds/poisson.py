@@ -444,6 +444,35 @@ class Poisson(RateBelief):
         """
         return [np.log(self.rate) - np.log(other.rate)]
 
+    def kl_reference_gradient(self, other: Poisson) -> list[np.ndarray]:
+        """Compute the Euclidean gradient of KL(self || other) with respect to the rate of ``other``.
+
+        The derivative of ``rate log(rate/rate_o) + rate_o - rate`` in ``rate_o``: ``1 - rate /
+        rate_o``, zero at ``rate == rate_o``.
+
+        Parameters
+        ----------
+        other : Poisson
+            The reference beliefs (batch shapes broadcast; the family is checked by the callers).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``[grad_rate_o]``, of the broadcast batch shape.
+
+        Raises
+        ------
+        ValueError
+            If the batch shapes do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Poisson([1.0, 4.0]).kl_reference_gradient(beds.Poisson(4.0))   # 1 - 1/4, 0
+        [array([0.75, 0.  ])]
+        """
+        return [1.0 - self.rate / other.rate]
+
     # ==================================================================================
     # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
     # ==================================================================================
