@@ -318,5 +318,4 @@ def natural_gradient(logits: Any, grad_logits: Any) -> T:
     fn = "beds.torch.categorical.natural_gradient"
     (z, g), _ = prepare(fn, ["logits", "grad_logits"], [logits, grad_logits])
     z, g = _CategoricalFamily().check(fn, ["logits", "grad_logits"], [z, g])
-    w = g / torch.softmax(z, dim=-1)
-    return w - w.mean(dim=-1, keepdim=True)
+    return _cat._logits_vector(torch.softmax(z, dim=-1), g)

@@ -20,7 +20,7 @@ from .. import normal as _normal
 from .._validation import call_checked
 from ._autograd import from_numpy, prepare, to_numpy
 from ._family import Family, Functions
-from .normal import check_positive, normal_kl_grad
+from .normal import check_positive
 
 __all__ = ["distance", "fisher_rao_penalty", "jeffreys", "kl", "natural_gradient"]
 
@@ -78,7 +78,8 @@ class _DiagNormalFamily(Family):
         return 0.5 * d * d
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-        return normal_kl_grad(a, b)
+        g1, g2 = _normal._kl_gradients(*a, *b)  # the coordinate-wise normal formula, on tensors
+        return list(g1), list(g2)
 
 
 _F = Functions(_DiagNormalFamily())
@@ -242,5 +243,5 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
     fn = "beds.torch.diag_normal.natural_gradient"
     (s, gm, gs), _ = prepare(fn, ["std", "grad_mean", "grad_std"], [std, grad_mean, grad_std])
     check_positive(fn, "std", s)
-    v = s * s
-    return v * gm, 0.5 * v * gs
+    h_mean, h_std = _normal._inverse_fisher_diagonal(s)
+    return h_mean * gm, h_std * gs

@@ -88,6 +88,10 @@ class _MVNormalFamily(Family):
         return [x, v]
 
     def half_sq_grad(self, a: Sequence[T], b: Sequence[T]) -> list[T]:
+        # -G Log with G (x, V) = (S^-1 x, S^-1 V S^-1 / 2), the metric of beds.MVNormal.apply_metric.
+        # That method (three batched solves, and a belief to build) costs twice this one inverse:
+        # +44 us per side at N = 10 and +5.8 ms at N = 10^4 (d = 3), so the formula stays here until
+        # the family's method is as cheap.
         xa = [to_numpy(t) for t in a]
         x, v = self.log(xa, [to_numpy(t) for t in b])
         p = _inv_np(xa[1])

@@ -33,19 +33,6 @@ _PEN_NAMES = ["mean", "std", "mean_ref", "std_ref", "strength"]
 _PEN_DOMAINS = ["real", "positive", "real", "positive", "nonnegative"]
 
 
-def normal_kl_grad(a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-    """Gradients of KL(N(m1, s1^2) || N(m2, s2^2)) in both arguments (differences kept factored,
-    so that near pairs keep relative accuracy)."""
-    m1, s1 = a
-    m2, s2 = b
-    dm = m1 - m2
-    v2 = s2 * s2
-    g_m1 = dm / v2
-    g_s1 = (s1 - s2) * (s1 + s2) / (s1 * v2)
-    g_s2 = ((s2 - s1) * (s2 + s1) - dm * dm) / (v2 * s2)
-    return [g_m1, g_s1], [-g_m1, g_s2]
-
-
 class _NormalFamily(Family):
     name = "normal"
     params = ("mean", "std")
@@ -75,7 +62,8 @@ class _NormalFamily(Family):
         return [from_numpy(gm), from_numpy(gs)]
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-        return normal_kl_grad(a, b)
+        g1, g2 = _normal._kl_gradients(*a, *b)  # the family's formula, on tensors (differentiable)
+        return list(g1), list(g2)
 
 
 _F = Functions(_NormalFamily())
@@ -259,8 +247,8 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
     fn = "beds.torch.normal.natural_gradient"
     (s, gm, gs), _ = prepare(fn, ["std", "grad_mean", "grad_std"], [std, grad_mean, grad_std])
     check_positive(fn, "std", s)
-    v = s * s
-    return v * gm, 0.5 * v * gs
+    h_mean, h_std = _normal._inverse_fisher_diagonal(s)
+    return h_mean * gm, h_std * gs
 
 
 def check_positive(fn: str, name: str, t: T) -> None:

@@ -31,7 +31,11 @@ T = torch.Tensor
 
 
 def _metric(kappa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(kappa A(kappa), A'(kappa)): the diagonal of the Fisher metric in (mu, kappa)."""
+    """(kappa A(kappa), A'(kappa)): the diagonal of the Fisher metric in (mu, kappa).
+
+    The metric of ``beds.VonMises`` for kappa > 0; at kappa = 0 the mu entry here is 0 (Euclidean
+    gradients in (mu, kappa): the uniform law does not depend on mu), where the family's metric
+    takes the Cartesian frame of its tangent vectors (1/2)."""
     return kappa * _core.special_mean_resultant(kappa), _core.special_mean_resultant_derivative(kappa)
 
 
@@ -60,6 +64,11 @@ class _VonMisesFamily(Family):
         return [from_numpy(-f * vm), from_numpy(-h * vk)]
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
+        # Both arguments at once, sharing A(kappa1) and the angle terms.  The first-argument part is
+        # the formula of beds.VonMises.kl_gradient; calling that method here would build two
+        # VonMises objects and validate A per call (+30 us at N = 10, against 5 us for all of this),
+        # and the second-argument part has no home in beds.von_mises yet (a kl_reference_gradient of
+        # the protocol in beds._geometry).
         m1, k1 = (to_numpy(t) for t in a)
         m2, k2 = (to_numpy(t) for t in b)
         a1 = _core.special_mean_resultant(k1)
