@@ -22,6 +22,7 @@
 #include "beds/cpu_features.hpp"
 #include "beds/kernel_spec.hpp"
 #include "beds/loop_registry.hpp"
+#include "interrupt.hpp"
 #include "ufuncs.hpp"
 
 static_assert(sizeof(npy_intp) == sizeof(std::ptrdiff_t), "npy_intp and ptrdiff_t differ");
@@ -54,11 +55,20 @@ struct UfuncLoops {
 
 std::atomic<int> g_level{0};  // 0 = baseline, 1 = avx2
 
+// The inner loop that numpy calls (once per call, or once per buffer / outer iteration).  The loops
+// release the GIL and watch for Ctrl-C themselves (beds::CallScope, interrupt.hpp); an interrupt
+// or a C++ exception leaves a Python exception pending, which numpy raises when the call ends.
 template <LoopPair UfuncLoops::* Member>
 void trampoline(char** args, const npy_intp* dims, const npy_intp* steps, void* data) {
+  if (loop_should_skip()) return;  // an earlier inner loop of this ufunc call raised
   const LoopPair& p = static_cast<const UfuncLoops*>(data)->*Member;
   const beds::LoopFn fn = (g_level.load(std::memory_order_relaxed) == 1 && p.fast) ? p.fast : p.base;
-  fn(args, reinterpret_cast<const std::ptrdiff_t*>(dims), reinterpret_cast<const std::ptrdiff_t*>(steps));
+  try {
+    fn(args, reinterpret_cast<const std::ptrdiff_t*>(dims), reinterpret_cast<const std::ptrdiff_t*>(steps));
+  } catch (...) {
+    set_error_from_exception();
+  }
+  loop_done();
 }
 
 bool avx2_built() { return BEDS_HAVE_AVX2_LOOPS != 0; }

@@ -26,36 +26,45 @@ namespace {
 using namespace mvnormal_rows;
 
 // --------------------------------------------------------------------- gufunc adapters
-// cost: rough number of flops per row, for the chunk size of the thread pool.
-std::ptrdiff_t cube(const std::ptrdiff_t* cd) { return 8 + cd[0] * cd[0] * cd[0]; }
+// COST: nanoseconds per unit of 8 + d^3, the cost of one row (see the cost model in loops.hpp;
+// measured on one core at d = 3 and 8, within a factor 2-5 elsewhere: the shooting kernels grow
+// like d^4 for large d).
+inline double cube(const std::ptrdiff_t* cd) { return 8.0 + static_cast<double>(cd[0] * cd[0] * cd[0]); }
 
-#define BEDS_MV_KERNEL(NAME, NARGS, COST, CALL)                                           \
+#define BEDS_MV_KERNEL(NAME, NARGS, COST, ...) BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, false, __VA_ARGS__)
+// Kernels that iterate (Newton shooting, Nielsen's refinement) stop on Ctrl-C in mid-row: the
+// driver then computes the row again or abandons the call (Rows<K> in loops.hpp).
+#define BEDS_MV_ITERATIVE_KERNEL(NAME, NARGS, COST, ...) BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, true, __VA_ARGS__)
+#define BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, ITERATIVE, ...)                            \
   template <class T>                                                                      \
   struct NAME {                                                                           \
     static constexpr int nargs = NARGS;                                                   \
-    static std::ptrdiff_t cost(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }    \
+    static constexpr bool iterative = ITERATIVE;                                          \
+    static double cost_ns(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }         \
     static bool row(char* const* p, const std::ptrdiff_t* cd, const std::ptrdiff_t* cs) { \
       const Index d = cd[0];                                                              \
       if (d <= 0) return false;                                                           \
-      CALL                                                                                \
+      __VA_ARGS__                                                                         \
     }                                                                                     \
   };
 
-BEDS_MV_KERNEL(Distance, 5, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 0))
-BEDS_MV_KERNEL(DistanceInfo, 10, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 1))
-BEDS_MV_KERNEL(Bounds, 6, 40, BEDS_MV_DISPATCH(bounds_row, p, d, cs))
-BEDS_MV_KERNEL(KL, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, true))
-BEDS_MV_KERNEL(Jeffreys, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, false))
-BEDS_MV_KERNEL(SameMean, 3, 20, BEDS_MV_DISPATCH(same_mean_row, p, d, cs))
-BEDS_MV_KERNEL(SameCov, 4, 4, BEDS_MV_DISPATCH(same_cov_row, p, d, cs))
-BEDS_MV_KERNEL(Entropy, 2, 2, BEDS_MV_DISPATCH(entropy_row, p, d, cs))
-BEDS_MV_KERNEL(Inner, 6, 8, BEDS_MV_DISPATCH(inner_row, p, d, cs))
-BEDS_MV_KERNEL(Exp, 6, 100, BEDS_MV_DISPATCH(exp_row, p, d, cs))
-BEDS_MV_KERNEL(Log, 9, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 0))
-BEDS_MV_KERNEL(Geodesic, 10, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 1))
-BEDS_MV_KERNEL(Nielsen, 8, 500, BEDS_MV_DISPATCH(nielsen_row, p, d, cs))
+BEDS_MV_ITERATIVE_KERNEL(Distance, 5, 1000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 0))
+BEDS_MV_ITERATIVE_KERNEL(DistanceInfo, 10, 1000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 1))
+BEDS_MV_KERNEL(Bounds, 6, 30, BEDS_MV_DISPATCH(bounds_row, p, d, cs))
+BEDS_MV_KERNEL(KL, 5, 10, BEDS_MV_DISPATCH(divergence_row, p, d, cs, true))
+BEDS_MV_KERNEL(Jeffreys, 5, 10, BEDS_MV_DISPATCH(divergence_row, p, d, cs, false))
+BEDS_MV_KERNEL(SameMean, 3, 10, BEDS_MV_DISPATCH(same_mean_row, p, d, cs))
+BEDS_MV_KERNEL(SameCov, 4, 2, BEDS_MV_DISPATCH(same_cov_row, p, d, cs))
+BEDS_MV_KERNEL(Entropy, 2, 1, BEDS_MV_DISPATCH(entropy_row, p, d, cs))
+BEDS_MV_KERNEL(Inner, 6, 4, BEDS_MV_DISPATCH(inner_row, p, d, cs))
+BEDS_MV_KERNEL(Exp, 6, 25, BEDS_MV_DISPATCH(exp_row, p, d, cs))
+BEDS_MV_ITERATIVE_KERNEL(Log, 9, 1000, BEDS_MV_DISPATCH(log_row, p, d, cs, 0))
+BEDS_MV_ITERATIVE_KERNEL(Geodesic, 10, 1000, BEDS_MV_DISPATCH(log_row, p, d, cs, 1))
+BEDS_MV_ITERATIVE_KERNEL(Nielsen, 8, 1500, BEDS_MV_DISPATCH(nielsen_row, p, d, cs))
 
 #undef BEDS_MV_KERNEL
+#undef BEDS_MV_ITERATIVE_KERNEL
+#undef BEDS_MV_KERNEL_IMPL
 #undef BEDS_MV_DISPATCH
 
 template <template <class> class K>

@@ -96,7 +96,7 @@ def run_mvnormal(
 ) -> list[dict[str, Any]]:
     """Prints the MVNormal table (microseconds per pair) and returns its rows."""
     all_threads = _core.get_num_threads()
-    threads = threads or tuple(sorted({1, all_threads}))
+    threads = threads or tuple(sorted({1, 2, all_threads}))
     rng = np.random.default_rng(4)
     rows = []
     print_fn("")

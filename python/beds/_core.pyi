@@ -15,6 +15,7 @@ import numpy.typing
 __all__: list[str] = [
     "DOMAINS",
     "Kernel",
+    "MAX_THREADS",
     "MVNORMAL_MAX_ITER",
     "MVNORMAL_TOL",
     "Operand",
@@ -132,6 +133,15 @@ class Kernel(typing.NamedTuple):
 
 # ----------------------------------------------------------------- functions bound with pybind11
 
+def _first_invalid(a: object, domain: int) -> object:
+    """
+    Where the float32/float64 array a leaves the domain with code `domain` (0 real, 1 positive,
+2 nonnegative, 3 unit_interval, 4 probs, 5 probs_interior, 6 tangent_probs): None when it does
+not; (0, index) for the first non-finite element; (1, index) for the first element out of range;
+(2, batch index) for the first row whose sum is off.  NotImplemented for other arrays.  Axes of
+stride 0 are not iterated (index 0 there).  Private: used by the belief constructors.
+    """
+
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
@@ -208,7 +218,7 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
-    Sets the number of threads of the batched kernels (n <= 0: the default, all available CPUs).
+    Sets the number of threads of the batched kernels (1 <= n <= MAX_THREADS; n <= 0: the default, all available CPUs).
     """
 
 def set_simd_level(level: str) -> None:
@@ -233,6 +243,7 @@ def simd_level() -> str:
 
 # ------------------------------------------------------------------------- constants and records
 DOMAINS: tuple[str, ...]
+MAX_THREADS: int
 MVNORMAL_MAX_ITER: int
 MVNORMAL_TOL: float
 PROB_SUM_TOL: dict[str, float]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief
+from ._dask import is_dask_array, lazy_or_real
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_iterations, karcher_weights
 
@@ -82,20 +83,21 @@ def make_functions(family: str, module: str, docs: dict[str, str], leaves: str |
 def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
     """Compute the Frechet mean of rates over the last axis with the family's closed-form kernel.
 
-    The weighted mean in the flat coordinate u, mapped back: ``<family>_karcher_mean``.
+    The weighted mean in the flat coordinate u, mapped back: ``<family>_karcher_mean``.  dask arrays
+    give a lazy result (:mod:`beds._dask`).
 
     Parameters
     ----------
     family : str
         The family's kernel prefix.
-    rate : array_like
+    rate : array_like or dask.array.Array
         Rates (finite, > 0), at least one axis; the mean is taken over the last one.
     weights : array_like, optional
         Non-negative weights broadcasting to ``rate``, with a positive sum over the last axis.
 
     Returns
     -------
-    numpy.ndarray or numpy.float64
+    numpy.ndarray, numpy.float64 or dask.array.Array
         The means, of the shape of ``rate`` without its last axis.
 
     Raises
@@ -106,12 +108,19 @@ def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
         If ``rate`` is 0-d or has an empty last axis, an element is outside its domain, or the
         weights are negative, sum to 0 or do not broadcast.
     """
-    r = as_real_array(rate, "rate")
+    lazy = is_dask_array(rate) or is_dask_array(weights)
+    r = lazy_or_real(rate, "rate") if lazy else as_real_array(rate, "rate")
     if r.ndim == 0:
         raise ValueError("karcher_mean reduces over the last axis: rate needs at least one dimension")
     if r.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
-    w = karcher_weights(weights, r.shape, np.result_type(r, np.float32))
+    dtype = np.result_type(r.dtype, np.float32)
+    if lazy:
+        from . import _dask
+
+        r = _dask.as_dask(r)
+        return _dask.call_kernel(f"{family}_karcher_mean", [r, _dask.karcher_weights(weights, r, dtype)])
+    w = karcher_weights(weights, r.shape, dtype)
     return call_kernel(f"{family}_karcher_mean", [r, w])
 
 
@@ -142,7 +151,7 @@ class RateBelief(Belief):
     inner_params = ("rate",)
 
     def __init__(self, rate: Any) -> None:
-        super().__init__(rate)
+        self._set((rate,))
 
     def karcher_mean(self, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
         """Compute the weighted Frechet (Karcher) mean over batch axes, in closed form.
@@ -187,4 +196,4 @@ class RateBelief(Belief):
         """
         check_iterations(tol, max_iter)
         (r,), w, _ = self._reduction_layout(weights, axis)
-        return type(self)._trusted(np.asarray(karcher_mean_1d(self.family, r, w)))
+        return type(self)._trusted(karcher_mean_1d(self.family, r, w))

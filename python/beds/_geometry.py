@@ -646,6 +646,9 @@ class Geometry:
         v = self.log(other)
         base = v.base
         nat = [-expand(strength, base, e) * c for c, e in zip(components(v), event_ndims(base))]
+        # a strength with more batch axes than the beliefs broadcasts them (and the base point)
+        base, nat = broadcast_components(base, nat)
+        nat = [c.copy() if not c.flags.writeable else c for c in nat]
         grad = base.apply_metric(tuple(nat))
         value = 0.5 * strength * self.distance(other) ** 2
         return value, grad, nat, base

@@ -295,7 +295,7 @@ class DiagNormal(Belief):
     elementwise_ops = frozenset({"exp", "log", "geodesic", "transport"})
 
     def __init__(self, mean: Any, std: Any) -> None:
-        super().__init__(mean, std)
+        self._set((mean, std))
 
     @property
     def dim(self) -> int:
@@ -362,7 +362,7 @@ class DiagNormal(Belief):
         mu, sd = _normal_karcher_mean(
             np.swapaxes(m, -1, -2), np.swapaxes(s, -1, -2), w[..., None, :], tol=tol, max_iter=max_iter
         )
-        return DiagNormal._trusted(np.asarray(mu), np.asarray(sd))
+        return DiagNormal._trusted(mu, sd)
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     #: strengths broadcast against ``batch + (d,)``: ``sum_i strength_i D_i`` over the coordinates
@@ -494,7 +494,7 @@ class DiagNormal(Belief):
         array([1., 2.])
         """
         m, s = _normal.geodesic(self.mean, self.std, other.mean, other.std, t)
-        return DiagNormal._trusted(np.asarray(m), np.asarray(s))
+        return DiagNormal._trusted(m, s)
 
     def fisher_rao_penalty_parts(
         self, other: DiagNormal, strength: np.ndarray, out: Any = None

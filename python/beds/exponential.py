@@ -329,15 +329,16 @@ def karcher_mean(rate: Any, weights: Any = None) -> np.ndarray:
 
     Parameters
     ----------
-    rate : array_like
-        Rates (finite, > 0), at least one axis; the mean is taken over the last one.
+    rate : array_like or dask.array.Array
+        Rates (finite, > 0), at least one axis; the mean is taken over the last one (dask arrays give
+        a lazy result).
     weights : array_like, optional
         Non-negative weights broadcasting to ``rate``, with a positive sum over the last axis
         (default: equal weights).
 
     Returns
     -------
-    numpy.ndarray or numpy.float64
+    numpy.ndarray, numpy.float64 or dask.array.Array
         The means, of the shape of ``rate`` without its last axis.
 
     Raises

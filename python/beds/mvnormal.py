@@ -53,6 +53,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, ConvergenceWarning, Tangent
+from ._dask import is_dask_array, lazy_or_real
 from ._kernels import array_function, call_kernel
 from ._mvnormal_numpy import check_dims as _check_dims
 from ._mvnormal_numpy import cov_from_cholesky, cov_from_precision, karcher_mean, metric
@@ -113,6 +114,8 @@ def _tol_iter(tol: Any, max_iter: Any) -> tuple:
 
 
 def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
+    if is_dask_array(iterations):
+        return  # lazy: the blocks warn when they are computed (beds._dask)
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
         warnings.warn(
@@ -245,7 +248,7 @@ def distance(
         d = out
     _warn(it, "distance")
     if return_info:
-        return DistanceInfo(d, lo, up, it, np.asarray(it) >= 0)
+        return DistanceInfo(d, lo, up, it, it >= 0)
     return d
 
 
@@ -344,8 +347,8 @@ class MVNormal(Belief):
     leaves_domain = "exp: the result overflowed (tangent vector too long)"
 
     def __init__(self, mean: Any, cov: Any) -> None:
-        m = as_real_array(mean, "mean")
-        c = as_real_array(cov, "cov")
+        m = lazy_or_real(mean, "mean")  # a dask array stays lazy
+        c = lazy_or_real(cov, "cov")
         if m.ndim < 1:
             raise ValueError(f"mean must have a last axis of length d, got shape {m.shape}")
         if c.ndim < 2 or c.shape[-1] != c.shape[-2]:

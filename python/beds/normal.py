@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, _warn_not_converged
+from ._dask import broadcast_arrays, is_dask_array, lazy_or_real
 from ._geometry import broadcast, check_penalty_out
 from ._kernels import array_function, call_kernel
 from ._validation import as_real_array, check_iterations, karcher_weights
@@ -466,11 +467,12 @@ def karcher_mean(
     distances (unique: the half-plane has negative curvature).  Riemannian Newton iterations (the
     gradient preconditioned by the exact half-plane Hessian, with backtracking) using the
     closed-form exp and log maps, stopped when the Fisher-Rao length of a step is at most
-    ``tol * max(1, rms distance)``.
+    ``tol * max(1, rms distance)``.  dask arrays give lazy results, validated and computed block by
+    block (the reduced axis is gathered into one chunk; see the docs page ``guide``).
 
     Parameters
     ----------
-    mean, std : array_like
+    mean, std : array_like or dask.array.Array
         The beliefs, shape ``(..., n)``: means (finite) and standard deviations (finite, > 0), each
         with at least one axis; they broadcast against each other.  The mean is taken over the
         last axis.
@@ -486,7 +488,7 @@ def karcher_mean(
 
     Returns
     -------
-    mean : numpy.ndarray or numpy.float64
+    mean : numpy.ndarray, numpy.float64 or dask.array.Array
         Means of the Frechet means, shape ``(...)``.
     std : numpy.ndarray or numpy.float64
         Their standard deviations.
@@ -505,7 +507,8 @@ def karcher_mean(
     Warns
     -----
     ConvergenceWarning
-        When a mean did not converge within ``max_iter`` iterations (the last iterate is returned).
+        When a mean did not converge within ``max_iter`` iterations (the last iterate is returned;
+        for dask arrays, when the block is computed).
 
     See Also
     --------
@@ -526,17 +529,26 @@ def karcher_mean(
     >>> beds.normal.karcher_mean([0.0, 2.0], [1.0, 1.0], return_iterations=True)
     (np.float64(1.0), np.float64(1.224744871391589), np.int64(1))
     """
-    m = as_real_array(mean, "mean")
-    s = as_real_array(std, "std")
+    lazy = any(is_dask_array(v) for v in (mean, std, weights))
+    m = lazy_or_real(mean, "mean") if lazy else as_real_array(mean, "mean")
+    s = lazy_or_real(std, "std") if lazy else as_real_array(std, "std")
     if m.ndim == 0 or s.ndim == 0:
         raise ValueError("karcher_mean reduces over the last axis: mean and std need at least one dimension")
-    m, s = np.broadcast_arrays(m, s)
+    m, s = broadcast_arrays(m, s)
     if m.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
-    w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
+    dtype = np.result_type(m.dtype, s.dtype, np.float32)
     check_iterations(tol, max_iter)
-    mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
-    _warn_not_converged(it, max_iter)
+    if lazy:
+        from . import _dask
+
+        w = _dask.karcher_weights(weights, m, dtype)
+        args = [m, s, w, np.float64(tol), np.int64(max_iter)]
+        mu, sd, it = _dask.call_kernel("normal_karcher_mean", args, warn=_dask.not_converged_message(max_iter))
+    else:
+        w = karcher_weights(weights, m.shape, dtype)
+        mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
+        _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
 
 
@@ -689,7 +701,7 @@ class Normal(Belief):
     inner_params = ("std",)
 
     def __init__(self, mean: Any, std: Any) -> None:
-        super().__init__(mean, std)
+        self._set((mean, std))
 
     @property
     def var(self) -> np.ndarray:
@@ -752,7 +764,7 @@ class Normal(Belief):
         """
         (m, s), w, _ = self._reduction_layout(weights, axis)
         mu, sd = karcher_mean(m, s, w, tol=tol, max_iter=max_iter)
-        return Normal._trusted(np.asarray(mu), np.asarray(sd))
+        return Normal._trusted(mu, sd)
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: Normal) -> list[np.ndarray]:

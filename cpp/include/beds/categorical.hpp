@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "beds/constants.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
 BEDS_NAMESPACE_BEGIN
@@ -287,6 +288,7 @@ long long karcher(const char* P, std::ptrdiff_t sn, std::ptrdiff_t sk, const cha
   for (std::ptrdiff_t j = 0; j < k; ++j) m[j] /= nm;
   std::vector<double> g(static_cast<std::size_t>(k)), u(static_cast<std::size_t>(k));
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) break;  // Ctrl-C: the caller computes this row again or gives up
     for (std::ptrdiff_t j = 0; j < k; ++j) g[static_cast<std::size_t>(j)] = 0.0;
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       const double* b = &rows_sqrt[static_cast<std::size_t>(i * k)];

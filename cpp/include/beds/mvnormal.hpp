@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "beds/constants.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
 namespace beds {
@@ -650,6 +651,7 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
     return last <= std::max(tol, 1e-10) * std::max(norm_at_identity<D>(x, B), 1e-300);
   };
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) return -1;  // Ctrl-C (the row is computed again or dropped)
     if (rnorm == 0.0) return it - 1;
     build_jacobian();
     const VecP step = -lu.solve(r);
@@ -832,6 +834,7 @@ double nielsen(const Pair<D>& p, double tol, long long max_segments, long long& 
     ma.setZero(d);
     Ma.setZero(d, d);
     for (long long i = 1; i <= k; ++i) {
+      if ((i & 255) == 0 && interrupt_requested()) return kNaN;  // Ctrl-C (as in newton)
       projected_point<D>(U, l, static_cast<double>(i) / static_cast<double>(k), mb, Mb);
       s += sqrt_j(ma, Ma, mb, Mb);
       ma = mb;
