@@ -999,7 +999,7 @@ class Normal(Belief):
         """Compute the distribution function ``P(X <= x) = erfc(-(x - mean) / (std sqrt 2)) / 2``.
 
         The C library's ``erfc`` keeps full relative accuracy in both tails (``cdf(mean - 30 std)``
-        within 1e-14 of mpmath), where ``(1 + erf(z)) / 2`` would return 0.
+        within 1e-14 relative of mpmath), where ``(1 + erf(z)) / 2`` would return 0.
 
         Parameters
         ----------
