@@ -255,9 +255,27 @@ def py_integrate_events(
         last[i] = t
 
 
+def _best_cpu_times(fns: dict[str, Callable[[], Any]], budget: float, min_repeat: int = 5) -> dict[str, float]:
+    """Best per-thread CPU time (``time.thread_time``) of each call, the calls interleaved so that
+    they see the same load of a shared machine; about ``budget`` seconds in all."""
+    for fn in fns.values():
+        fn()  # warm-up
+    best = dict.fromkeys(fns, float("inf"))
+    start = time.perf_counter()
+    for i in range(200):
+        for name, fn in fns.items():
+            t0 = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - t0)
+        if i + 1 >= min_repeat and time.perf_counter() - start > budget:
+            break
+    return best
+
+
 def _dynamics_section(budget: float, print_fn: Callable[[str], None]) -> list[dict[str, Any]]:
     """Throughput of System.integrate (events per second, one thread) against the numpy and scipy
-    formulations of the same regular stream and a Python event loop."""
+    formulations of the same regular stream and a Python event loop, and of its dense form against
+    the numpy loop."""
     all_threads = _core.get_num_threads()
     _core.set_num_threads(1)
     try:
@@ -312,6 +330,7 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
             + "; ".join(parts)
         )
         out.append(row)
+    out += _dense_rows(budget, print_fn, rng)
     # random streams (no numpy vectorization possible): beds only, per model
     n, m = 1000, 2_000_000
     times = np.sort(rng.uniform(0, 100, m))
@@ -338,6 +357,115 @@ def _dynamics_rows(budget: float, print_fn: Callable[[str], None]) -> list[dict[
         first = False
         print_fn(f"{'random: ' + label:44s} {m:9d} {m / t_api / 1e6:10.1f}" + extra)
         out.append({"kernel": f"integrate random {label}", "events": m, "beds_mev_s": m / t_api / 1e6})
+    return out
+
+
+def np_integrate_rounds_reference(
+    mean: np.ndarray,
+    prec: np.ndarray,
+    gamma: np.ndarray,
+    ref: tuple[float, float],
+    dt: float,
+    values: np.ndarray,
+    obs_prec: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The numpy loop over steps of a regular stream with a Gaussian reference ``(mean, precision)``:
+    ``tau <- a tau + (1 - a) tau_ref`` (the mean precision-weighted likewise) between the
+    observations, and the information gained ``log1p(tau_D / tau-) / 2`` of each observation
+    accumulated, as :meth:`beds.System.integrate` records it.  Returns the means, precisions and
+    information gained (nats)."""
+    mean, prec = mean.copy(), prec.copy()
+    gained = np.zeros_like(mean)
+    a = np.exp(-gamma * dt)
+    w = (1.0 - a) * ref[1]
+    wm = w * ref[0]
+    tmp = np.empty_like(mean)
+    for row in values:
+        np.multiply(prec, a, out=prec)  # a tau
+        np.multiply(prec, mean, out=mean)  # a tau mu
+        mean += wm
+        prec += w  # tau- = a tau + w
+        mean /= prec  # mu- = (a tau mu + w mu_ref) / tau-
+        np.divide(obs_prec, prec, out=tmp)
+        np.log1p(tmp, out=tmp)
+        tmp *= 0.5
+        gained += tmp
+        prec += obs_prec
+        np.subtract(row, mean, out=tmp)
+        tmp *= obs_prec
+        tmp /= prec
+        mean += tmp
+    return mean, prec, gained
+
+
+def _dense_rows(budget: float, print_fn: Callable[[str], None], rng: np.random.Generator) -> list[dict[str, Any]]:
+    """The regular streams in dense form (``System.integrate(times, values=, precisions=)``: no
+    arrays of event times and indices) against the numpy loop over steps that computes the same
+    state (and, with a reference, the information gained) and against the event form of the same
+    stream: per-thread CPU time, interleaved, best of repeats, in ns per belief-step."""
+    from .dynamics import System
+
+    out = []
+    ref = (0.5, 2.0)
+    for n, steps in ((1000, 1000), (100_000, 100)):
+        dt, gamma, tau_d = 0.01, np.full(n, 0.5), 2.0
+        values = rng.standard_normal((steps, n))
+        step_times = dt * np.arange(1, steps + 1)
+        times, index = np.repeat(step_times, n), np.tile(np.arange(n, dtype=np.int64), steps)
+        m = steps * n
+        for model in ("flat", "reference"):
+            if model == "flat":
+                s = System.normal(np.zeros(n), precision=np.ones(n), gamma=gamma)
+                numpy_loop = lambda: np_integrate_rounds(np.zeros(n), np.ones(n), gamma, dt, values, tau_d)  # noqa: E731
+            else:
+                s = System.normal(np.zeros(n), precision=np.ones(n), gamma=gamma, reference=ref)
+                numpy_loop = lambda: np_integrate_rounds_reference(  # noqa: E731
+                    np.zeros(n), np.ones(n), gamma, ref, dt, values, tau_d
+                )
+            # check the three formulations agree before timing them
+            fin, tr = s.integrate(step_times, values=values, precisions=tau_d)
+            ev, _ = s.integrate(times, index, values.reshape(-1), tau_d)
+            if not (np.array_equal(fin.mean, ev.mean) and np.array_equal(fin.precision, ev.precision)):
+                raise RuntimeError("the dense and event forms of System.integrate disagree")
+            got = numpy_loop()
+            ok = np.allclose(fin.mean, got[0], rtol=1e-12, atol=1e-12) and np.allclose(
+                fin.precision, got[1], rtol=1e-12
+            )
+            if model == "reference":
+                ok = ok and np.allclose(tr.info_gained[-1], got[2], rtol=1e-12)
+            if not ok:
+                raise RuntimeError("numpy and beds integrations disagree")
+            best = _best_cpu_times(
+                {
+                    "dense": lambda s=s: s.integrate(step_times, values=values, precisions=tau_d),
+                    "numpy": numpy_loop,
+                    "events": lambda s=s: s.integrate(times, index, values.reshape(-1), tau_d),
+                },
+                2 * budget,
+            )
+            ns = {k: v / m * 1e9 for k, v in best.items()}
+            rate = m / best["dense"] / 1e6
+            label = f"dense ({model}): n={n} x {steps} steps"
+            print_fn(
+                f"{label:44s} {m:9d} {rate:10.1f}   {ns['dense']:.2f} ns/belief-step; numpy loop {ns['numpy']:.2f} "
+                f"({ns['numpy'] / ns['dense']:.1f}x); event form {ns['events']:.2f} "
+                f"({ns['events'] / ns['dense']:.1f}x)  [CPU time]"
+            )
+            out.append(
+                {
+                    "kernel": f"integrate dense {model} n={n}",
+                    "events": m,
+                    "beds_mev_s": rate,
+                    "numpy_mev_s": m / best["numpy"] / 1e6,
+                    "event_form_mev_s": m / best["events"] / 1e6,
+                    "ns_per_belief_step": ns["dense"],
+                    "numpy_ns_per_belief_step": ns["numpy"],
+                    "event_form_ns_per_belief_step": ns["events"],
+                    "speedup_vs_numpy": ns["numpy"] / ns["dense"],
+                    "speedup_vs_event_form": ns["events"] / ns["dense"],
+                    "timer": "thread_time",
+                }
+            )
     return out
 
 
