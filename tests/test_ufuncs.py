@@ -194,6 +194,8 @@ MVNORMAL = [
     "mvnormal_nielsen",
     "mvnormal_same_cov_distance",
     "mvnormal_same_mean_distance",
+    "mvnormal_spd_mean",
+    "mvnormal_transport",
 ]
 
 

@@ -7,6 +7,7 @@
 // loops.hpp), with the GIL released by numpy.  Covariances must be finite, symmetric within
 // mvnormal::symmetry_tolerance and positive definite; otherwise the outputs are NaN and the loop
 // raises FE_INVALID, which the Python layer turns into a ValueError naming the argument.
+#include <algorithm>
 #include <cstdint>
 
 #include "beds/loop_registry.hpp"
@@ -20,6 +21,7 @@ BEDS_MV_ROWS(extern template, 2)
 BEDS_MV_ROWS(extern template, 3)
 BEDS_MV_ROWS(extern template, 4)
 BEDS_MV_ROWS(extern template, mv::Dyn)
+BEDS_MV_BOUNDED_ROWS(extern template)
 }  // namespace mvnormal_rows
 
 namespace {
@@ -46,7 +48,7 @@ BEDS_MV_KERNEL(DistanceInfo, 10, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 
 BEDS_MV_KERNEL(Bounds, 6, 40, BEDS_MV_DISPATCH(bounds_row, p, d, cs))
 BEDS_MV_KERNEL(KL, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, true))
 BEDS_MV_KERNEL(Jeffreys, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, false))
-BEDS_MV_KERNEL(SameMean, 3, 20, BEDS_MV_DISPATCH(same_mean_row, p, d, cs))
+BEDS_MV_KERNEL(SameMean, 3, 20, BEDS_MV_DISPATCH_BOUNDED(same_mean_row, p, d, cs))
 BEDS_MV_KERNEL(SameCov, 4, 4, BEDS_MV_DISPATCH(same_cov_row, p, d, cs))
 BEDS_MV_KERNEL(Entropy, 2, 2, BEDS_MV_DISPATCH(entropy_row, p, d, cs))
 BEDS_MV_KERNEL(Inner, 6, 8, BEDS_MV_DISPATCH(inner_row, p, d, cs))
@@ -54,9 +56,25 @@ BEDS_MV_KERNEL(Exp, 6, 100, BEDS_MV_DISPATCH(exp_row, p, d, cs))
 BEDS_MV_KERNEL(Log, 9, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 0))
 BEDS_MV_KERNEL(Geodesic, 10, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 1))
 BEDS_MV_KERNEL(Nielsen, 8, 500, BEDS_MV_DISPATCH(nielsen_row, p, d, cs))
+BEDS_MV_KERNEL(Transport, 11, 4000, BEDS_MV_DISPATCH(transport_row, p, d, cs))
+
+// Karcher mean of same-mean covariances: core dimensions (n, d), one row is a whole set.
+template <class T>
+struct SpdMean {
+  static constexpr int nargs = 6;
+  static std::ptrdiff_t cost(const std::ptrdiff_t* cd) {
+    return 100 * std::min<std::ptrdiff_t>(cd[0], 1 << 20) * cube(cd + 1);
+  }
+  static bool row(char* const* p, const std::ptrdiff_t* cd, const std::ptrdiff_t* cs) {
+    const Index n = cd[0], d = cd[1];
+    if (n <= 0 || d <= 0) return false;
+    BEDS_MV_DISPATCH(spd_mean_row, p, n, d, cs)
+  }
+};
 
 #undef BEDS_MV_KERNEL
 #undef BEDS_MV_DISPATCH
+#undef BEDS_MV_DISPATCH_BOUNDED
 
 template <template <class> class K>
 using R32 = Rows<K<float>>;
@@ -96,7 +114,14 @@ const LoopEntry kEntries[] = {
             "mvnormal_geodesic(mu1, Sigma1, mu2, Sigma2, t, tol, max_iter) -> (mu, Sigma, iterations or -1)"),
     BEDS_MV("mvnormal_nielsen", Nielsen, 6, 2, "(d),(d,d),(d),(d,d),(),()->(),()", LoopTypes::tol_iter,
             "mvnormal_nielsen(mu1, Sigma1, mu2, Sigma2, tol, max_segments) -> (Nielsen's sqrt-Jeffreys length, "
-            "segments or -1)"),
+            "segments or -1); max_segments >= 2"),
+    BEDS_MV("mvnormal_transport", Transport, 8, 3, "(d),(d,d),(d),(d,d),(d),(d,d),(),()->(d),(d,d),()",
+            LoopTypes::tol_iter,
+            "mvnormal_transport(mu1, Sigma1, mu2, Sigma2, v_mean, v_cov, tol, max_iter) -> (w_mean, w_cov, "
+            "iterations or -1): parallel transport of (v_mean, v_cov) from point 1 to point 2 along the geodesic"),
+    BEDS_MV("mvnormal_spd_mean", SpdMean, 4, 2, "(n,d,d),(n),(),()->(d,d),()", LoopTypes::tol_iter,
+            "mvnormal_spd_mean(Sigma, weights, tol, max_iter) -> (Karcher mean of the covariances Sigma[..., i, :, :] "
+            "in the affine-invariant geometry, iterations or -1)"),
 };
 
 #undef BEDS_MV

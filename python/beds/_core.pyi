@@ -57,6 +57,8 @@ __all__: list[str] = [
     "mvnormal_nielsen",
     "mvnormal_same_cov_distance",
     "mvnormal_same_mean_distance",
+    "mvnormal_spd_mean",
+    "mvnormal_transport",
     "normal_distance",
     "normal_entropy",
     "normal_exp",
@@ -245,6 +247,8 @@ mvnormal_log: numpy.ufunc
 mvnormal_nielsen: numpy.ufunc
 mvnormal_same_cov_distance: numpy.ufunc
 mvnormal_same_mean_distance: numpy.ufunc
+mvnormal_spd_mean: numpy.ufunc
+mvnormal_transport: numpy.ufunc
 normal_distance: numpy.ufunc
 normal_entropy: numpy.ufunc
 normal_exp: numpy.ufunc
