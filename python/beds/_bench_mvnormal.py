@@ -7,13 +7,19 @@ shooting to 1e-12), the same-mean closed form, the bounds and the exp map.  Base
 * a scipy shooting reference (``scipy.linalg.expm`` + ``scipy.optimize.least_squares`` on the same
   Eriksen parametrization), on a few pairs;
 * pyRiemann's batched ``distance_riemann`` for the same-mean distance (its metric is sqrt(2) times
-  the Fisher-Rao one: compared after dividing by sqrt(2));
+  the Fisher-Rao one: compared after dividing by sqrt(2)) and its ``mean_riemann`` for the Karcher
+  mean of beliefs that share one mean (the same minimizer: the Riemannian mean of the covariances);
 * the PyPI package ``fisherrao`` (``calvo_oller_distance``: the Calvo-Oller bound without the
   factor 1/2, i.e. sqrt(2) times a lower bound, not the distance) and geomstats
   (``GeneralNormalDistributions``: a product metric that is not Fisher-Rao).
 
 Accuracy: same-mean distance on near pairs (relative perturbation 1e-10) against mpmath at 50
-digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula.
+digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula; Karcher means against a
+fixed-point iteration run to its rounding level.
+
+A second table times the closed-form same-mean paths (distance at d = 3 and 10; Karcher mean of
+1e4 3 x 3 and 1e3 10 x 10 covariances, beds at its default tol 1e-10, pyRiemann at its default
+tol 1e-8) and parallel transport.
 """
 
 from __future__ import annotations
@@ -153,6 +159,8 @@ def run_mvnormal(
             cases.append(("same-mean distance", lambda: _mv.same_mean_distance(S1, S2), n, sbase))
             cases.append(("bounds (Calvo-Oller, sqrt J)", lambda: _mv.bounds(m1, S1, m2, S2), n, {}))
             cases.append(("exp map", lambda: _mv.exp(m1, S1, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
+            if d <= 8:
+                cases.append(("transport", lambda: _mv.transport(m1, S1, m2, S2, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
             for name, fn, count, baselines in cases:
                 ts = []
                 for th in threads:
@@ -170,8 +178,83 @@ def run_mvnormal(
                 rows.append({"kernel": name, "d": d, "us_per_pair": dict(zip(threads, ts)), "baselines_us": bt})
     finally:
         _core.set_num_threads(all_threads)
+    rows += _same_mean_section(print_fn, budget, rng)
     if accuracy:
         _accuracy(print_fn, prd)
+    return rows
+
+
+def _spd_mean_reference(C: np.ndarray, M: np.ndarray, iters: int = 40) -> np.ndarray:
+    """Riemannian mean of SPD matrices by the fixed-point iteration (numpy eigh), run far past
+    convergence from M: the reference of the accuracy columns."""
+
+    def fn(X: np.ndarray, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        ev, V = np.linalg.eigh(X)
+        return (V * f(ev)[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+    for _ in range(iters):
+        L = np.linalg.cholesky(M)
+        Li = np.linalg.inv(L)
+        G = fn(Li @ C @ Li.T, np.log).mean(axis=0)
+        M = L @ fn(G, np.exp) @ L.T
+    return M
+
+
+def _same_mean_section(
+    print_fn: Callable[[str], None], budget: float, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Same-mean distance and Karcher mean (one thread) against pyRiemann."""
+    try:
+        import pyriemann.geometry.distance as prd
+        import pyriemann.geometry.mean as prm
+    except Exception:  # noqa: BLE001
+        try:
+            import pyriemann.utils.distance as prd
+            import pyriemann.utils.mean as prm
+        except Exception:  # noqa: BLE001
+            prd = prm = None
+    rows: list[dict[str, Any]] = []
+    all_threads = _core.get_num_threads()
+    _core.set_num_threads(1)
+    print_fn("")
+    print_fn("MVNormal, beliefs with one mean (one thread; closed-form affine-invariant paths)")
+    header = f"{'kernel':34s} {'d':>3s} {'n':>6s} {'beds':>12s}   baseline, beds speed-up; accuracy"
+    print_fn(header)
+    print_fn("-" * (len(header) + 20))
+    try:
+        for d, n in ((3, 20000), (10, 2000)):
+            S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
+            t = _best(lambda: _mv.same_mean_distance(S1, S2), budget) / n * 1e6
+            base = {}
+            txt = ""
+            if prd is not None:
+                tb = _best(lambda: prd.distance_riemann(S1, S2), budget) / n * 1e6
+                base["pyriemann distance_riemann"] = tb
+                txt = f"pyriemann distance_riemann {tb:.3f} us ({tb / t:.2f}x)"
+            print_fn(f"{'same-mean distance (us/pair)':34s} {d:3d} {n:6d} {t:12.3f}   {txt}")
+            rows.append({"kernel": "same-mean distance", "d": d, "us_per_pair": {1: t}, "baselines_us": base})
+        for d, n in ((3, 10000), (10, 1000)):
+            C = _spd(rng, n, d)
+            m = np.broadcast_to(rng.standard_normal(d), (n, d))
+            t = _best(lambda: _mv.karcher_mean(m, C), budget) * 1e3
+            _, S = _mv.karcher_mean(m, C)
+            ref = _spd_mean_reference(C, S.copy())
+            err = float(np.linalg.norm(S - ref) / np.linalg.norm(ref))
+            base = {}
+            txt = f"beds error {err:.1e}"
+            if prm is not None:
+                P = prm.mean_riemann(C)
+                tp = _best(lambda: prm.mean_riemann(C), budget) * 1e3
+                base["pyriemann mean_riemann"] = tp
+                perr = float(np.linalg.norm(P - ref) / np.linalg.norm(ref))
+                txt = (
+                    f"pyriemann mean_riemann {tp:.2f} ms ({tp / t:.2f}x); "
+                    f"relative error beds {err:.1e}, pyriemann {perr:.1e}"
+                )
+            print_fn(f"{'Karcher mean (ms per set)':34s} {d:3d} {n:6d} {t:12.2f}   {txt}")
+            rows.append({"kernel": "karcher mean, one mean (ms)", "d": d, "us_per_pair": {1: t}, "baselines_us": base})
+    finally:
+        _core.set_num_threads(all_threads)
     return rows
 
 

@@ -54,7 +54,7 @@ import numpy as np
 
 from . import _core
 from ._belief import Belief, ConvergenceWarning, Tangent, _is_duck_array, bind_arguments
-from ._validation import as_real_array, call_checked, check_domain, check_iterations
+from ._validation import as_real_array, as_tuple, call_checked, check_domain, check_iterations
 
 __all__ = [
     "DistanceInfo",
@@ -75,6 +75,7 @@ __all__ = [
     "metric",
     "same_cov_distance",
     "same_mean_distance",
+    "transport",
 ]
 
 _M = "beds.mvnormal"
@@ -128,9 +129,12 @@ def _call(
     extra: tuple = (),
     out: Any = None,
     message: str | None = None,
+    finite: bool = False,
 ) -> Any:
     """Validated call of an mvnormal ufunc.  kinds: v (mean-like), m (covariance), b (symmetric
-    tangent matrix), s (scalar per element); ``extra`` are trailing (tol, max_iter) arguments."""
+    tangent matrix), s (scalar per element); ``extra`` are trailing (tol, max_iter) arguments.
+    ``message``: the ValueError raised when every argument is valid but the kernel reports a result
+    it cannot represent; with ``finite``, also when a float result overflowed to infinity."""
     uf = getattr(_core, ufunc_name)
     for v in values:
         if type(v) is not np.ndarray and _is_duck_array(v):
@@ -139,7 +143,7 @@ def _call(
     _kinds_check(arrays, names, kinds.replace("b", "m"))
     core = [{"v": 1, "m": 2, "b": 2, "s": 0}[k] for k in kinds] + [0] * len(extra)
     domains = [_DOMAIN[k] for k in kinds] + ["real"] * len(extra)
-    return call_checked(
+    res = call_checked(
         uf,
         arrays + list(extra),
         names + ["tol", "max_iter"][: len(extra)],
@@ -148,6 +152,12 @@ def _call(
         core_ndims=core,
         on_domain_error=message,
     )
+    if finite and message is not None:
+        for r in as_tuple(res):
+            r = np.asarray(r)
+            if r.dtype.kind == "f" and not np.isfinite(r).all():
+                raise ValueError(message)
+    return res
 
 
 def _tol_iter(tol: Any, max_iter: Any) -> tuple:
@@ -166,6 +176,26 @@ def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
         )
 
 
+#: beyond this Fisher-Rao distance the matrix exponential of the geodesic overflows
+_MAX_SHOOTING_DISTANCE = 700
+
+_FAR = (
+    "(mean2, cov2) is too far from (mean1, cov1) for geodesic shooting: the matrix exponential of the "
+    f"geodesic overflows (supported: Fisher-Rao distances below about {_MAX_SHOOTING_DISTANCE}; beyond about 20 "
+    "the shooting is flagged as not converged); mvnormal.bounds brackets the distance"
+)
+
+#: the ValueError raised when every argument is valid but the result is not representable
+_RANGE_MESSAGES = {
+    "exp": "exp: the result overflowed (tangent vector too long)",
+    "kl": "kl: the divergence overflows (about 1.8e308 at most): (mean2, cov2) is too far from (mean1, cov1)",
+    "jeffreys": "jeffreys: the divergence overflows (about 1.8e308 at most): (mean2, cov2) is too far from "
+    "(mean1, cov1)",
+    "inner": "inner: the inner product overflows (about 1.8e308 at most): u and v are too long at cov",
+    "same_cov_distance": "same_cov_distance: mean2 - mean1 overflows (it must be finite)",
+}
+
+
 def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: str) -> Any:
     def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         return _call(
@@ -174,7 +204,8 @@ def _make(name: str, ufunc_name: str, names: tuple[str, ...], kinds: str, doc: s
             list(names),
             kinds,
             out=out,
-            message=f"{name}: the result overflowed (tangent vector too long)" if name == "exp" else None,
+            message=_RANGE_MESSAGES.get(name),
+            finite=name in _RANGE_MESSAGES,
         )
 
     fn.__name__ = fn.__qualname__ = name
@@ -288,7 +319,14 @@ def bounds(mean1: Any, cov1: Any, mean2: Any, cov2: Any) -> tuple[Any, Any]:
     >>> round(float(lo), 6), round(float(up), 6)
     (1.754847, 2.02214)
     """
-    return _call("mvnormal_bounds", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm")
+    return _call(
+        "mvnormal_bounds",
+        [mean1, cov1, mean2, cov2],
+        list(_PAIR),
+        "vmvm",
+        message="bounds: the bounds overflow (about 1.8e308 at most): (mean2, cov2) is too far from (mean1, cov1)",
+        finite=True,
+    )
 
 
 def distance(
@@ -306,22 +344,57 @@ def distance(
 
     Newton's method on the initial velocity (x, B) at N(0, I) (after the affine map of point 1 to
     N(0, I)) so that the exact geodesic ``expm(A(x, B))`` reaches point 2; the distance is
-    ``sqrt(x^T x + 1/2 tr B^2)``.  Exact Jacobian; start from the projected Calvo-Oller geodesic,
-    continuation as a fallback.  ``tol`` is the relative FR length of the last Newton step (the
-    quadratic convergence makes the final error much smaller: about 1e-15 relative, measured
-    against independent mpmath/scipy solutions).  Each result is checked against the Calvo-Oller
-    lower and sqrt(Jeffreys) upper bounds.
+    ``sqrt(x^T x + 1/2 tr B^2)`` (Eriksen 1987, Calvo & Oller 1991).  Exact Jacobian; start from
+    the projected Calvo-Oller geodesic, continuation as a fallback.  Equal means or equal
+    covariances take the closed forms (:func:`same_mean_distance`, :func:`same_cov_distance`).
+    Every result is checked against the Calvo-Oller lower and sqrt(Jeffreys) upper bounds.  The
+    computation is scaled (translation to mean1 = 0, covariances divided by a power of four),
+    so covariances anywhere in the float range, subnormal ones included, give the same answer.
 
-    With ``return_info=True`` returns a :class:`DistanceInfo` (distance, lower, upper,
-    iterations, converged).  Pairs that did not converge emit a :class:`~beds.ConvergenceWarning`.
+    Parameters
+    ----------
+    mean1, cov1, mean2, cov2 : array_like
+        Means (..., d) and covariances (..., d, d) (symmetric positive definite); batch shapes
+        broadcast.
+    tol : float, optional
+        Relative FR length of the last Newton step (the quadratic convergence makes the final
+        error much smaller: about 1e-15 relative against independent mpmath/scipy solutions).
+    max_iter : int, optional
+        Newton iterations per pair.
+    return_info : bool, optional
+        Return a :class:`DistanceInfo` (distance, lower, upper, iterations, converged).
+    out : ndarray, optional
+        Where to write the distances.
 
+    Returns
+    -------
+    distance : ndarray or DistanceInfo
+        Where the shooting did not converge (iterations -1) the value is the last iterate
+        clipped to ``[lower, upper]`` (the lower bound if the iterate is not finite): never
+        outside the certified bounds, and flagged.
+
+    Raises
+    ------
+    ValueError
+        Invalid arguments (naming them), or a pair too far apart for the matrix exponential of
+        the geodesic (Fisher-Rao distance beyond about 700).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When some pair did not converge.
+
+    Examples
+    --------
     >>> import numpy as np, beds
     >>> S1 = [[1, .2], [.2, .5]]; S2 = [[.6, -.1], [-.1, 1.4]]
     >>> round(float(beds.mvnormal.distance([0, 0], S1, [1, -1], S2)), 13)
     1.8075952200369
     """
     extra = _tol_iter(tol, max_iter)
-    res = _call("mvnormal_distance_info", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", extra)
+    res = _call(
+        "mvnormal_distance_info", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", extra, message=f"distance: {_FAR}"
+    )
     d, lo, up, it = res
     if out is not None:
         np.copyto(out, d)
@@ -346,7 +419,14 @@ def log(
     reaches point 2 at t = 1 (geodesic shooting, see :func:`distance`); its FR norm is the distance.
     Returns ``(v_mean, v_cov)`` (and the iteration counts, -1 where not converged, if
     ``return_iterations``)."""
-    x, b, it = _call("mvnormal_log", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_iter))
+    x, b, it = _call(
+        "mvnormal_log",
+        [mean1, cov1, mean2, cov2],
+        list(_PAIR),
+        "vmvm",
+        _tol_iter(tol, max_iter),
+        message=f"log: {_FAR}",
+    )
     _warn(it, "log")
     return (x, b, it) if return_iterations else (x, b)
 
@@ -362,10 +442,103 @@ def geodesic(
         list(_PAIR) + ["t"],
         "vmvms",
         _tol_iter(tol, max_iter),
-        message="geodesic: the point overflowed (|t| too large)",
+        message=f"geodesic: the point overflowed (|t| too large), or {_FAR}",
     )
     _warn(it, "geodesic")
     return m, c
+
+
+def transport(
+    mean1: Any,
+    cov1: Any,
+    mean2: Any,
+    cov2: Any,
+    v_mean: Any,
+    v_cov: Any,
+    *,
+    tol: float = TOL,
+    max_iter: int = MAX_ITER,
+    return_iterations: bool = False,
+) -> Any:
+    """Parallel transport of a tangent vector along the geodesic from point 1 to point 2.
+
+    Transports ``(v_mean, v_cov)``, tangent at N(mean1, cov1), along the Fisher-Rao geodesic to
+    N(mean2, cov2) with the Levi-Civita connection of the Fisher metric.  Along a curve
+    ``(mu(t), Sigma(t))`` a field ``(y, C)`` is parallel when::
+
+        y' = 1/2 (Sigma' Sigma^-1 y + C Sigma^-1 mu')
+        C' = 1/2 (Sigma' Sigma^-1 C + C Sigma^-1 Sigma') - 1/2 (mu' y^T + y mu'^T)
+
+    (the connection of the geodesic equations of Skovgaard 1984).  The pair is moved to
+    point 1 = N(0, I) by an affine isometry, the geodesic comes from geodesic shooting (see
+    :func:`log`) as Eriksen's exact matrix-exponential solution, and the equation is integrated
+    along it in a moving frame where it is a rotation, by 8-stage Gauss-Legendre collocation
+    (order 16; it conserves the metric exactly, so the result is an isometry to rounding error).
+    Equal means: the closed form of the affine-invariant geometry of covariances,
+    ``E v E^T`` (and ``E v_mean``) with ``E = (cov2 cov1^-1)^(1/2)``.
+
+    Parameters
+    ----------
+    mean1, cov1 : array_like
+        Start point, shapes (..., d) and (..., d, d) (covariances symmetric positive definite).
+    mean2, cov2 : array_like
+        End point.
+    v_mean, v_cov : array_like
+        Tangent vector at the start point: mean component (..., d) and symmetric covariance
+        component (..., d, d).
+    tol, max_iter : float, int, optional
+        Geodesic shooting tolerance and iteration limit (as in :func:`distance`).
+    return_iterations : bool, optional
+        Also return the shooting iterations (0 for equal means, -1 where not converged).
+
+    Returns
+    -------
+    w_mean, w_cov : ndarray
+        The transported vector, tangent at the end point (batch shapes broadcast).  It has the
+        same Fisher norm as ``(v_mean, v_cov)`` and the same inner product with any other
+        transported vector.
+    iterations : ndarray of int64
+        Only with ``return_iterations``.
+
+    Raises
+    ------
+    ValueError
+        If a covariance is not symmetric positive definite, an entry is not finite, ``v_cov`` is
+        not symmetric, shapes do not agree, or ``tol`` / ``max_iter`` are invalid.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Where the geodesic shooting did not converge (the transport then follows the geodesic
+        of the last iterate).
+
+    References
+    ----------
+    L. T. Skovgaard, Scand. J. Statist. 11 (1984); P. S. Eriksen (1987); M. Calvo, J. M. Oller,
+    Statistics & Decisions 9 (1991); E. Hairer, C. Lubich, G. Wanner, *Geometric Numerical
+    Integration*, Springer (2006), section IV.2 (Gauss collocation conserves quadratic invariants).
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> S1 = [[1, .2], [.2, .5]]; S2 = [[.6, -.1], [-.1, 1.4]]
+    >>> v = (np.array([1.0, 0.0]), np.array([[0.0, 0.1], [0.1, 0.0]]))
+    >>> w = beds.mvnormal.transport([0, 0], S1, [1, -1], S2, *v)
+    >>> n0 = beds.mvnormal.inner(S1, v[0], v[1], v[0], v[1])
+    >>> n1 = beds.mvnormal.inner(S2, w[0], w[1], w[0], w[1])
+    >>> bool(np.isclose(n0, n1, rtol=1e-13))
+    True
+    """
+    wm, wc, it = _call(
+        "mvnormal_transport",
+        [mean1, cov1, mean2, cov2, v_mean, v_cov],
+        list(_PAIR) + ["v_mean", "v_cov"],
+        "vmvmvb",
+        _tol_iter(tol, max_iter),
+        message=f"transport: the result overflowed (v too long), or {_FAR}",
+    )
+    _warn(it, "transport")
+    return (wm, wc, it) if return_iterations else (wm, wc)
 
 
 def distance_nielsen(
@@ -383,12 +556,58 @@ def distance_nielsen(
     The Calvo-Oller SPD geodesic between the embeddings is projected back to the normal manifold
     (``mu = b / c``, ``Sigma = A - b b^T / c`` for ``P = [[A, b], [b^T, c]]``) and its length is
     approximated by ``sum_k sqrt(J(c_k, c_{k+1}))`` over a uniform discretization; the number of
-    segments doubles until two sums agree within ``tol`` (relative).  This is the length of a curve
-    that is close to but not the geodesic, so it lies slightly above the distance (0.1 % on the
-    MATH.md test vector); it is an independent check, not the exact distance.  Pairs that reach
-    ``max_segments`` emit a ConvergenceWarning (segments -1).
+    segments doubles from 2 until two sums agree within ``tol`` (relative).  This is the length of a
+    curve that is close to but not the geodesic, so it lies slightly above the distance (0.1 % on the
+    MATH.md test vector); it is an independent check, not the exact distance.
+
+    Parameters
+    ----------
+    mean1, cov1, mean2, cov2 : array_like
+        The two beliefs (batch shapes broadcast).
+    tol : float, optional
+        Relative agreement of two successive sums.
+    max_segments : int, optional
+        Largest number of segments (an integer >= 2).
+    return_segments : bool, optional
+        Also return the segments used (-1 where ``max_segments`` was reached first).
+
+    Returns
+    -------
+    length : ndarray
+    segments : ndarray of int64
+        Only with ``return_segments``.
+
+    Raises
+    ------
+    ValueError
+        Invalid arguments, ``max_segments`` not an integer >= 2, ``tol`` not positive.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Pairs that reached ``max_segments`` before ``tol``.
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> S1 = [[1, .2], [.2, .5]]; S2 = [[.6, -.1], [-.1, 1.4]]
+    >>> round(float(beds.mvnormal.distance_nielsen([0, 0], S1, [1, -1], S2, tol=1e-9)), 4)
+    1.8093
     """
-    v, seg = _call("mvnormal_nielsen", [mean1, cov1, mean2, cov2], list(_PAIR), "vmvm", _tol_iter(tol, max_segments))
+    check_iterations(tol, 1)
+    if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)) or max_segments < 2:
+        raise ValueError(f"max_segments must be an integer >= 2, got {max_segments!r}")
+    extra = (np.float64(tol), np.int64(max_segments))
+    v, seg = _call(
+        "mvnormal_nielsen",
+        [mean1, cov1, mean2, cov2],
+        list(_PAIR),
+        "vmvm",
+        extra,
+        message="distance_nielsen: (mean2, cov2) is too far from (mean1, cov1) for the discretized curve "
+        "(its sum overflows or loses all accuracy)",
+        finite=True,
+    )
     bad = int(np.count_nonzero(np.asarray(seg) < 0))
     if bad:
         warnings.warn(
@@ -435,13 +654,59 @@ def karcher_mean(
     max_iter: int = 100,
     return_iterations: bool = False,
 ) -> Any:
-    """Weighted Frechet (Karcher) mean over the last batch axis (mean (..., n, d), cov (..., n, d, d)).
+    """Weighted Frechet (Karcher) mean over the last batch axis.
 
-    Riemannian gradient descent with unit step, ``m <- exp_m(sum_i w_i log_m(p_i) / sum w)`` (each
-    log by geodesic shooting), stopped when the FR length of a step is at most
-    ``tol * max(1, rms distance)``.  Returns ``(mean, cov)`` (and the iteration counts, -1 where
-    not converged, if ``return_iterations``); emits a ConvergenceWarning when a mean did not
-    converge.
+    Minimizes ``sum_i w_i d(m, p_i)^2`` by Riemannian gradient descent,
+    ``m <- exp_m(sum_i w_i log_m(p_i) / sum w)``, stopped when the FR length of a step is at most
+    ``tol * max(1, rms distance)``.
+
+    Beliefs that share one mean (every belief of the reduced set with a positive weight has
+    exactly the same mean) stay in the totally geodesic submanifold of covariances, where the
+    metric is half the affine-invariant metric of SPD matrices: the mean is that common mean with
+    the Riemannian mean of the covariances, whose log and exp maps are closed forms
+    (``L log(L^-1 S L^-T) L^T`` by symmetric eigen-decompositions, M = L L^T; Pennec, Fillard &
+    Ayache 2006; Moakher 2005), computed in compiled code with the same stopping rule.  Other sets
+    take each log by geodesic shooting (:func:`log`).
+
+    Parameters
+    ----------
+    mean : array_like, shape (..., n, d)
+        Means of the beliefs; the mean is taken over axis -2.
+    cov : array_like, shape (..., n, d, d)
+        Covariances (symmetric positive definite).
+    weights : array_like, shape (..., n), optional
+        Non-negative weights with a positive sum (equal weights if None).
+    tol : float, optional
+        Relative FR length of the last step.
+    max_iter : int, optional
+        Iteration limit.  The compiled same-mean iteration also stops, flagged not converged, once
+        the steps stop decreasing at rounding level (an unreachable ``tol`` costs a bounded time).
+    return_iterations : bool, optional
+        Also return the iteration counts (-1 where not converged).
+
+    Returns
+    -------
+    mean : ndarray, shape (..., d)
+    cov : ndarray, shape (..., d, d)
+    iterations : ndarray of int64
+        Only with ``return_iterations``.
+
+    Raises
+    ------
+    ValueError
+        Invalid shapes, entries, weights, ``tol`` or ``max_iter``.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When a mean did not converge.
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> m, S = beds.mvnormal.karcher_mean(np.zeros((2, 1)), [[[1.0]], [[4.0]]])
+    >>> float(S[0, 0])   # geometric mean of the variances
+    2.0
     """
     m = as_real_array(mean, "mean")
     c = as_real_array(cov, "cov")
@@ -474,8 +739,40 @@ def karcher_mean(
     mu = np.take_along_axis(m, k[..., None, None], axis=-2)[..., 0, :]
     S = np.take_along_axis(c, k[..., None, None, None], axis=-3)[..., 0, :, :]
     its = np.full(batch[:-1], -1, dtype=np.int64)
+    # sets whose beliefs (of positive weight) share one mean: closed-form SPD geometry
+    same = np.all((m == mu[..., None, :]) | (w[..., None] == 0), axis=(-2, -1))
+    if same.any():
+        with np.errstate(invalid="ignore"):
+            S_spd, it_spd = _core.mvnormal_spd_mean(c[same], w[same], np.float64(tol), np.int64(max_iter))
+        if not np.isfinite(S_spd).all():
+            raise ValueError(
+                "karcher_mean: the covariances span too wide a range for their mean to be computed "
+                "(the eigenvalues of cov_i^-1 cov_j must lie within about 1e-300..1e300)"
+            )
+        S = S.copy()
+        S[same] = S_spd
+        its[same] = it_spd
+    if not same.all():
+        gen = ~same
+        mu[gen], S[gen], its[gen] = _karcher_shooting(m[gen], c[gen], w[gen], mu[gen], S[gen], tol, max_iter)
+    bad = int(np.count_nonzero(its < 0))
+    if bad:
+        warnings.warn(
+            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    mu, S = mu.astype(dt, copy=False), S.astype(dt, copy=False)
+    return (mu, S, its) if return_iterations else (mu, S)
+
+
+def _karcher_shooting(
+    m: np.ndarray, c: np.ndarray, w: np.ndarray, mu: np.ndarray, S: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Karcher means of general sets (k, n, ...) by gradient descent with shooting logs."""
+    its = np.full(w.shape[:-1], -1, dtype=np.int64)
     extra = (np.float64(1e-12), np.int64(MAX_ITER))
-    done = np.zeros(batch[:-1], dtype=bool)
+    done = np.zeros(w.shape[:-1], dtype=bool)
     for it in range(1, max_iter + 1):
         x, B, ok = _core.mvnormal_log(mu[..., None, :], S[..., None, :, :], m, c, *extra)
         if (ok < 0).any():
@@ -494,15 +791,7 @@ def karcher_mean(
         done |= newly
         if done.all():
             break
-    bad = int(np.count_nonzero(its < 0))
-    if bad:
-        warnings.warn(
-            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    mu, S = mu.astype(dt, copy=False), S.astype(dt, copy=False)
-    return (mu, S, its) if return_iterations else (mu, S)
+    return mu, S, its
 
 
 def cov_from_cholesky(chol: Any) -> np.ndarray:
@@ -542,7 +831,8 @@ class MVNormal(Belief):
     tolerance 1e-10, 1e-5 for float32) and positive definite (ValueError naming the argument and
     the batch index otherwise).  Tangent vectors have components ``mean`` (d) and ``cov``
     (symmetric d x d).  Alternative constructors: :meth:`from_cholesky`, :meth:`from_precision`.
-    Parallel transport is not implemented (no closed form; :meth:`transport` raises).
+    Parallel transport integrates the transport equation along the exact geodesic
+    (:func:`transport`).
 
     >>> import numpy as np, beds
     >>> p = beds.MVNormal(np.zeros(2), [[1, .2], [.2, .5]])
@@ -625,11 +915,14 @@ class MVNormal(Belief):
         m, c = geodesic(self.mean, self.cov, other.mean, other.cov, ta, tol=tol, max_iter=max_iter)
         return MVNormal._trusted(m, c)
 
-    def transport(self, v: Tangent, other: Belief) -> Tangent:
-        raise NotImplementedError(
-            "parallel transport is not implemented for MVNormal (no closed form; "
-            "it would need the numerical integration of the transport equation)"
-        )
+    def transport(self, v: Tangent, other: Belief, *, tol: float = TOL, max_iter: int = MAX_ITER) -> Tangent:
+        """Parallel transport of v (tangent at self) to ``other`` along the geodesic; see
+        :func:`beds.mvnormal.transport`."""
+        self._check_tangent(v)
+        self._check_same(other)
+        wm, wc = transport(self.mean, self.cov, other.mean, other.cov, v._c[0], v._c[1], tol=tol, max_iter=max_iter)
+        base = other if other._p[0].shape == wm.shape else other._broadcast_to(wm.shape)
+        return Tangent._trusted(base, (wm, wc))
 
     def metric(self) -> np.ndarray:
         """Fisher information in the coordinates (mean, lower triangle of cov); see :func:`metric`."""
