@@ -13,6 +13,14 @@ import pytest
 # shared helpers (tests/_oracles.py) importable as `_oracles` under --import-mode=importlib
 sys.path.insert(0, os.path.dirname(__file__))
 
+# Property tests are deterministic by default (a CI run cannot turn red by chance; a failure
+# reproduces exactly); BEDS_HYPOTHESIS_RANDOM=1 explores new random examples instead.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("beds-ci", derandomize=True, database=None)
+_hypothesis_settings.register_profile("beds-random")
+_hypothesis_settings.load_profile("beds-random" if os.environ.get("BEDS_HYPOTHESIS_RANDOM") else "beds-ci")
+
 # hypothesis imports this lazily when a property test fails; under filterwarnings=error a
 # DeprecationWarning raised by that import would hide the real failure behind an INTERNALERROR.
 with warnings.catch_warnings():

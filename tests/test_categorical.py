@@ -1,4 +1,4 @@
-"""Categorical beliefs: the positive orthant of the sphere of radius 2 (MATH.md sections 0 and 5).
+"""Categorical beliefs: the positive orthant of the sphere of radius 2 (docs page mathematics/categorical).
 
 * mpmath oracles (50 digits) for the distance ``2 acos(sum sqrt(p q))``, KL, Jeffreys and the
   entropy, on far, moderate and near pairs (relative perturbations 1e-3, 1e-8, 1e-12, where the
@@ -323,7 +323,7 @@ def test_transport_preserves_inner_products(data) -> None:
 @HYP
 @given(simplex_points(n=2, min_weight=1e-6))
 def test_jeffreys_bounds_distance(pts) -> None:
-    """MATH.md section 0: d_FR <= sqrt(J) for any exponential family."""
+    """Docs page mathematics/conventions: d_FR <= sqrt(J) for any exponential family."""
     p, q = pts
     with np.errstate(invalid="ignore"):  # see test_jeffreys_of_equal_components_raises_no_warning
         j = cat.jeffreys(p, q)
@@ -335,7 +335,7 @@ def test_jeffreys_bounds_distance(pts) -> None:
 @HYP
 @given(st.data())
 def test_local_kl_is_half_squared_distance(data) -> None:
-    """MATH.md section 0: KL(p || p + dp) ~ ds^2 / 2 (Fisher metric with no factor 1/4)."""
+    """Docs page mathematics/conventions: KL(p || p + dp) ~ ds^2 / 2 (Fisher metric with no factor 1/4)."""
     (p,) = data.draw(simplex_points(n=1))
     v = data.draw(tangent_vectors(p.size))
     eps = 1e-6

@@ -1,4 +1,4 @@
-"""Mean-field (diagonal) normal beliefs: the product of d half-planes (MATH.md section 2).
+"""Mean-field (diagonal) normal beliefs: the product of d half-planes (docs page mathematics/diag_normal).
 
 The reference for every quantity is the univariate normal (``beds.normal``, itself checked against
 mpmath in test_normal.py) combined by the product rule, plus an mpmath check of the distance.

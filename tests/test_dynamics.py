@@ -244,7 +244,7 @@ def test_von_mises_bessel_helpers():
     np.testing.assert_allclose(li, ref_l, rtol=2e-15)
     np.testing.assert_allclose(aa, ref_a, rtol=2e-15)
     np.testing.assert_allclose(a, special.i1e(k) / special.i0e(k), rtol=2e-15, atol=1e-300)
-    # MATH.md 4 values
+    # reference values of the docs page mathematics/von_mises
     np.testing.assert_allclose(
         von_mises_mean_resultant([1.0, 2.0, 10.0])[1], [0.4463899659, 0.6977746580, 0.9485998260], rtol=1e-9
     )

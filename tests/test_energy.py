@@ -11,7 +11,7 @@ from beds import energy
 from hypothesis import given
 from hypothesis import strategies as st
 
-KT300 = 4.141947e-21  # MATH.md section 0
+KT300 = 4.141947e-21  # docs page mathematics/conventions
 
 
 def test_constants_and_joules():

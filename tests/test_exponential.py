@@ -1,4 +1,4 @@
-"""Exponential beliefs Exp(rate): flat in u = log(rate) (MATH.md sections 0 and 5).
+"""Exponential beliefs Exp(rate): flat in u = log(rate) (docs page mathematics/exponential).
 
 Closed forms against mpmath (50 digits), near pairs, Riemannian identities, the Karcher mean
 (weighted geometric mean) and argument checking.  Element-wise kernels run in both
@@ -171,7 +171,7 @@ def test_divergence_inequalities(pairs, simd_level: str) -> None:
     d = ex.distance(a, b)
     assert (d <= np.sqrt(ex.jeffreys(a, b)) * (1 + 1e-14)).all()
     assert (ex.kl(a, b) >= 0).all()
-    # local KL ~ d^2 / 2 and J ~ d^2 (MATH.md section 0)
+    # local KL ~ d^2 / 2 and J ~ d^2 (docs page mathematics/conventions)
     near = a * (1 + 1e-5)
     dn = ex.distance(a, near)
     np.testing.assert_allclose(ex.kl(a, near), dn**2 / 2, rtol=1e-4)

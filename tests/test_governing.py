@@ -370,7 +370,7 @@ def test_belief_update_flat_reference_is_the_beds_dissipation():
 
 def test_belief_update_steady_state_is_an_ema():
     """Dissipate for dt, update once with a Gaussian observation: at steady state the mean update
-    is an EMA with gain 1 - e^{-gamma dt} (MATH.md section 6)."""
+    is an EMA with gain 1 - e^{-gamma dt} (docs page mathematics/dynamics)."""
     gamma, dt, obs_sd = 0.5, 0.2, 0.1
     q = beds.Normal(0.0, 1.0)
     for _ in range(2000):  # reach the steady-state precision tau* = tau_D / (1 - a)

@@ -1,6 +1,6 @@
 """Multivariate normal beliefs: closed forms, bounds, exact geodesics and geodesic shooting.
 
-Oracles: the MATH.md test vector, the univariate family (d = 1), closed forms (same mean, same
+Oracles: the reference vector (docs: mathematics/mvnormal), the univariate family (d = 1), closed forms (same mean, same
 covariance), mpmath (40-digit matrix exponentials and eigenvalues), scipy's ODE integration of the
 geodesic equations (Skovgaard 1984) and of the Levi-Civita connection (parallel transport, with
 Christoffel symbols from finite differences of the metric), a numpy fixed-point iteration for
@@ -18,6 +18,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from beds import mvnormal as mv
+from beds._mvnormal_numpy import _karcher_shooting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -766,7 +767,7 @@ def test_karcher_mean_same_mean(rng, d):
     # the default tol (1e-10 on the last step)
     np.testing.assert_allclose(mv.karcher_mean(m, C, w)[1], ref, rtol=1e-10, atol=1e-11 * np.abs(ref).max())
     # the same set through the geodesic-shooting path
-    gm, gS, _ = mv._karcher_shooting(m[None], C[None], (w / w.sum())[None], m[:1].copy(), C[:1].copy(), 1e-12, 100)
+    gm, gS, _ = _karcher_shooting(m[None], C[None], (w / w.sum())[None], m[:1].copy(), C[:1].copy(), 1e-12, 100)
     np.testing.assert_allclose(gS[0], kS, rtol=1e-10, atol=1e-11)
     if d == 1:  # the geometric mean of the variances
         np.testing.assert_allclose(kS[0, 0], np.exp(np.sum(w * np.log(C[:, 0, 0])) / w.sum()), rtol=1e-14)

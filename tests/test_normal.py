@@ -1,4 +1,4 @@
-"""Univariate normal beliefs N(mu, sigma^2): the Fisher-Rao half-plane (MATH.md sections 0-1).
+"""Univariate normal beliefs N(mu, sigma^2): the Fisher-Rao half-plane (docs page mathematics/normal).
 
 Oracles are independent of the code under test:
 
@@ -7,7 +7,7 @@ Oracles are independent of the code under test:
   Poincare half-plane (centre and radius of the geodesic circle, arc length ln tan(theta/2)).
 * that half-plane construction is itself checked against mpmath ODE integration of the geodesic
   equations of ds^2 = (dmu^2 + 2 dsigma^2) / sigma^2.
-* identities of Riemannian geometry (hypothesis property tests) and MATH.md test vectors.
+* identities of Riemannian geometry (hypothesis property tests) and the docs' reference values.
 """
 
 from __future__ import annotations
@@ -338,7 +338,7 @@ def test_geodesic_between_nearly_identical_points():
             )
 
 
-# ============================================================================ MATH.md test vectors
+# ================================================================== reference values (docs: mathematics/normal)
 def test_math_md_test_vectors():
     assert beds.normal.distance(0.0, 1.0, 0.0, 2.0) == pytest.approx(0.9802581435, abs=1e-10)
     assert beds.normal.distance(0.0, 1.0, 0.0, 2.0) == pytest.approx(math.sqrt(2) * math.log(2), rel=4 * EPS)

@@ -1,5 +1,5 @@
 """Poisson beliefs Poi(rate): flat in u = 2 sqrt(rate), with a boundary at rate = 0 at finite
-distance (MATH.md sections 0 and 5).
+distance (docs pages mathematics/conventions, mathematics/poisson).
 
 Closed forms against mpmath (50 digits), the entropy against an mpmath sum, near pairs, Riemannian
 identities, the Karcher mean ((weighted mean of sqrt(rate))^2), exp maps and geodesics that reach

@@ -125,7 +125,7 @@ def test_math_md_values() -> None:
 
 
 def test_small_and_large_kappa_expansions() -> None:
-    # A ~ k/2 - k^3/16 near 0; A ~ 1 - 1/(2k) - 1/(8k^2), A' ~ 1/(2k^2) for large k (MATH.md 4)
+    # A ~ k/2 - k^3/16 near 0; A ~ 1 - 1/(2k) - 1/(8k^2), A' ~ 1/(2k^2) for large k (docs page mathematics/von_mises)
     k = 1e-4
     assert beds.special.mean_resultant(k) == pytest.approx(k / 2 - k**3 / 16, rel=1e-15)
     assert beds.special.mean_resultant_derivative(k) == pytest.approx(0.5 - 3 * k * k / 16, rel=1e-15)

@@ -1,7 +1,8 @@
 """The raw numpy ufuncs of ``beds.ufuncs``: numpy semantics, loops, determinism, SIMD builds.
 
-Every ufunc is described once in ``SPEC`` (arity, gufunc signature, kind of each argument); the
-tests generate valid arguments from that description.
+Every ufunc is described by its declaration (``beds._core.kernels``); ``SPEC`` derives from it the
+arity, the gufunc signature and the kind of each argument, and the tests generate valid arguments
+from that description.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 from beds import _core
 from beds import ufuncs as U
 
+
 # ------------------------------------------------------------------------------ description
 # Argument kinds:
 #   m  real scalar (a mean)           s  positive scalar (a std)       r  positive scalar (a rate)
@@ -24,70 +26,59 @@ from beds import ufuncs as U
 #   Mn real (n,)   Sn positive (n,)   Rn positive (n,)   Wn weights (n,)   Pn probabilities (n, k)
 #   u  scalar in (0, 1) (a mean resultant length)
 #   tol (double scalar)  it (int64 scalar)
+# Every ufunc is described by its declaration in C++ (beds._core.kernels: argument names, domains,
+# core dimensions, dtypes); the kind of each argument follows from it.
+def _is_tangent(name: str) -> bool:
+    return name in ("u", "v") or name.startswith(("u_", "v_"))
+
+
+def _kind(op) -> str:
+    """The generator kind of an input operand of a kernel declaration."""
+    if op.dtype == "float64":
+        return "tol"
+    if op.dtype == "int64":
+        return "it"
+    core, dom = tuple(op.core), op.domain
+    rate = op.name.startswith("rate")
+    if core == ():
+        if dom == "real":
+            return "t" if op.name == "t" else "v" if _is_tangent(op.name) else "m"
+        if dom in ("positive", "nonnegative"):
+            return "r" if rate else "s"
+        if dom == "unit_interval":
+            return "u"
+    elif core == ("d",):
+        if dom == "real":
+            return "V" if _is_tangent(op.name) else "M"
+        if dom in ("positive", "nonnegative"):
+            return "S"
+    elif core == ("k",):
+        if dom in ("probs", "probs_interior"):
+            return "P"
+        if dom == "tangent_probs":
+            return "U"
+    elif core == ("n",):
+        return {"real": "Mn", "positive": "Rn" if rate else "Sn", "nonnegative": "Wn"}[dom]
+    elif core == ("n", "k") and dom == "probs":
+        return "Pn"
+    raise AssertionError(f"no generator for operand {op}")  # pragma: no cover
+
+
+def _is_matrix_kernel(k) -> bool:
+    return any(op.domain in ("spd", "symmetric") for op in k.inputs)
+
+
+# name -> (nin, nout, gufunc signature or None, kind of each argument): the public ufuncs except the
+# matrix-argument ones (tests/test_mvnormal.py)
 SPEC: dict[str, tuple[int, int, str | None, tuple[str, ...]]] = {
-    "normal_distance": (4, 1, None, ("m", "s", "m", "s")),
-    "normal_kl": (4, 1, None, ("m", "s", "m", "s")),
-    "normal_jeffreys": (4, 1, None, ("m", "s", "m", "s")),
-    "normal_entropy": (1, 1, None, ("s",)),
-    "normal_inner": (5, 1, None, ("s", "v", "v", "v", "v")),
-    "normal_exp": (4, 2, None, ("m", "s", "v", "v")),
-    "normal_log": (4, 2, None, ("m", "s", "m", "s")),
-    "normal_geodesic": (5, 2, None, ("m", "s", "m", "s", "t")),
-    "normal_transport": (6, 2, None, ("m", "s", "m", "s", "v", "v")),
-    "normal_karcher_mean": (5, 3, "(n),(n),(n),(),()->(),(),()", ("Mn", "Sn", "Wn", "tol", "it")),
-    "diag_normal_distance": (4, 1, "(d),(d),(d),(d)->()", ("M", "S", "M", "S")),
-    "diag_normal_kl": (4, 1, "(d),(d),(d),(d)->()", ("M", "S", "M", "S")),
-    "diag_normal_jeffreys": (4, 1, "(d),(d),(d),(d)->()", ("M", "S", "M", "S")),
-    "diag_normal_entropy": (1, 1, "(d)->()", ("S",)),
-    "diag_normal_inner": (5, 1, "(d),(d),(d),(d),(d)->()", ("S", "V", "V", "V", "V")),
-    "normal_fr_penalty": (5, 5, None, ("m", "s", "m", "s", "r")),
-    "diag_normal_fr_penalty": (5, 5, "(d),(d),(d),(d),(d)->(),(d),(d),(d),(d)", ("M", "S", "M", "S", "S")),
-    "categorical_distance": (2, 1, "(k),(k)->()", ("P", "P")),
-    "categorical_kl": (2, 1, "(k),(k)->()", ("P", "P")),
-    "categorical_jeffreys": (2, 1, "(k),(k)->()", ("P", "P")),
-    "categorical_entropy": (1, 1, "(k)->()", ("P",)),
-    "categorical_inner": (3, 1, "(k),(k),(k)->()", ("P", "U", "U")),
-    "categorical_exp": (2, 1, "(k),(k)->(k)", ("P", "U")),
-    "categorical_log": (2, 1, "(k),(k)->(k)", ("P", "P")),
-    "categorical_geodesic": (3, 1, "(k),(k),()->(k)", ("P", "P", "t")),
-    "categorical_transport": (3, 1, "(k),(k),(k)->(k)", ("P", "P", "U")),
-    "categorical_karcher_mean": (4, 2, "(n,k),(n),(),()->(k),()", ("Pn", "Wn", "tol", "it")),
-    "special_i0e": (1, 1, None, ("m",)),
-    "special_i1e": (1, 1, None, ("m",)),
-    "special_log_i0": (1, 1, None, ("s",)),
-    "special_mean_resultant": (1, 1, None, ("s",)),
-    "special_mean_resultant_derivative": (1, 1, None, ("s",)),
-    "special_mean_resultant_inverse": (1, 1, None, ("u",)),
-    "von_mises_distance": (4, 1, None, ("m", "s", "m", "s")),
-    "von_mises_kl": (4, 1, None, ("m", "s", "m", "s")),
-    "von_mises_jeffreys": (4, 1, None, ("m", "s", "m", "s")),
-    "von_mises_entropy": (1, 1, None, ("s",)),
-    "von_mises_inner": (5, 1, None, ("s", "v", "v", "v", "v")),
-    "von_mises_exp": (4, 2, None, ("m", "s", "v", "v")),
-    "von_mises_log": (4, 2, None, ("m", "s", "m", "s")),
-    "von_mises_geodesic": (5, 2, None, ("m", "s", "m", "s", "t")),
-    "von_mises_transport": (6, 2, None, ("m", "s", "m", "s", "v", "v")),
+    k.name: (len(k.inputs), len(k.outputs), k.signature, tuple(_kind(op) for op in k.inputs))
+    for k in _core.kernels
+    if not k.name.startswith("_") and not _is_matrix_kernel(k)
 }
 # kernels that solve a geodesic boundary-value problem per element (tens of microseconds each):
 # the layout tests run them on short arrays, and their two SIMD builds agree to the tolerance of
 # the root finds rather than to a few ulp
 ITERATIVE = {"von_mises_distance", "von_mises_exp", "von_mises_log", "von_mises_geodesic", "von_mises_transport"}
-for _fam in ("exponential", "poisson"):
-    SPEC.update(
-        {
-            f"{_fam}_distance": (2, 1, None, ("r", "r")),
-            f"{_fam}_kl": (2, 1, None, ("r", "r")),
-            f"{_fam}_jeffreys": (2, 1, None, ("r", "r")),
-            f"{_fam}_entropy": (1, 1, None, ("r",)),
-            f"{_fam}_inner": (3, 1, None, ("r", "v", "v")),
-            f"{_fam}_exp": (2, 1, None, ("r", "v")),
-            f"{_fam}_log": (2, 1, None, ("r", "r")),
-            f"{_fam}_geodesic": (3, 1, None, ("r", "r", "t")),
-            f"{_fam}_transport": (3, 1, None, ("r", "r", "v")),
-            f"{_fam}_karcher_mean": (2, 1, "(n),(n)->()", ("Rn", "Wn")),
-        }
-    )
-
 ALL = sorted(SPEC)
 ELEMENTWISE = [n for n in ALL if SPEC[n][2] is None]
 GUFUNCS = [n for n in ALL if SPEC[n][2] is not None]
@@ -180,23 +171,7 @@ def level():
 # ------------------------------------------------------------------------------ the objects
 # Matrix-argument gufuncs of the multivariate normal family: their arity, signatures, loops and
 # domain handling are tested in tests/test_mvnormal.py (test_raw_ufuncs).
-MVNORMAL = [
-    "mvnormal_bounds",
-    "mvnormal_distance",
-    "mvnormal_distance_info",
-    "mvnormal_entropy",
-    "mvnormal_exp",
-    "mvnormal_geodesic",
-    "mvnormal_inner",
-    "mvnormal_jeffreys",
-    "mvnormal_kl",
-    "mvnormal_log",
-    "mvnormal_nielsen",
-    "mvnormal_same_cov_distance",
-    "mvnormal_same_mean_distance",
-    "mvnormal_spd_mean",
-    "mvnormal_transport",
-]
+MVNORMAL = sorted(k.name for k in _core.kernels if _is_matrix_kernel(k))
 
 
 def test_all_lists_exactly_the_public_ufuncs():

@@ -1,4 +1,4 @@
-"""von Mises beliefs vM(mu, kappa): the circular belief manifold (MATH.md section 4).
+"""von Mises beliefs vM(mu, kappa): the circular belief manifold (docs page mathematics/von_mises).
 
 Oracles independent of the C++ code:
 
@@ -20,7 +20,7 @@ Oracles independent of the C++ code:
   ``exp`` and ``geodesic`` agree with the ODE solution within 9e-11 (geodesic at t = 1/4 .. 1) and
   2e-13 (exp of given velocities; asserted 1e-11).
 * mpmath integrals over the circle for KL, entropy and the Fisher information (scores).
-* the normal family for large kappa (sigma^2 = 1/kappa), the flat disc near kappa = 0, MATH.md
+* the normal family for large kappa (sigma^2 = 1/kappa), the flat disc near kappa = 0, docs
   values, and identities of Riemannian geometry (hypothesis property tests).
 """
 
@@ -261,7 +261,7 @@ def test_equal_kappas_and_tiny_angles() -> None:
     k = np.array([1e-3, 0.5, 3.0, 40.0, 1e4])
     arc = np.sqrt(k * beds.special.mean_resultant(k))
     d = vm.distance(0.0, k, 1.0, k)
-    assert np.all(d < arc * 1.0)  # the arc at constant kappa is only an upper bound (MATH.md 4)
+    assert np.all(d < arc * 1.0)  # the arc at constant kappa is only an upper bound (docs: mathematics/von_mises)
     for dmu in [1e-5, 1e-9, 1e-13]:
         exact_dmu = (0.3 + dmu) - 0.3  # exact (Sterbenz)
         d = vm.distance(0.3, k, 0.3 + dmu, k)

@@ -1,6 +1,6 @@
-// pybind11 glue of the event-driven BEDS integrators (cpp/include/beds/dynamics.hpp).
+// pybind11 glue of the event-driven BEDS integrators (cpp/include/beds/dynamics_*.hpp, one per kind).
 //
-// The Python layer (python/beds/dynamics.py) validates every argument and passes C-contiguous
+// The Python layer (the package python/beds/dynamics) validates every argument and passes C-contiguous
 // float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
 // functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during
 // the integration; no Python object is touched inside the loops.
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "beds/dynamics.hpp"
-#include "beds/dynamics_mv.hpp"
 #include "beds/parallel.hpp"
 #include "dynamics.hpp"
 
@@ -80,6 +79,23 @@ int over_belief_ranges(std::ptrdiff_t n, std::ptrdiff_t m, F& f, bool threaded) 
   return dyn::kOk;
 }
 
+// Runs integrate(part, scratch) on belief ranges `part` of the batch b, with the GIL released (no
+// Python object is touched inside) and `scratch_per_belief` doubles of scratch per belief, shared
+// by the ranges (each range uses the entries of its own beliefs).  Returns the first bad status.
+template <class Batch, class Integrate>
+int integrate_released(const Batch& b, std::ptrdiff_t m, std::size_t scratch_per_belief, bool threaded,
+                       Integrate integrate) {
+  py::gil_scoped_release release;
+  std::vector<double> scratch(scratch_per_belief * static_cast<std::size_t>(b.n));
+  auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
+    Batch part = b;
+    part.lo = lo;
+    part.hi = hi;
+    return integrate(part, scratch.data());
+  };
+  return over_belief_ranges(b.n, m, run, threaded);
+}
+
 py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
                            double t_end, F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model,
                            bool flat) {
@@ -113,20 +129,11 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
                    r_prec.mutable_data(),
                    r_gained.mutable_data(),
                    r_count.mutable_data()};
-  int status;
-  {
-    py::gil_scoped_release release;
-    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
-    b.t_last = scratch.data();
-    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
-      dyn::NormalBatch part = b;
-      part.lo = lo;
-      part.hi = hi;
-      return dyn::integrate_normal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch.data() + n);
-    };
-    status = over_belief_ranges(n, m, run, false);
-  }
-  check_status(status);
+  // scratch: t_last [n], count [n]
+  check_status(integrate_released(b, m, 2, false, [&](dyn::NormalBatch& part, double* scratch) {
+    part.t_last = scratch;
+    return dyn::integrate_normal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + n);
+  }));
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);
 }
 
@@ -143,25 +150,17 @@ py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, F64 gained, double
   dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data(), vs, ps};
   dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_gained.mutable_data(),
                            r_count.mutable_data()};
-  int status;
-  {
-    py::gil_scoped_release release;
-    std::vector<double> scratch(2 * static_cast<std::size_t>(n));
-    b.t_last = scratch.data();
-    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
-      dyn::VonMisesBatch part = b;
-      part.lo = lo;
-      part.hi = hi;
-      return dyn::integrate_von_mises(part, ev, rec, t0, t_end, scratch.data() + n);
-    };
-    status = over_belief_ranges(n, m, run, true);
-  }
-  check_status(status);
+  // scratch: t_last [n], count [n]
+  check_status(integrate_released(b, m, 2, true, [&](dyn::VonMisesBatch& part, double* scratch) {
+    part.t_last = scratch;
+    return dyn::integrate_von_mises(part, ev, rec, t0, t_end, scratch + n);
+  }));
   return py::make_tuple(r_eta, r_gained, r_count);
 }
 
-py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0, double t_end,
-                       F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model, bool flat) {
+py::tuple integrate_mvnormal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
+                             double t_end, F64 times, I64 index, F64 values, F64 obs_prec, F64 record_times, int model,
+                             bool flat) {
   if (mean.ndim() != 2) throw py::value_error("mean must have shape (n, d)");
   const py::ssize_t n = mean.shape(0), d = mean.shape(1), m = times.size(), k = record_times.size();
   check_size(prec, n * d * d, "prec");
@@ -183,39 +182,31 @@ py::tuple integrate_mv(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec,
     throw py::value_error("obs_prec must have m * d * d or d * d elements");
   if (model != 0 && model != 1) throw py::value_error("model must be 0 (multiplicative) or 1 (additive)");
   F64 r_mean({k, n, d}), r_prec({k, n, d, d}), r_gained({k, n}), r_count({k, n});
-  dyn::MvBatch b{n,
-                 d,
-                 mean.mutable_data(),
-                 prec.mutable_data(),
-                 rate.data(),
-                 use_ref ? ref_mean.data() : nullptr,
-                 use_ref ? ref_prec.data() : nullptr,
-                 gained.mutable_data(),
-                 nullptr,
-                 nullptr,
-                 0,
-                 n};
-  dyn::MvEvents ev{m, times.data(), index.data(), values.data(), obs_prec.data(), ps};
-  dyn::MvRecords rec{k,
-                     record_times.data(),
-                     r_mean.mutable_data(),
-                     r_prec.mutable_data(),
-                     r_gained.mutable_data(),
-                     r_count.mutable_data()};
-  int status;
-  {
-    py::gil_scoped_release release;
-    std::vector<double> scratch(3 * static_cast<std::size_t>(n));
-    b.t_last = scratch.data();
-    b.logdet = scratch.data() + n;
-    auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
-      dyn::MvBatch part = b;
-      part.lo = lo;
-      part.hi = hi;
-      return dyn::integrate_mv(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch.data() + 2 * n);
-    };
-    status = over_belief_ranges(n, m, run, true);
-  }
+  dyn::MvNormalBatch b{n,
+                       d,
+                       mean.mutable_data(),
+                       prec.mutable_data(),
+                       rate.data(),
+                       use_ref ? ref_mean.data() : nullptr,
+                       use_ref ? ref_prec.data() : nullptr,
+                       gained.mutable_data(),
+                       nullptr,
+                       nullptr,
+                       0,
+                       n};
+  dyn::MvNormalEvents ev{m, times.data(), index.data(), values.data(), obs_prec.data(), ps};
+  dyn::MvNormalRecords rec{k,
+                           record_times.data(),
+                           r_mean.mutable_data(),
+                           r_prec.mutable_data(),
+                           r_gained.mutable_data(),
+                           r_count.mutable_data()};
+  // scratch: t_last [n], logdet [n], count [n]
+  const int status = integrate_released(b, m, 3, true, [&](dyn::MvNormalBatch& part, double* scratch) {
+    part.t_last = scratch;
+    part.logdet = scratch + n;
+    return dyn::integrate_mvnormal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + 2 * n);
+  });
   if (status == dyn::kBadPrecision) throw py::value_error("a precision matrix is not positive definite");
   check_status(status);
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);
@@ -233,7 +224,7 @@ void register_dynamics(py::module_& m) {
         "Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). "
         "Updates mean, prec, gained in place (state at t_end) and returns the records "
         "(mean, prec, gained, count), each of shape (k, n).");
-  m.def("dynamics_integrate_mv_normal", &integrate_mv, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
+  m.def("dynamics_integrate_mvnormal", &integrate_mvnormal, py::arg("mean").noconvert(), py::arg("prec").noconvert(),
         py::arg("rate"), py::arg("ref_mean"), py::arg("ref_prec"), py::arg("gained").noconvert(), py::arg("t0"),
         py::arg("t_end"), py::arg("times"), py::arg("index"), py::arg("values"), py::arg("obs_prec"),
         py::arg("record_times"), py::arg("model"), py::arg("flat"),

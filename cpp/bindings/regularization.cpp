@@ -37,14 +37,12 @@ void register_regularization(py::module_& m) {
                                  t_max,
                                  per.mutable_data(),
                                  with_grad ? g.mutable_data() : nullptr};
+        // the build of the SIGReg kernel for the SIMD level in use (cpp/src/regularization_loops.inc)
+        const auto evaluate = kernel_function<double (*)(const beds::sigreg::Problem&)>("sigreg");
         double value;
         {
           py::gil_scoped_release release;
-#if BEDS_HAVE_AVX2_LOOPS
-          value = simd_level() == 1 ? beds::sigreg::evaluate_avx2(pb) : beds::sigreg::evaluate_baseline(pb);
-#else
-          value = beds::sigreg::evaluate_baseline(pb);
-#endif
+          value = evaluate(pb);
         }
         return py::make_tuple(value, per, grad);
       },

@@ -28,43 +28,50 @@ namespace {
 using namespace mvnormal_rows;
 
 // --------------------------------------------------------------------- gufunc adapters
-// cost: rough number of flops per row, for the chunk size of the thread pool.
-std::ptrdiff_t cube(const std::ptrdiff_t* cd) { return 8 + cd[0] * cd[0] * cd[0]; }
+// COST: nanoseconds per unit of 8 + d^3, the cost of one row (see the cost model in loops.hpp;
+// measured on one core at d = 3 and 8, within a factor 2-5 elsewhere: the shooting kernels grow
+// like d^4 for large d).
+inline double cube(const std::ptrdiff_t* cd) { return 8.0 + static_cast<double>(cd[0] * cd[0] * cd[0]); }
 
-#define BEDS_MV_KERNEL(NAME, NARGS, COST, CALL)                                           \
+#define BEDS_MV_KERNEL(NAME, NARGS, COST, ...) BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, false, __VA_ARGS__)
+// Kernels that iterate (Newton shooting, Nielsen's refinement) stop on Ctrl-C in mid-row: the
+// driver then computes the row again or abandons the call (Rows<K> in loops.hpp).
+#define BEDS_MV_ITERATIVE_KERNEL(NAME, NARGS, COST, ...) BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, true, __VA_ARGS__)
+#define BEDS_MV_KERNEL_IMPL(NAME, NARGS, COST, ITERATIVE, ...)                            \
   template <class T>                                                                      \
   struct NAME {                                                                           \
     static constexpr int nargs = NARGS;                                                   \
-    static std::ptrdiff_t cost(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }    \
+    static constexpr bool iterative = ITERATIVE;                                          \
+    static double cost_ns(const std::ptrdiff_t* cd) { return (COST) * cube(cd); }         \
     static bool row(char* const* p, const std::ptrdiff_t* cd, const std::ptrdiff_t* cs) { \
       const Index d = cd[0];                                                              \
       if (d <= 0) return false;                                                           \
-      CALL                                                                                \
+      __VA_ARGS__                                                                         \
     }                                                                                     \
   };
 
-BEDS_MV_KERNEL(Distance, 5, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 0))
-BEDS_MV_KERNEL(DistanceInfo, 10, 2000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 1))
-BEDS_MV_KERNEL(Bounds, 6, 40, BEDS_MV_DISPATCH(bounds_row, p, d, cs))
-BEDS_MV_KERNEL(KL, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, true))
-BEDS_MV_KERNEL(Jeffreys, 5, 30, BEDS_MV_DISPATCH(divergence_row, p, d, cs, false))
-BEDS_MV_KERNEL(SameMean, 3, 20, BEDS_MV_DISPATCH_BOUNDED(same_mean_row, p, d, cs))
-BEDS_MV_KERNEL(SameCov, 4, 4, BEDS_MV_DISPATCH(same_cov_row, p, d, cs))
-BEDS_MV_KERNEL(Entropy, 2, 2, BEDS_MV_DISPATCH(entropy_row, p, d, cs))
-BEDS_MV_KERNEL(Inner, 6, 8, BEDS_MV_DISPATCH(inner_row, p, d, cs))
-BEDS_MV_KERNEL(Exp, 6, 100, BEDS_MV_DISPATCH(exp_row, p, d, cs))
-BEDS_MV_KERNEL(Log, 9, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 0))
-BEDS_MV_KERNEL(Geodesic, 10, 2000, BEDS_MV_DISPATCH(log_row, p, d, cs, 1))
-BEDS_MV_KERNEL(Nielsen, 8, 500, BEDS_MV_DISPATCH(nielsen_row, p, d, cs))
-BEDS_MV_KERNEL(Transport, 11, 4000, BEDS_MV_DISPATCH(transport_row, p, d, cs))
+BEDS_MV_ITERATIVE_KERNEL(Distance, 5, 1000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 0))
+BEDS_MV_ITERATIVE_KERNEL(DistanceInfo, 10, 1000, BEDS_MV_DISPATCH(distance_row, p, d, cs, 1))
+BEDS_MV_KERNEL(Bounds, 6, 30, BEDS_MV_DISPATCH(bounds_row, p, d, cs))
+BEDS_MV_KERNEL(KL, 5, 10, BEDS_MV_DISPATCH(divergence_row, p, d, cs, true))
+BEDS_MV_KERNEL(Jeffreys, 5, 10, BEDS_MV_DISPATCH(divergence_row, p, d, cs, false))
+BEDS_MV_KERNEL(SameMean, 3, 10, BEDS_MV_DISPATCH_BOUNDED(same_mean_row, p, d, cs))
+BEDS_MV_KERNEL(SameCov, 4, 2, BEDS_MV_DISPATCH(same_cov_row, p, d, cs))
+BEDS_MV_KERNEL(Entropy, 2, 1, BEDS_MV_DISPATCH(entropy_row, p, d, cs))
+BEDS_MV_KERNEL(Inner, 6, 4, BEDS_MV_DISPATCH(inner_row, p, d, cs))
+BEDS_MV_KERNEL(Exp, 6, 25, BEDS_MV_DISPATCH(exp_row, p, d, cs))
+BEDS_MV_ITERATIVE_KERNEL(Log, 9, 1000, BEDS_MV_DISPATCH(log_row, p, d, cs, 0))
+BEDS_MV_ITERATIVE_KERNEL(Geodesic, 10, 1000, BEDS_MV_DISPATCH(log_row, p, d, cs, 1))
+BEDS_MV_ITERATIVE_KERNEL(Nielsen, 8, 1500, BEDS_MV_DISPATCH(nielsen_row, p, d, cs))
+BEDS_MV_ITERATIVE_KERNEL(Transport, 11, 3000, BEDS_MV_DISPATCH(transport_row, p, d, cs))
 
-// Karcher mean of same-mean covariances: core dimensions (n, d), one row is a whole set.
+// Karcher mean of same-mean covariances: core dimensions (n, d), one row is a whole set.  COST:
+// about 10 iterations of one d x d eigen-decomposition per covariance.
 template <class T>
 struct SpdMean {
   static constexpr int nargs = 6;
-  static std::ptrdiff_t cost(const std::ptrdiff_t* cd) {
-    return 100 * std::min<std::ptrdiff_t>(cd[0], 1 << 20) * cube(cd + 1);
-  }
+  static constexpr bool iterative = true;
+  static double cost_ns(const std::ptrdiff_t* cd) { return 100.0 * static_cast<double>(cd[0]) * cube(cd + 1); }
   static bool row(char* const* p, const std::ptrdiff_t* cd, const std::ptrdiff_t* cs) {
     const Index n = cd[0], d = cd[1];
     if (n <= 0 || d <= 0) return false;
@@ -73,6 +80,8 @@ struct SpdMean {
 };
 
 #undef BEDS_MV_KERNEL
+#undef BEDS_MV_ITERATIVE_KERNEL
+#undef BEDS_MV_KERNEL_IMPL
 #undef BEDS_MV_DISPATCH
 #undef BEDS_MV_DISPATCH_BOUNDED
 
@@ -81,56 +90,64 @@ using R32 = Rows<K<float>>;
 template <template <class> class K>
 using R64 = Rows<K<double>>;
 
-#define BEDS_MV(NAME, K, NIN, NOUT, SIG, TYPES, DOC) {NAME, NIN, NOUT, SIG, TYPES, &R32<K>::loop, &R64<K>::loop, DOC}
+// One row per ufunc: the kernel, its declaration (beds/kernel_spec.hpp), one line of description.
+#define BEDS_MV(K, SPEC, DOC) {checked_spec_nargs(SPEC, K<double>::nargs), DOC, &R32<K>::loop, &R64<K>::loop}
+#define BEDS_MV_PAIR "mean1[d]: real, cov1[d, d]: spd, mean2[d]: real, cov2[d, d]: spd"
+#define BEDS_MV_ITER "tol: float64 positive, max_iter: int64 positive"
 
-constexpr const char* kPair = "(d),(d,d),(d),(d,d)->()";
-
-const LoopEntry kEntries[] = {
-    BEDS_MV("mvnormal_distance", Distance, 4, 1, kPair, LoopTypes::all_same,
-            "mvnormal_distance(mu1, Sigma1, mu2, Sigma2) -> Fisher-Rao distance by geodesic shooting "
-            "(tol 1e-12, 50 iterations; NaN and the invalid flag if not converged)"),
-    BEDS_MV("mvnormal_distance_info", DistanceInfo, 6, 4, "(d),(d,d),(d),(d,d),(),()->(),(),(),()", LoopTypes::tol_iter,
-            "mvnormal_distance_info(mu1, Sigma1, mu2, Sigma2, tol, max_iter) -> (distance, Calvo-Oller lower "
-            "bound, sqrt-Jeffreys upper bound, Newton iterations or -1)"),
-    BEDS_MV("mvnormal_bounds", Bounds, 4, 2, "(d),(d,d),(d),(d,d)->(),()", LoopTypes::all_same,
-            "mvnormal_bounds(mu1, Sigma1, mu2, Sigma2) -> (Calvo-Oller lower bound, sqrt(Jeffreys) upper bound)"),
-    BEDS_MV("mvnormal_kl", KL, 4, 1, kPair, LoopTypes::all_same,
-            "mvnormal_kl(mu1, Sigma1, mu2, Sigma2) -> KL(N1 || N2)"),
-    BEDS_MV("mvnormal_jeffreys", Jeffreys, 4, 1, kPair, LoopTypes::all_same,
-            "mvnormal_jeffreys(mu1, Sigma1, mu2, Sigma2) -> KL(N1 || N2) + KL(N2 || N1)"),
-    BEDS_MV("mvnormal_same_mean_distance", SameMean, 2, 1, "(d,d),(d,d)->()", LoopTypes::all_same,
-            "mvnormal_same_mean_distance(Sigma1, Sigma2) -> sqrt(1/2 sum ln^2 eig(Sigma1^-1 Sigma2))"),
-    BEDS_MV("mvnormal_same_cov_distance", SameCov, 3, 1, "(d),(d,d),(d)->()", LoopTypes::all_same,
-            "mvnormal_same_cov_distance(mu1, Sigma, mu2) -> sqrt(2) arccosh(1 + D^2/4), D = Mahalanobis distance"),
-    BEDS_MV("mvnormal_entropy", Entropy, 1, 1, "(d,d)->()", LoopTypes::all_same,
-            "mvnormal_entropy(Sigma) -> d/2 log(2 pi e) + 1/2 log det Sigma"),
-    BEDS_MV("mvnormal_inner", Inner, 5, 1, "(d,d),(d),(d,d),(d),(d,d)->()", LoopTypes::all_same,
-            "mvnormal_inner(Sigma, x1, B1, x2, B2) -> x1^T Sigma^-1 x2 + 1/2 tr(Sigma^-1 B1 Sigma^-1 B2)"),
-    BEDS_MV("mvnormal_exp", Exp, 4, 2, "(d),(d,d),(d),(d,d)->(d),(d,d)", LoopTypes::all_same,
-            "mvnormal_exp(mu, Sigma, x, B) -> (mu', Sigma') = Exp_(mu, Sigma)(x, B)"),
-    BEDS_MV("mvnormal_log", Log, 6, 3, "(d),(d,d),(d),(d,d),(),()->(d),(d,d),()", LoopTypes::tol_iter,
-            "mvnormal_log(mu1, Sigma1, mu2, Sigma2, tol, max_iter) -> (x, B, iterations or -1) = Log_p1(p2)"),
-    BEDS_MV("mvnormal_geodesic", Geodesic, 7, 3, "(d),(d,d),(d),(d,d),(),(),()->(d),(d,d),()", LoopTypes::tol_iter,
-            "mvnormal_geodesic(mu1, Sigma1, mu2, Sigma2, t, tol, max_iter) -> (mu, Sigma, iterations or -1)"),
-    BEDS_MV("mvnormal_nielsen", Nielsen, 6, 2, "(d),(d,d),(d),(d,d),(),()->(),()", LoopTypes::tol_iter,
-            "mvnormal_nielsen(mu1, Sigma1, mu2, Sigma2, tol, max_segments) -> (Nielsen's sqrt-Jeffreys length, "
-            "segments or -1); max_segments >= 2"),
-    BEDS_MV("mvnormal_transport", Transport, 8, 3, "(d),(d,d),(d),(d,d),(d),(d,d),(),()->(d),(d,d),()",
-            LoopTypes::tol_iter,
-            "mvnormal_transport(mu1, Sigma1, mu2, Sigma2, v_mean, v_cov, tol, max_iter) -> (w_mean, w_cov, "
-            "iterations or -1): parallel transport of (v_mean, v_cov) from point 1 to point 2 along the geodesic"),
-    BEDS_MV("mvnormal_spd_mean", SpdMean, 4, 2, "(n,d,d),(n),(),()->(d,d),()", LoopTypes::tol_iter,
-            "mvnormal_spd_mean(Sigma, weights, tol, max_iter) -> (Karcher mean of the covariances Sigma[..., i, :, :] "
-            "in the affine-invariant geometry, iterations or -1)"),
+constexpr LoopEntry kEntries[] = {
+    BEDS_MV(Distance, "mvnormal_distance(" BEDS_MV_PAIR ") -> distance",
+            "Fisher-Rao distance by geodesic shooting (tolerance MVNORMAL_TOL, at most MVNORMAL_MAX_ITER Newton "
+            "iterations; NaN and the invalid flag if not converged)."),
+    BEDS_MV(DistanceInfo,
+            "mvnormal_distance_info(" BEDS_MV_PAIR ", " BEDS_MV_ITER ") -> distance, lower, upper, iterations: int64",
+            "Distance, Calvo-Oller lower bound, sqrt(Jeffreys) upper bound, Newton iterations (-1: not converged)."),
+    BEDS_MV(Bounds, "mvnormal_bounds(" BEDS_MV_PAIR ") -> lower, upper",
+            "Calvo-Oller lower bound and sqrt(Jeffreys) upper bound of the Fisher-Rao distance."),
+    BEDS_MV(KL, "mvnormal_kl(" BEDS_MV_PAIR ") -> kl", "KL(N1 || N2) in nats."),
+    BEDS_MV(Jeffreys, "mvnormal_jeffreys(" BEDS_MV_PAIR ") -> jeffreys",
+            "Jeffreys divergence KL(N1 || N2) + KL(N2 || N1) in nats."),
+    BEDS_MV(SameMean, "mvnormal_same_mean_distance(cov1[d, d]: spd, cov2[d, d]: spd) -> distance",
+            "Fisher-Rao distance of two normals with the same mean: sqrt(1/2 sum ln^2 eig(cov1^-1 cov2))."),
+    BEDS_MV(SameCov, "mvnormal_same_cov_distance(mean1[d]: real, cov[d, d]: spd, mean2[d]: real) -> distance",
+            "Fisher-Rao distance of two normals with the same covariance: sqrt(2) arccosh(1 + D^2/4), D Mahalanobis."),
+    BEDS_MV(Entropy, "mvnormal_entropy(cov[d, d]: spd) -> entropy", "Differential entropy in nats."),
+    BEDS_MV(Inner,
+            "mvnormal_inner(cov[d, d]: spd, u_mean[d]: real, u_cov[d, d]: symmetric, v_mean[d]: real,"
+            " v_cov[d, d]: symmetric) -> inner",
+            "Fisher inner product u_mean^T cov^-1 v_mean + 1/2 tr(cov^-1 u_cov cov^-1 v_cov)."),
+    BEDS_MV(Exp,
+            "mvnormal_exp(mean[d]: real, cov[d, d]: spd, v_mean[d]: real, v_cov[d, d]: symmetric)"
+            " -> mean[d], cov[d, d]",
+            "Riemannian exponential map: the point reached from (mean, cov) with velocity v."),
+    BEDS_MV(Log, "mvnormal_log(" BEDS_MV_PAIR ", " BEDS_MV_ITER ") -> v_mean[d], v_cov[d, d], iterations: int64",
+            "Riemannian logarithm by geodesic shooting (iterations -1: not converged)."),
+    BEDS_MV(Geodesic,
+            "mvnormal_geodesic(" BEDS_MV_PAIR ", t: real, " BEDS_MV_ITER ") -> mean[d], cov[d, d], iterations: int64",
+            "Point at parameter t of the geodesic from point 1 to point 2 (iterations -1: not converged)."),
+    BEDS_MV(Nielsen,
+            "mvnormal_nielsen(" BEDS_MV_PAIR ", tol: float64 positive, max_segments: int64 positive)"
+            " -> length, segments: int64",
+            "Nielsen's sqrt(Jeffreys) length of the projected Calvo-Oller curve (max_segments >= 2; segments -1: not "
+            "converged)."),
+    BEDS_MV(Transport,
+            "mvnormal_transport(" BEDS_MV_PAIR ", v_mean[d]: real, v_cov[d, d]: symmetric, " BEDS_MV_ITER
+            ") -> w_mean[d], w_cov[d, d], iterations: int64",
+            "Parallel transport of (v_mean, v_cov) from point 1 to point 2 along the geodesic (iterations of the "
+            "shooting, 0 for equal means, -1: not converged)."),
+    BEDS_MV(SpdMean,
+            "mvnormal_spd_mean(cov[n, d, d]: spd, weights[n]: nonnegative, " BEDS_MV_ITER
+            ") -> mean_cov[d, d], iterations: int64",
+            "Karcher mean of the covariances cov[..., i, :, :] in the affine-invariant geometry (beliefs with one "
+            "mean; iterations -1: not converged)."),
 };
 
 #undef BEDS_MV
+#undef BEDS_MV_PAIR
+#undef BEDS_MV_ITER
 
 }  // namespace
 
-const LoopEntry* loops_mvnormal(std::size_t& count) {
-  count = sizeof(kEntries) / sizeof(kEntries[0]);
-  return kEntries;
-}
+KernelTable loops_mvnormal() { return {kEntries, BEDS_COUNT(kEntries), nullptr, 0}; }
 
 }  // namespace beds

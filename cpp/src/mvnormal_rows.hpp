@@ -154,8 +154,8 @@ struct TwoPoints {
   }
 
 // Defaults of the raw mvnormal_distance ufunc (the Python layer passes its own).
-constexpr double kDefaultTol = 1e-12;
-constexpr long long kDefaultMaxIter = 50;
+constexpr double kDefaultTol = constants::kMvnormalTol;
+constexpr long long kDefaultMaxIter = constants::kMvnormalMaxIter;
 
 // ---------------------------------------------------------------------------------- rows
 template <class T, int D>

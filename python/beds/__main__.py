@@ -1,4 +1,5 @@
-"""Command line: ``python -m beds bench`` (microbenchmarks) and ``python -m beds info``."""
+"""Command line: ``python -m beds bench`` (microbenchmarks), ``python -m beds experiments`` (the BEDS
+experiments and their report) and ``python -m beds info``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    usage = "usage: python -m beds {bench,info} [options]   (python -m beds bench --help)"
+    usage = (
+        "usage: python -m beds {bench,experiments,info} [options]   (python -m beds bench --help, experiments --help)"
+    )
     if not argv or argv[0] in ("-h", "--help"):
         print(usage)
         return 0 if argv else 2
@@ -16,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from .benchmarks import main as bench_main
 
         return bench_main(rest)
+    if cmd == "experiments":
+        from .experiments import main as experiments_main
+
+        return experiments_main(rest)
     if cmd == "info":
         import numpy as np
 

@@ -8,7 +8,6 @@ compiled ufuncs of the family (``beds.ufuncs``), so broadcasting and dtypes foll
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -16,9 +15,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _core
-from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype
+from ._geometry import Geometry
+from ._validation import as_real_array, as_tuple, call_checked, check_domain, common_float_dtype, reduction_layout
 
-__all__ = ["Belief", "ConvergenceWarning", "Tangent", "array_function"]
+__all__ = ["Belief", "ConvergenceWarning", "Tangent"]
 
 
 class ConvergenceWarning(RuntimeWarning):
@@ -41,7 +41,7 @@ def _index_param(a: np.ndarray, idx: Any, event_ndim: int) -> np.ndarray:
     return a[t]
 
 
-class Belief:
+class Belief(Geometry):
     """Base class of the belief families (a batch of distributions of one family).
 
     Subclasses declare ``params`` (parameter names, in the order of the ufunc arguments),
@@ -50,7 +50,8 @@ class Belief:
     ``family`` (the ufunc prefix).  Families whose parameters have different event ranks (a mean
     of shape (..., d) and a covariance of shape (..., d, d) for ``MVNormal``) also declare
     ``event_ndims``, one per parameter; the batch shapes of the parameters then broadcast, the
-    event shapes do not.
+    event shapes do not.  What the penalties and the governing equation need of a family (KL
+    gradient, metric, coordinate charts, ...) is the protocol :class:`beds._geometry.Geometry`.
     """
 
     params: ClassVar[tuple[str, ...]] = ()
@@ -285,25 +286,17 @@ class Belief:
         self._check_same(other)
         # a Python scalar stays "weak" (a float32 batch gives float32 points)
         ta = t if isinstance(t, (int, float)) and not isinstance(t, bool) else as_real_array(t, "t")
-        if "geodesic" in self.elementwise_ops and self.event_ndim:
-            if isinstance(ta, np.ndarray):  # a scalar broadcasts as it is (and stays weak)
-                ta = ta[(...,) + (None,) * self.event_ndim]
-            out = self._call(
-                "geodesic",
-                self._p + other._p + (ta,),
-                self._names(2) + ["t"],
-                self.domains * 2 + ("real",),
-                message=self.leaves_domain,
-            )
-        else:
-            out = self._call(
-                "geodesic",
-                self._p + other._p + (ta,),
-                self._names(2) + ["t"],
-                self.domains * 2 + ("real",),
-                scalar_args=1,
-                message=self.leaves_domain,
-            )
+        elementwise = "geodesic" in self.elementwise_ops and self.event_ndim
+        if elementwise and isinstance(ta, np.ndarray):  # a scalar broadcasts as it is (and stays weak)
+            ta = ta[(...,) + (None,) * self.event_ndim]
+        out = self._call(
+            "geodesic",
+            self._p + other._p + (ta,),
+            self._names(2) + ["t"],
+            self.domains * 2 + ("real",),
+            scalar_args=0 if elementwise else 1,
+            message=self.leaves_domain,
+        )
         return type(self)._trusted(*out)
 
     def transport(self, v: Tangent, other: Belief) -> Tangent:
@@ -362,56 +355,16 @@ class Belief:
 
     # helpers for Karcher means -------------------------------------------------------
     def _reduction_layout(self, weights: Any, axis: Any) -> tuple[list[np.ndarray], np.ndarray, tuple[int, ...]]:
-        """Moves the reduced batch axes last (before the event axes) and flattens them into one.
-
-        Returns the parameter arrays of shape kept + (n,) + event, the weights of shape kept + (n,)
-        and the kept batch shape.
-        """
-        nb = self.ndim
-        if nb == 0:
-            raise ValueError("karcher_mean needs a batch of beliefs (batch shape is ())")
-        if axis is None:
-            axes = tuple(range(nb))
-        else:
-            raw = axis if isinstance(axis, tuple) else (axis,)
-            axes = []
-            for a in raw:
-                if not isinstance(a, (int, np.integer)) or not -nb <= a < nb:
-                    raise ValueError(f"axis {a!r} is out of range for batch shape {self._batch_shape}")
-                axes.append(int(a) % nb)
-            if len(set(axes)) != len(axes):
-                raise ValueError(f"repeated axis in {axis!r}")
-            axes = tuple(axes)
-        kept = [i for i in range(nb) if i not in axes]
-        order = kept + list(axes)
-        kept_shape = tuple(self._batch_shape[i] for i in kept)
-        n = int(np.prod([self._batch_shape[i] for i in axes], dtype=np.int64))
-        if n == 0:
-            raise ValueError("karcher_mean of an empty batch")
-        arrays = []
-        for a, e in zip(self._p, self._param_event_ndims()):
-            t = np.transpose(a, order + list(range(nb, nb + e)))
-            arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
-        # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
-        w = np.ones((), dtype=self.dtype) if weights is None else as_real_array(weights, "weights")
-        try:
-            w = np.broadcast_to(w, self._batch_shape)
-        except ValueError:
-            raise ValueError(
-                f"weights of shape {w.shape} do not broadcast to the batch shape {self._batch_shape}"
-            ) from None
-        w = np.transpose(w, order).reshape(kept_shape + (n,))
-        return arrays, w, kept_shape
+        """The parameters and weights with the reduced batch axes moved last and flattened into one
+        (see ``beds._validation.reduction_layout``)."""
+        return reduction_layout(self._p, self._param_event_ndims(), self._batch_shape, self.dtype, weights, axis)
 
 
 def _warn_not_converged(iterations: np.ndarray, max_iter: int) -> None:
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
-        warnings.warn(
-            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        message = f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations"
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
 
 
 class Tangent:
@@ -513,62 +466,6 @@ class Tangent:
         return f"Tangent({inner}, at {type(self.base).__name__} batch_shape={self.base.batch_shape})"
 
 
-def _is_duck_array(v: Any) -> bool:
-    return (
-        hasattr(v, "__array_ufunc__")
-        and not isinstance(v, (np.ndarray, np.generic))
-        and type(v).__module__.split(".")[0] != "numpy"
-    )
-
-
-def bind_arguments(what: str, names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
-    """The values of ``names`` from positional and keyword arguments, in order (TypeError naming
-    ``what`` for too many, unexpected, repeated or missing arguments)."""
-    if len(args) > len(names):
-        raise TypeError(f"{what} takes {len(names)} arguments ({', '.join(names)})")
-    values = dict(zip(names, args))
-    for k, v in kwargs.items():
-        if k not in names or k in values:
-            raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
-        values[k] = v
-    missing = [n for n in names if n not in values]
-    if missing:
-        raise TypeError(f"missing argument(s): {', '.join(missing)}")
-    return [values[n] for n in names]
-
-
-def array_function(
-    name: str,
-    ufunc_name: str,
-    arg_names: Sequence[str],
-    domains: Sequence[str],
-    doc: str,
-    core_ndims: Sequence[int] | None = None,
-    on_domain_error: str | None = None,
-    module: str = "beds",
-) -> Any:
-    """Builds a validated array-level function around one compiled ufunc.
-
-    The function takes the ufunc's arguments by position or name, plus ``out=``; real numpy
-    arrays are validated (errors name the argument), other array types (dask, xarray, ...) go
-    straight to the ufunc, which dispatches through ``__array_ufunc__``.
-    """
-    uf = getattr(_core, ufunc_name)
-    names = list(arg_names)
-
-    def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        vals = bind_arguments(ufunc_name, names, args, kwargs)
-        for v in vals:
-            if type(v) is not np.ndarray and _is_duck_array(v):
-                # dask, xarray, ...: let the ufunc dispatch through __array_ufunc__
-                return uf(*vals, **({"out": out} if out is not None else {}))
-        arrays = [as_real_array(v, n) for v, n in zip(vals, names)]
-        return call_checked(uf, arrays, names, domains, out=out, core_ndims=core_ndims, on_domain_error=on_domain_error)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    fn.__module__ = module
-    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
-    params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
-    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    return fn
+def tangent(base: Belief, comps: Sequence[np.ndarray]) -> Tangent:
+    """A tangent vector at ``base`` from components already in its tangent space (not checked)."""
+    return Tangent._trusted(base, tuple(comps))

@@ -17,9 +17,11 @@ Accuracy: same-mean distance on near pairs (relative perturbation 1e-10) against
 digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula; Karcher means against a
 fixed-point iteration run to its rounding level.
 
-A second table times the closed-form same-mean paths (distance at d = 3 and 10; Karcher mean of
-1e4 3 x 3 and 1e3 10 x 10 covariances, beds at its default tol 1e-10, pyRiemann at its default
-tol 1e-8) and parallel transport.
+A second table times the closed-form same-mean paths on the CPU clock of the calling thread (one
+thread; distance at d = 3 and 10; Karcher mean of 1e4 3 x 3 and 1e3 10 x 10 covariances, beds at
+its default tol 1e-10, pyRiemann at its default tol 1e-8, both errors against the reference); a
+third splits the distance and parallel transport at d = 3 (n = 1000) and d = 8 (n = 100) over two
+threads (wall-clock speed-up and the CPU time of each thread).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def run_mvnormal(
 ) -> list[dict[str, Any]]:
     """Prints the MVNormal table (microseconds per pair) and returns its rows."""
     all_threads = _core.get_num_threads()
-    threads = threads or tuple(sorted({1, all_threads}))
+    threads = threads or tuple(sorted({1, 2, all_threads}))
     rng = np.random.default_rng(4)
     rows = []
     print_fn("")
@@ -200,10 +202,26 @@ def _spd_mean_reference(C: np.ndarray, M: np.ndarray, iters: int = 40) -> np.nda
     return M
 
 
-def _same_mean_section(
-    print_fn: Callable[[str], None], budget: float, rng: np.random.Generator
-) -> list[dict[str, Any]]:
-    """Same-mean distance and Karcher mean (one thread) against pyRiemann."""
+def _cpu_best(fns: dict[str, Callable[[], Any]], budget: float, rounds: int = 15) -> dict[str, float]:
+    """Minimum CPU time of the calling thread per function (seconds), rounds interleaved.  For
+    one-thread comparisons: beds runs on the calling thread, and numpy's LAPACK calls on small
+    matrices do too (set OPENBLAS_NUM_THREADS=1 for BLAS-heavy baselines)."""
+    best = dict.fromkeys(fns, float("inf"))
+    for fn in fns.values():
+        fn()
+    start = time.perf_counter()
+    for i in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - t0)
+        if i >= 2 and time.perf_counter() - start > budget * len(fns):
+            break
+    return best
+
+
+def _pyriemann() -> tuple[Any, Any]:
+    """pyRiemann's distance and mean modules (None, None when not installed)."""
     try:
         import pyriemann.geometry.distance as prd
         import pyriemann.geometry.mean as prm
@@ -212,47 +230,120 @@ def _same_mean_section(
             import pyriemann.utils.distance as prd
             import pyriemann.utils.mean as prm
         except Exception:  # noqa: BLE001
-            prd = prm = None
+            return None, None
+    return prd, prm
+
+
+def _same_mean_section(
+    print_fn: Callable[[str], None], budget: float, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Same-mean distance and Karcher mean against pyRiemann: one thread, CPU time of the calling
+    thread, minimum over interleaved rounds."""
+    prd, prm = _pyriemann()
     rows: list[dict[str, Any]] = []
     all_threads = _core.get_num_threads()
     _core.set_num_threads(1)
     print_fn("")
-    print_fn("MVNormal, beliefs with one mean (one thread; closed-form affine-invariant paths)")
-    header = f"{'kernel':34s} {'d':>3s} {'n':>6s} {'beds':>12s}   baseline, beds speed-up; accuracy"
+    print_fn("MVNormal, beliefs with one mean (one thread, CPU time; closed-form affine-invariant paths)")
+    header = f"{'kernel':34s} {'d':>3s} {'n':>6s} {'beds':>10s}   baseline (beds speed-up); accuracy"
     print_fn(header)
     print_fn("-" * (len(header) + 20))
     try:
         for d, n in ((3, 20000), (10, 2000)):
             S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
-            t = _best(lambda: _mv.same_mean_distance(S1, S2), budget) / n * 1e6
-            base = {}
-            txt = ""
+            fns = {"beds": lambda: _mv.same_mean_distance(S1, S2)}
             if prd is not None:
-                tb = _best(lambda: prd.distance_riemann(S1, S2), budget) / n * 1e6
-                base["pyriemann distance_riemann"] = tb
-                txt = f"pyriemann distance_riemann {tb:.3f} us ({tb / t:.2f}x)"
-            print_fn(f"{'same-mean distance (us/pair)':34s} {d:3d} {n:6d} {t:12.3f}   {txt}")
-            rows.append({"kernel": "same-mean distance", "d": d, "us_per_pair": {1: t}, "baselines_us": base})
+                fns["pyriemann distance_riemann"] = lambda: prd.distance_riemann(S1, S2)
+            t = {k: v / n * 1e6 for k, v in _cpu_best(fns, budget).items()}
+            tb = t.pop("beds")
+            txt = "; ".join(f"{k} {v:.3f} us ({v / tb:.2f}x)" for k, v in t.items())
+            print_fn(f"{'same-mean distance (us/pair)':34s} {d:3d} {n:6d} {tb:10.3f}   {txt}")
+            rows.append({"kernel": "same-mean distance", "d": d, "us_per_pair": {1: tb}, "baselines_us": t})
         for d, n in ((3, 10000), (10, 1000)):
             C = _spd(rng, n, d)
             m = np.broadcast_to(rng.standard_normal(d), (n, d))
-            t = _best(lambda: _mv.karcher_mean(m, C), budget) * 1e3
+            fns = {"beds": lambda: _mv.karcher_mean(m, C)}
+            if prm is not None:
+                fns["pyriemann mean_riemann"] = lambda: prm.mean_riemann(C)
+            t = {k: v * 1e3 for k, v in _cpu_best(fns, budget, rounds=7).items()}
+            tb = t.pop("beds")
             _, S = _mv.karcher_mean(m, C)
             ref = _spd_mean_reference(C, S.copy())
-            err = float(np.linalg.norm(S - ref) / np.linalg.norm(ref))
-            base = {}
-            txt = f"beds error {err:.1e}"
+            err = {"beds": float(np.linalg.norm(S - ref) / np.linalg.norm(ref))}
             if prm is not None:
                 P = prm.mean_riemann(C)
-                tp = _best(lambda: prm.mean_riemann(C), budget) * 1e3
-                base["pyriemann mean_riemann"] = tp
-                perr = float(np.linalg.norm(P - ref) / np.linalg.norm(ref))
-                txt = (
-                    f"pyriemann mean_riemann {tp:.2f} ms ({tp / t:.2f}x); "
-                    f"relative error beds {err:.1e}, pyriemann {perr:.1e}"
-                )
-            print_fn(f"{'Karcher mean (ms per set)':34s} {d:3d} {n:6d} {t:12.2f}   {txt}")
-            rows.append({"kernel": "karcher mean, one mean (ms)", "d": d, "us_per_pair": {1: t}, "baselines_us": base})
+                err["pyriemann"] = float(np.linalg.norm(P - ref) / np.linalg.norm(ref))
+            txt = "; ".join(f"{k} {v:.2f} ms ({v / tb:.2f}x)" for k, v in t.items())
+            txt += "; relative error " + ", ".join(f"{k} {v:.1e}" for k, v in err.items())
+            print_fn(f"{'Karcher mean (ms per set)':34s} {d:3d} {n:6d} {tb:10.2f}   {txt}")
+            rows.append(
+                {
+                    "kernel": "karcher mean, one mean (ms)",
+                    "d": d,
+                    "us_per_pair": {1: tb},
+                    "baselines_us": t,
+                    "error": err,
+                }
+            )
+    finally:
+        _core.set_num_threads(all_threads)
+    rows += _thread_split(print_fn, budget, rng)
+    return rows
+
+
+def _thread_split(print_fn: Callable[[str], None], budget: float, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """MVNormal distance and transport, 1 thread against 2 at small batches: wall-clock speed-up and
+    the CPU time of each thread of the 2-thread run (/proc/self/task/*/schedstat; the split
+    speed-up is total CPU / busiest thread, what two free cores give)."""
+    import os
+
+    from .benchmarks import _best_time, _task_times
+
+    linux = os.path.exists("/proc/self/task")
+    all_threads = _core.get_num_threads()
+    print_fn("")
+    print_fn(f"MVNormal thread split: ms per call, 1 and 2 threads (load average {os.getloadavg()[0]:.1f})")
+    header = (
+        f"{'kernel':24s} {'d':>3s} {'n':>5s} {'1 thr':>8s} {'2 thr':>8s} {'wall x':>7s}   CPU ms per thread, split x"
+    )
+    print_fn(header)
+    print_fn("-" * len(header))
+    rows = []
+    try:
+        for d, n in ((3, 1000), (8, 100)):
+            m1, m2 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+            S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
+            y, C = rng.standard_normal((n, d)), S2 - S1
+            for name, fn in (
+                ("distance", lambda: _mv.distance(m1, S1, m2, S2)),
+                ("transport", lambda: _mv.transport(m1, S1, m2, S2, y, C)),
+            ):
+                _core.set_num_threads(1)
+                t1 = _best_time(fn, budget)
+                _core.set_num_threads(2)
+                t2 = _best_time(fn, budget)
+                row: dict[str, Any] = {
+                    "kernel": f"{name} thread split",
+                    "d": d,
+                    "n": n,
+                    "t1_ms": t1 * 1e3,
+                    "t2_ms": t2 * 1e3,
+                }
+                split = ""
+                if linux:
+                    calls = max(3, int(budget / max(t1, 1e-6)))
+                    before = _task_times()
+                    for _ in range(calls):
+                        fn()
+                    after = _task_times()
+                    busy = sorted((after[k][0] - before[k][0] for k in after if k in before), reverse=True)
+                    busy = [b for b in busy if b > 0.01 * busy[0]]
+                    split = ", ".join(f"{b / calls / 1e6:.2f}" for b in busy) + f"; {sum(busy) / busy[0]:.2f}x"
+                    row.update(
+                        {"cpu_ms_per_thread": [b / calls / 1e6 for b in busy], "split_speedup": sum(busy) / busy[0]}
+                    )
+                print_fn(f"{name:24s} {d:3d} {n:5d} {t1 * 1e3:8.2f} {t2 * 1e3:8.2f} {t1 / t2:7.2f}   {split}")
+                rows.append(row)
     finally:
         _core.set_num_threads(all_threads)
     return rows
@@ -293,7 +384,7 @@ def _accuracy(print_fn: Callable[[str], None], prd: Any) -> None:
                 got["pyriemann/sqrt2"] = np.asarray(prd.distance_riemann(S1, S2)) / np.sqrt(2)
         cells = [f"{k} {np.max(np.abs(v - ref) / ref):.1e}" for k, v in got.items()]
         print_fn(f"  d = {d:2d}: " + "; ".join(cells))
-    # general distance: beds vs the scipy shooting reference on the MATH.md vector
+    # general distance: beds vs the scipy shooting reference on the reference vector (docs: mathematics/mvnormal)
     S1 = np.array([[1, 0.2], [0.2, 0.5]])
     S2 = np.array([[0.6, -0.1], [-0.1, 1.4]])
     m2 = np.array([1.0, -1.0])
@@ -306,6 +397,7 @@ def _accuracy(print_fn: Callable[[str], None], prd: Any) -> None:
     b = float(_mv.distance(np.zeros(2), S1, m2, S2))
     nl = float(_mv.distance_nielsen(np.zeros(2), S1, m2, S2, tol=1e-8))
     print_fn(
-        f"MATH.md vector (d_FR = 1.80759522003692): beds {abs(b - exact) / exact:.1e}; {sc_txt}; "
+        f"reference vector (docs: mathematics/mvnormal), d_FR = 1.80759522003692: "
+        f"beds {abs(b - exact) / exact:.1e}; {sc_txt}; "
         f"Nielsen approximation {abs(nl - exact) / exact:.1e}"
     )

@@ -150,9 +150,12 @@ def run(
         for n in sizes:
             args = _pairs(n, rng)
             t = _best(lambda: _vm.distance(*args), budget, min_repeat=1) / n
-            extra = ""
+            _core.set_num_threads(2)  # the 2-thread time (the cost-aware loops split from 2 pairs)
+            t2 = _best(lambda: _vm.distance(*args), budget, min_repeat=1) / n
+            _core.set_num_threads(1)
+            extra = f"2 threads {t2 * 1e9:.0f} ns ({t / t2:.2f}x); "
             if t_scipy is not None:
-                extra = (
+                extra += (
                     f"scipy shooting {t_scipy * 1e3:.0f} ms/pair ({t_scipy / t:,.0f}x; "
                     f"max rel. difference {diff:.1e} on {scipy_sample} pairs)"
                 )
@@ -162,6 +165,7 @@ def run(
                     "kernel": "von_mises distance",
                     "n": n,
                     "beds_ns": t * 1e9,
+                    "beds_2thr_ns": t2 * 1e9,
                     "scipy_ns": None if t_scipy is None else t_scipy * 1e9,
                 }
             )

@@ -6,28 +6,22 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._belief import Belief, array_function
-from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
+from ._belief import Belief
+from ._kernels import array_function, call_kernel
+from ._validation import as_real_array, check_iterations, karcher_weights
+
+#: the operations of a one-parameter family (each a kernel ``<family>_<op>``)
+OPS = ("distance", "kl", "jeffreys", "entropy", "inner", "exp", "log", "geodesic", "transport")
 
 
 def make_functions(family: str, module: str, docs: dict[str, str], leaves: str | None = None) -> dict[str, Any]:
-    """The validated array-level functions of a one-parameter family."""
-    p2 = ("positive", "positive")
-    spec = {
-        "distance": (("rate1", "rate2"), p2, None),
-        "kl": (("rate1", "rate2"), p2, None),
-        "jeffreys": (("rate1", "rate2"), p2, None),
-        "entropy": (("rate",), ("positive",), None),
-        "inner": (("rate", "u", "v"), ("positive", "real", "real"), None),
-        "exp": (("rate", "v"), ("positive", "real"), leaves),
-        "log": (("rate1", "rate2"), p2, None),
-        "geodesic": (("rate1", "rate2", "t"), p2 + ("real",), leaves),
-        "transport": (("rate1", "rate2", "v"), p2 + ("real",), None),
-    }
+    """The validated array-level functions of a one-parameter family; ``leaves`` is the message
+    when an exp map or a geodesic leaves the family."""
     return {
-        op: array_function(op, f"{family}_{op}", names, doms, docs[op], on_domain_error=msg, module=module)
-        for op, (names, doms, msg) in spec.items()
+        op: array_function(
+            f"{family}_{op}", docs[op], module=module, on_domain_error=leaves if op in ("exp", "geodesic") else None
+        )
+        for op in OPS
     }
 
 
@@ -38,13 +32,7 @@ def karcher_mean_1d(family: str, rate: Any, weights: Any = None) -> np.ndarray:
     if r.shape[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
     w = karcher_weights(weights, r.shape, np.result_type(r, np.float32))
-    return call_checked(
-        getattr(_core, f"{family}_karcher_mean"),
-        [r, w],
-        ["rate", "weights"],
-        ["positive", "nonnegative"],
-        core_ndims=[1, 1],
-    )
+    return call_kernel(f"{family}_karcher_mean", [r, w])
 
 
 class RateBelief(Belief):

@@ -14,9 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
+
 __all__ = [
     "PROB_SUM_TOL",
     "SYM_TOL",
+    "TANGENT_SUM_FLOOR",
     "TANGENT_SUM_TOL",
     "as_real_array",
     "as_tuple",
@@ -24,15 +27,19 @@ __all__ = [
     "check_domain",
     "check_iterations",
     "karcher_weights",
+    "reduction_layout",
     "common_float_dtype",
 ]
 
-#: Tolerance on ``|sum(p) - 1|`` for probability vectors, per dtype of the computation (the same
-#: values are checked by the kernels, cpp/include/beds/categorical.hpp).  Loose enough for
+#: Tolerance on ``|sum(p) - 1|`` for probability vectors, per dtype of the computation: the values
+#: the kernels check (defined once in C++, ``beds._core.PROB_SUM_TOL``).  Loose enough for
 #: probabilities rounded to float32 and computed in float64; the kernels renormalise exactly.
-PROB_SUM_TOL = {np.dtype(np.float32): 1e-4, np.dtype(np.float64): 1e-6}
-#: Tolerance on ``|sum(v)|`` relative to ``sum(|v|)`` (plus 1e-14) for categorical tangent vectors.
+PROB_SUM_TOL = {np.dtype(k): v for k, v in _core.PROB_SUM_TOL.items()}
+#: Tolerance on ``|sum(v)|`` relative to ``sum(|v|)`` (plus ``TANGENT_SUM_FLOOR``) for categorical
+#: tangent vectors.
 TANGENT_SUM_TOL = PROB_SUM_TOL
+TANGENT_SUM_FLOOR: float = _core.TANGENT_SUM_FLOOR
+_F64 = np.dtype(np.float64)
 
 
 def as_real_array(x: Any, name: str) -> np.ndarray:
@@ -56,13 +63,13 @@ def _first_bad(mask: np.ndarray) -> str:
 
 
 def _prob_tol(a: np.ndarray) -> float:
-    return PROB_SUM_TOL.get(a.dtype, 1e-6)
+    return PROB_SUM_TOL.get(a.dtype, PROB_SUM_TOL[_F64])
 
 
 #: Symmetry tolerance of covariance matrices (relative to sqrt(S_ii S_jj)) and of symmetric tangent
-#: matrices (relative to max |B|), per input dtype; the kernels (cpp/include/beds/mvnormal.hpp)
-#: check the same values and use (S + S^T) / 2.
-SYM_TOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-10}
+#: matrices (relative to max |B|), per input dtype: the values the kernels check (defined once in
+#: C++, ``beds._core.SYM_TOL``); the kernels use (S + S^T) / 2.
+SYM_TOL = {np.dtype(k): v for k, v in _core.SYM_TOL.items()}
 
 
 def _unbroadcast(a: np.ndarray) -> np.ndarray:
@@ -111,7 +118,7 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
         raise ValueError(f"{name} must have d >= 1, got shape {a.shape}")
     if a.size == 0:
         return
-    tol = SYM_TOL.get(a.dtype, 1e-10)
+    tol = SYM_TOL.get(a.dtype, SYM_TOL[_F64])
     u = _unbroadcast(a)
     d = u.shape[-1]
     batch = u.shape[:-2]
@@ -207,8 +214,8 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
                 raise ValueError(f"{name} must have a last axis of classes, got a scalar")
             s = a.sum(axis=-1, dtype=np.float64)
             scale = np.abs(a).sum(axis=-1, dtype=np.float64)
-            tol = TANGENT_SUM_TOL.get(a.dtype, 1e-6)
-            bad = ~(np.abs(s) <= tol * scale + 1e-14)
+            tol = TANGENT_SUM_TOL.get(a.dtype, TANGENT_SUM_TOL[_F64])
+            bad = ~(np.abs(s) <= tol * scale + TANGENT_SUM_FLOOR)
             if bad.any():
                 raise ValueError(
                     f"{name} must sum to 0 along the last axis (a tangent vector of the simplex, "
@@ -284,6 +291,55 @@ def karcher_weights(weights: Any, shape: tuple[int, ...], dtype: Any) -> np.ndar
     if not (w.sum(axis=-1) > 0).all():
         raise ValueError("weights must have a positive sum over the reduced axes")
     return w
+
+
+def reduction_layout(
+    params: Sequence[np.ndarray],
+    event_ndims: Sequence[int],
+    batch_shape: tuple[int, ...],
+    dtype: Any,
+    weights: Any,
+    axis: Any,
+) -> tuple[list[np.ndarray], np.ndarray, tuple[int, ...]]:
+    """Lays out a Karcher mean over batch axes: moves the reduced batch axes (``axis``, all when
+    None) of the parameters last, before their event axes, and flattens them into one.
+
+    Returns the parameter arrays of shape kept + (n,) + event, the weights (ones of ``dtype`` when
+    None) of shape kept + (n,) and the kept batch shape.
+    """
+    nb = len(batch_shape)
+    if nb == 0:
+        raise ValueError("karcher_mean needs a batch of beliefs (batch shape is ())")
+    if axis is None:
+        axes = tuple(range(nb))
+    else:
+        raw = axis if isinstance(axis, tuple) else (axis,)
+        axes = []
+        for a in raw:
+            if not isinstance(a, (int, np.integer)) or not -nb <= a < nb:
+                raise ValueError(f"axis {a!r} is out of range for batch shape {batch_shape}")
+            axes.append(int(a) % nb)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in {axis!r}")
+        axes = tuple(axes)
+    kept = [i for i in range(nb) if i not in axes]
+    order = kept + list(axes)
+    kept_shape = tuple(batch_shape[i] for i in kept)
+    n = int(np.prod([batch_shape[i] for i in axes], dtype=np.int64))
+    if n == 0:
+        raise ValueError("karcher_mean of an empty batch")
+    arrays = []
+    for a, e in zip(params, event_ndims):
+        t = np.transpose(a, order + list(range(nb, nb + e)))
+        arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
+    # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
+    w = np.ones((), dtype=dtype) if weights is None else as_real_array(weights, "weights")
+    try:
+        w = np.broadcast_to(w, batch_shape)
+    except ValueError:
+        raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {batch_shape}") from None
+    w = np.transpose(w, order).reshape(kept_shape + (n,))
+    return arrays, w, kept_shape
 
 
 def check_iterations(tol: Any, max_iter: Any) -> None:

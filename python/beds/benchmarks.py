@@ -12,11 +12,24 @@ the same run:
 
 An accuracy table follows: the largest relative error against mpmath (when installed) on near
 pairs (relative perturbation 1e-12) and far pairs (|dmu| up to 1e6, std in [1e-8, 1e8]).
+
+Two more sections measure on the calling thread's CPU clock, which the other jobs of a shared
+machine disturb much less than the wall clock:
+
+* categorical sums: distance and KL at k = 10 and 1000 classes against numpy's fastest formulas
+  (``2 arccos(einsum(sqrt p, sqrt q))``, ``2 arccos(sum sqrt(p q))``; ``sum p log(p/q)`` and its
+  einsum form), one thread, rounds interleaved, minimum per method;
+* thread split: kernels that cost microseconds per element at sizes where the loops used to stay
+  on one thread (von Mises distance N = 1e3, MVNormal distance d = 3 and 8), one thread against
+  two: wall-clock speed-up (with the load average), the CPU time of each thread of the 2-thread
+  run (``/proc/self/task/*/schedstat``: run and run-queue wait) and the speed-up that split gives
+  when every thread has a core (total CPU / busiest thread).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -335,6 +348,8 @@ def run(
     dynamics: bool = True,
     mvnormal: bool = True,
     von_mises: bool = True,
+    categorical: bool = True,
+    thread_split: bool = True,
 ) -> list[dict[str, Any]]:
     """Runs the benchmark table and the sections of the families and returns their rows as dicts."""
     all_threads = _core.get_num_threads()
@@ -381,6 +396,10 @@ def run(
                     )
     finally:
         _core.set_num_threads(all_threads)
+    if categorical:
+        results += _categorical_section(print_fn)
+    if thread_split:
+        results += _thread_split_section(print_fn, budget)
     if regularization:
         from . import _bench_regularization
 
@@ -401,6 +420,149 @@ def run(
         vm_sizes = (10**3, 10**4) + ((10**5, 10**6) if max(sizes) >= 10**7 else ())
         results += _bench_von_mises.run(sizes=vm_sizes, budget=min(budget, 0.3), print_fn=print_fn)
     return results
+
+
+def _cpu_best(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
+    """Minimum CPU time of the calling thread per function, rounds interleaved (one thread)."""
+    best = dict.fromkeys(fns, float("inf"))
+    for fn in fns.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - t0)
+    return best
+
+
+def np_categorical_distance_einsum(p, q):
+    return 2 * np.arccos(np.clip(np.einsum("...k,...k->...", np.sqrt(p), np.sqrt(q)), -1, 1))
+
+
+def np_categorical_kl(p, q):
+    return np.sum(p * np.log(p / q), axis=-1)
+
+
+def np_categorical_kl_einsum(p, q):
+    return np.einsum("...k,...k->...", p, np.log(p / q))
+
+
+def _categorical_section(print_fn: Callable[[str], None], rounds: int = 9) -> list[dict[str, Any]]:
+    """Categorical distance and KL against numpy's formulas (ns per class, one thread, CPU time)."""
+    all_threads = _core.get_num_threads()
+    _core.set_num_threads(1)
+    rng = np.random.default_rng(3)
+    out = []
+    print_fn("")
+    print_fn("categorical sums: ns per class (n x k = 2e6), one thread, CPU time of the calling thread")
+    header = f"{'kernel':28s} {'k':>5s} {'beds':>8s}   numpy formulas (ns, beds speed-up)"
+    print_fn(header)
+    print_fn("-" * len(header))
+    try:
+        for k in (10, 1000):
+            n = 2_000_000 // k
+            P, Q = rng.dirichlet(np.ones(k), size=n), rng.dirichlet(np.ones(k), size=n)
+            for name, fns in (
+                (
+                    "categorical distance",
+                    {
+                        "beds": lambda: _core.categorical_distance(P, Q),
+                        "2 arccos(einsum sqrt)": lambda: np_categorical_distance_einsum(P, Q),
+                        "2 arccos(sum sqrt(pq))": lambda: np_categorical_distance(P, Q),
+                    },
+                ),
+                (
+                    "categorical kl",
+                    {
+                        "beds": lambda: _core.categorical_kl(P, Q),
+                        "sum p log(p/q)": lambda: np_categorical_kl(P, Q),
+                        "einsum p log(p/q)": lambda: np_categorical_kl_einsum(P, Q),
+                    },
+                ),
+            ):
+                t = {b: v / (n * k) * 1e9 for b, v in _cpu_best(fns, rounds).items()}
+                tb = t.pop("beds")
+                print_fn(
+                    f"{name:28s} {k:5d} {tb:8.2f}   " + "; ".join(f"{b} {v:.2f} ({v / tb:.2f}x)" for b, v in t.items())
+                )
+                out.append({"kernel": name, "k": k, "beds_ns": tb, **{f"{b}_ns": v for b, v in t.items()}})
+    finally:
+        _core.set_num_threads(all_threads)
+    return out
+
+
+def _task_times() -> dict[str, tuple[int, int]]:
+    """(ns on a CPU, ns waiting in the run queue) of every thread of this process."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                run, wait = f.read().split()[:2]
+            out[tid] = (int(run), int(wait))
+        except (OSError, ValueError):
+            pass
+    return out
+
+
+def _thread_split_section(print_fn: Callable[[str], None], budget: float) -> list[dict[str, Any]]:
+    """One thread against two for kernels that cost microseconds per element, at small sizes."""
+    from . import mvnormal as _mv
+    from . import von_mises as _vm
+
+    all_threads = _core.get_num_threads()
+    rng = np.random.default_rng(8)
+    n = 1000
+    vm = (rng.uniform(-3, 3, n), np.exp(rng.uniform(-3, 3, n)), rng.uniform(-3, 3, n), np.exp(rng.uniform(-3, 3, n)))
+    cases: list[tuple[str, int, Callable[[], Any]]] = [("von_mises distance", n, lambda: _vm.distance(*vm))]
+    for d, nd in ((3, 1000), (8, 100)):
+        q, _ = np.linalg.qr(rng.standard_normal((2, nd, d, d)))
+        S = q @ (np.exp(0.5 * rng.standard_normal((2, nd, d)))[..., None] * np.swapaxes(q, -1, -2))
+        S = 0.5 * (S + np.swapaxes(S, -1, -2))
+        m = rng.standard_normal((2, nd, d))
+        cases.append((f"mvnormal distance d={d}", nd, lambda m=m, S=S: _mv.distance(m[0], S[0], m[1], S[1])))
+    linux = os.path.exists("/proc/self/task")
+    print_fn("")
+    print_fn(
+        "thread split (chunks sized by the cost of each kernel): microseconds per call, 1 and 2 threads; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'kernel':26s} {'N':>5s} {'1 thr':>10s} {'2 thr':>10s} {'wall x':>7s}   "
+        "2-thread run: CPU per thread (run ms / run-queue wait ms), split speed-up"
+    )
+    print_fn(header)
+    print_fn("-" * len(header))
+    out = []
+    try:
+        for name, count, fn in cases:
+            _core.set_num_threads(1)
+            t1 = _best_time(fn, budget)
+            _core.set_num_threads(2)
+            t2 = _best_time(fn, budget)
+            split = ""
+            row: dict[str, Any] = {"kernel": name, "n": count, "t1_us": t1 * 1e6, "t2_us": t2 * 1e6}
+            if linux:
+                calls = max(3, int(budget / max(t1, 1e-6)))
+                before = _task_times()
+                for _ in range(calls):
+                    fn()
+                after = _task_times()
+                busy = sorted(
+                    ((after[k][0] - before[k][0], after[k][1] - before[k][1]) for k in after if k in before),
+                    reverse=True,
+                )
+                busy = [b for b in busy if b[0] > 0.01 * busy[0][0]]
+                total = sum(b[0] for b in busy)
+                split = ", ".join(f"{r / calls / 1e6:.2f} / {w / calls / 1e6:.2f}" for r, w in busy)
+                split += f"; {total / busy[0][0]:.2f}x"
+                row.update(
+                    {"cpu_ms_per_thread": [b[0] / calls / 1e6 for b in busy], "split_speedup": total / busy[0][0]}
+                )
+            print_fn(f"{name:26s} {count:5d} {t1 * 1e6:10.0f} {t2 * 1e6:10.0f} {t1 / t2:7.2f}   {split}")
+            out.append(row)
+    finally:
+        _core.set_num_threads(all_threads)
+    return out
 
 
 def _accuracy_table(gsm: Any, print_fn: Callable[[str], None]) -> None:
@@ -473,12 +635,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
     ap.add_argument("--no-von-mises", action="store_true", help="skip the von Mises section")
+    ap.add_argument("--no-categorical", action="store_true", help="skip the categorical sums section")
+    ap.add_argument("--no-thread-split", action="store_true", help="skip the 1 vs 2 threads section")
+    ap.add_argument("--only-threads", action="store_true", help="run only the categorical and thread sections")
     args = ap.parse_args(argv)
     sizes = tuple(args.sizes) if args.sizes else (10**3, 10**5, 10**6) + ((10**7,) if args.large else ())
     if args.simd:
         _core.set_simd_level(args.simd)
     if args.only_dynamics:
         _dynamics_section(args.budget, print)
+        return 0
+    if args.only_threads:
+        _categorical_section(print)
+        _thread_split_section(print, args.budget)
         return 0
     run(
         sizes,
@@ -489,5 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         dynamics=not args.no_dynamics,
         mvnormal=not args.no_mvnormal,
         von_mises=not args.no_von_mises,
+        categorical=not args.no_categorical,
+        thread_split=not args.no_thread_split,
     )
     return 0

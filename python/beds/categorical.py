@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._belief import Belief, _warn_not_converged, array_function
-from ._validation import as_real_array, call_checked, check_domain, check_iterations, karcher_weights
+from ._belief import Belief, _warn_not_converged
+from ._geometry import FamilyChart, unknown_chart
+from ._kernels import array_function, call_kernel
+from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
 
 __all__ = [
     "Categorical",
@@ -41,91 +42,55 @@ _M = "beds.categorical"
 _LEAVES = "the geodesic leaves the probability simplex (a probability would become negative)"
 
 distance = array_function(
-    "distance",
     "categorical_distance",
-    ("p", "q"),
-    ("probs", "probs"),
     """Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between categorical distributions (last axis),
     evaluated as ``4 asin(|sqrt(p) - sqrt(q)| / 2)``.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 kl = array_function(
-    "kl",
     "categorical_kl",
-    ("p", "q"),
-    ("probs", "probs"),
     """KL(p || q) = sum p log(p / q) in nats (inf where q_i = 0 < p_i); every term is evaluated
     as a nonnegative quantity, so near pairs keep full relative accuracy.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 jeffreys = array_function(
-    "jeffreys",
     "categorical_jeffreys",
-    ("p", "q"),
-    ("probs", "probs"),
     """Jeffreys divergence ``sum (p - q) log(p / q)`` in nats.""",
-    core_ndims=(1, 1),
     module=_M,
 )
 entropy = array_function(
-    "entropy",
     "categorical_entropy",
-    ("p",),
-    ("probs",),
     """Shannon entropy ``-sum p log p`` in nats (0 log 0 = 0).""",
-    core_ndims=(1,),
     module=_M,
 )
 inner = array_function(
-    "inner",
     "categorical_inner",
-    ("p", "u", "v"),
-    ("probs_interior", "tangent_probs", "tangent_probs"),
     """Fisher inner product ``sum u v / p`` of tangent vectors (summing to 0) at p.""",
-    core_ndims=(1, 1, 1),
     module=_M,
 )
 exp = array_function(
-    "exp",
     "categorical_exp",
-    ("p", "v"),
-    ("probs_interior", "tangent_probs"),
     """Riemannian exponential map along the great circle: with a = sqrt(p), w = v / (2a),
     ``sqrt(q) = cos|w| a + sin|w| w / |w|``; ValueError if it leaves the simplex.""",
-    core_ndims=(1, 1),
     on_domain_error=_LEAVES,
     module=_M,
 )
 log = array_function(
-    "log",
     "categorical_log",
-    ("p", "q"),
-    ("probs_interior", "probs"),
     """Riemannian logarithm at p (interior) towards q, in probability coordinates (sums to 0).""",
-    core_ndims=(1, 1),
     module=_M,
 )
 geodesic = array_function(
-    "geodesic",
     "categorical_geodesic",
-    ("p", "q", "t"),
-    ("probs", "probs", "real"),
     """Point at parameter t of the great-circle geodesic from p (t = 0) to q (t = 1).""",
-    core_ndims=(1, 1, 0),
     on_domain_error=_LEAVES,
     module=_M,
 )
 transport = array_function(
-    "transport",
     "categorical_transport",
-    ("p", "q", "v"),
-    ("probs_interior", "probs_interior", "tangent_probs"),
     """Parallel transport of v (tangent at p) along the geodesic from p to q: on the unit sphere,
     ``w' = w + <w, e> ((cos theta - 1) e - sin theta sqrt(p))`` with e the unit direction of the
     great circle at sqrt(p), theta = d(p, q) / 2.""",
-    core_ndims=(1, 1, 1),
     module=_M,
 )
 
@@ -146,13 +111,7 @@ def karcher_mean(
     check_domain("p", a, "probs")
     w = karcher_weights(weights, a.shape[:-1], np.result_type(a, np.float32))
     check_iterations(tol, max_iter)
-    m, it = call_checked(
-        _core.categorical_karcher_mean,
-        [a, w, np.float64(tol), np.int64(max_iter)],
-        ["p", "weights", "tol", "max_iter"],
-        ["probs", "nonnegative", "positive", "positive"],
-        core_ndims=[2, 1, 0, 0],
-    )
+    m, it = call_kernel("categorical_karcher_mean", [a, w, np.float64(tol), np.int64(max_iter)])
     _warn_not_converged(it, max_iter)
     return (m, it) if return_iterations else m
 
@@ -247,3 +206,263 @@ class Categorical(Belief):
         """Weighted Frechet mean over batch axes; see :func:`beds.categorical.karcher_mean`."""
         (p,), w, _ = self._reduction_layout(weights, axis)
         return Categorical._trusted(np.asarray(karcher_mean(p, w, tol=tol, max_iter=max_iter)))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Categorical) -> list[np.ndarray]:
+        """Gradient of KL(self || other) in probability coordinates: ``log(p / r) + 1`` (both inside
+        the simplex)."""
+        check_domain("q.probs", self.probs, "probs_interior")
+        check_domain("q_ref.probs", other.probs, "probs_interior")
+        with np.errstate(divide="ignore"):
+            return [np.log(self.probs) - np.log(other.probs) + 1.0]
+
+    def apply_metric(self, components: Any, inverse: bool = False) -> list[np.ndarray]:
+        """``G v = v / p``; the inverse is the Riemannian gradient on the simplex ``p g - p <p, g>``
+        (the tangent vector summing to 0 whose covector is g up to a constant)."""
+        if not inverse:
+            return super().apply_metric(components)
+        p = self.probs
+        w = p * np.broadcast_to(components[0], p.shape)
+        return [w - p * w.sum(axis=-1, keepdims=True)]
+
+    @classmethod
+    def chart(cls, name: str | None) -> Any:
+        """None (probabilities) or ``"logits"`` (:class:`LogitsChart`)."""
+        if name == "logits":
+            return LogitsChart()
+        if name is None:
+            return ProbsChart(cls)
+        raise ValueError(unknown_chart(cls, name, ("'logits'",)))
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # Values are class indices 0 .. k-1 (as torch.distributions.Categorical); the moments and the
+    # CDF read them as integers (as scipy.stats.rv_discrete(values=(range(k), probs))).
+    # ==================================================================================
+    @property
+    def mean(self) -> np.ndarray:
+        """Mean class index ``sum_i i p_i`` (classes read as the integers 0 .. k-1)."""
+        return self.probs @ np.arange(self.num_classes, dtype=self.dtype)
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Variance of the class index, ``sum_i (i - mean)^2 p_i``."""
+        i = np.arange(self.num_classes, dtype=self.dtype)
+        dev = i - self.mean[..., None]
+        return np.sum(self.probs * dev * dev, axis=-1)
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` class indices from every belief (inverse CDF), int64 of shape ``(n,) + batch_shape``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Class indices in 0 .. k-1 (classes of probability 0 are never drawn).
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.0, 1.0, 0.0]).sample(4, rng=0).tolist()
+        [1, 1, 1, 1]
+        """
+        from . import _distributions as _d
+
+        n = _d.check_n(n)
+        g = _d.get_rng(rng)
+        c = np.cumsum(self.probs, axis=-1, dtype=np.float64)
+        c = c / c[..., -1:]
+        c[..., -1] = 1.0
+        out = np.empty((n,) + self.batch_shape, dtype=np.int64)
+        per = max(1, int(2**22 // max(1, self.size * self.num_classes)))  # draws per chunk: ~4e6 comparisons
+        for s in range(0, n, per):
+            u = g.random((min(per, n - s),) + self.batch_shape)
+            out[s : s + u.shape[0]] = np.sum(c <= u[..., None], axis=-1)
+        return out
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """``log p[x]`` for class indices x (integers, or floats with integer values); -inf outside
+        0 .. k-1 and at non-integer points.
+
+        Parameters
+        ----------
+        x : array_like
+            Class indices, broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log probabilities of the broadcast shape (the beliefs' dtype).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.25, 0.75]).log_prob([1, 0, 2]).round(6).tolist()
+        [-0.287682, -1.386294, -inf]
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.pmf(x))
+
+    def pmf(self, x: Any) -> np.ndarray:
+        """Probability ``p[x]`` of class index x (0 outside 0 .. k-1 and at non-integer points)."""
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        xf, is_int = _d.integer_points(a)
+        k = self.num_classes
+        ok = is_int & (xf >= 0) & (xf < k)
+        shape = np.broadcast_shapes(a.shape, self.batch_shape)
+        idx = np.broadcast_to(np.where(ok, xf, 0.0).astype(np.int64), shape)
+        p = np.take_along_axis(np.broadcast_to(self.probs, shape + (k,)), idx[..., None], axis=-1)[..., 0]
+        return np.where(np.broadcast_to(ok, shape), p, 0.0).astype(self.dtype, copy=False)
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """The probability mass function (a density for the counting measure); same as :meth:`pmf`."""
+        return self.pmf(x)
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """``P(X <= x) = sum_{i <= floor(x)} p_i`` (0 below 0, 1 from k - 1 on).
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Categorical([0.25, 0.5, 0.25]).cdf([-1, 0, 1.5, 2, 7]).tolist()
+        [0.0, 0.25, 0.75, 1.0, 1.0]
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        k = self.num_classes
+        xf = np.floor(a.astype(np.float64))
+        shape = np.broadcast_shapes(a.shape, self.batch_shape)
+        c = np.cumsum(self.probs, axis=-1, dtype=np.float64)
+        c = c / c[..., -1:]
+        idx = np.broadcast_to(np.clip(xf, 0, k - 1).astype(np.int64), shape)
+        v = np.take_along_axis(np.broadcast_to(c, shape + (k,)), idx[..., None], axis=-1)[..., 0]
+        xb = np.broadcast_to(xf, shape)
+        v = np.where(xb < 0, 0.0, np.where(xb >= k - 1, 1.0, v))
+        return v.astype(self.dtype, copy=False)
+
+    def to_scipy(self) -> Any:
+        """``scipy.stats.rv_discrete(values=(range(k), probs))`` for a single belief (batch shape ());
+        ValueError for a batch.
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Categorical([0.25, 0.5, 0.25]).to_scipy().mean())
+        1.0
+        """
+        from . import _distributions as _d
+
+        _d.require_single(self, "rv_discrete")
+        p = np.asarray(self.probs, dtype=np.float64)
+        return _d.scipy_stats().rv_discrete(values=(np.arange(self.num_classes), p / p.sum()))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> Categorical:
+        """The belief of ``scipy.stats.rv_discrete(values=(xk, pk))`` with integer values xk >= 0
+        (classes 0 .. max(xk); missing ones get probability 0), or of a frozen
+        ``scipy.stats.multinomial(1, p)``."""
+        from . import _distributions as _d
+
+        st = _d.scipy_stats()
+        if isinstance(frozen, type(st.multinomial(1, [1.0]))):
+            if int(frozen.n) != 1:
+                raise ValueError(f"{cls.__name__}.from_scipy: a multinomial with n = {frozen.n} is not one draw")
+            return cls(np.asarray(frozen.p, dtype=np.float64))
+        xk, pk = getattr(frozen, "xk", None), getattr(frozen, "pk", None)
+        if xk is None or pk is None:
+            raise ValueError(
+                f"{cls.__name__}.from_scipy needs scipy.stats.rv_discrete(values=(xk, pk)) or a frozen "
+                f"scipy.stats.multinomial(1, p), got {type(frozen).__name__}"
+            )
+        xk = np.asarray(xk)
+        if np.any(xk < 0) or np.any(xk != np.round(xk)):
+            raise ValueError(f"{cls.__name__}.from_scipy: the values xk must be class indices (integers >= 0)")
+        probs = np.zeros(int(xk.max()) + 1)
+        np.add.at(probs, xk.astype(np.int64), np.asarray(pk, dtype=np.float64))
+        return cls(probs)
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.Categorical(probs=probs)`` (a copy; batched)."""
+        from . import _distributions as _d
+
+        return _d.torch_module().distributions.Categorical(probs=_d.tensor(self.probs))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> Categorical:
+        """The beliefs of a ``torch.distributions.Categorical`` (its ``probs``)."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.Categorical):
+            got = type(dist).__name__
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.Categorical, got {got}")
+        return cls(_d.from_tensor(dist.probs))
+
+    # ============================================================== end of distribution methods
+
+
+class ProbsChart(FamilyChart):
+    """The probabilities themselves; a Euclidean step moves along the simplex (the gradient minus
+    its mean: the projection on the vectors summing to 0)."""
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        g = np.asarray(grad[0])
+        return [g - g.mean(axis=-1, keepdims=True)]
+
+
+class LogitsChart:
+    """The logits ``z = log p`` (defined up to a constant): ``grad_z = (diag p - p p^T) grad_p``; the
+    natural gradient ``v / p`` centred (the minimum-norm solution: the logit Fisher matrix is
+    singular along the constant vector)."""
+
+    names = ("logits",)
+
+    @staticmethod
+    def coordinates(q: Categorical) -> list[np.ndarray]:
+        return [np.log(q.probs)]
+
+    @staticmethod
+    def belief(q: Categorical, coords: list[np.ndarray]) -> Categorical:
+        return Categorical(logits=coords[0])
+
+    @staticmethod
+    def covector(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        p, gp = q.probs, grad[0]
+        return [p * (gp - (p * gp).sum(axis=-1, keepdims=True))]
+
+    @staticmethod
+    def family_covector(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        """A covector on the logits seen as a covector on the simplex: ``g_p = g_z / p`` (any solution
+        of ``(diag p - p p^T) g_p = g_z`` up to the constant vector, which tangent vectors do not see)."""
+        return [grad[0] / q.probs]
+
+    @staticmethod
+    def vector(q: Categorical, v: list[np.ndarray]) -> list[np.ndarray]:
+        z = v[0] / q.probs
+        return [z - z.mean(axis=-1, keepdims=True)]
+
+    @staticmethod
+    def descent(q: Categorical, grad: list[np.ndarray]) -> list[np.ndarray]:
+        return list(grad)

@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._belief import Belief, _warn_not_converged, array_function
-from ._validation import as_real_array, call_checked, check_iterations, karcher_weights
+from ._belief import Belief, _warn_not_converged
+from ._geometry import broadcast, check_penalty_out
+from ._kernels import array_function, call_kernel
+from ._validation import as_real_array, check_iterations, karcher_weights
 
 __all__ = [
     "Normal",
@@ -38,18 +39,14 @@ __all__ = [
     "transport",
 ]
 
-_P2 = ("real", "positive", "real", "positive")
 _M = "beds.normal"
 
 distance = array_function(
-    "distance",
     "normal_distance",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2).
 
     ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))``, a few ulp from the exact
-    value for near and far pairs (measured against mpmath, see the README).
+    value for near and far pairs (measured against mpmath, see the docs page ``accuracy``).
 
     >>> import beds
     >>> float(beds.normal.distance(0.0, 1.0, 0.0, 2.0))   # sqrt(2) ln 2
@@ -59,10 +56,7 @@ distance = array_function(
 )
 
 kl = array_function(
-    "kl",
     "normal_kl",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Kullback-Leibler divergence KL(N1 || N2) in nats.
 
     ``log(std2/std1) + (std1^2 + dmu^2) / (2 std2^2) - 1/2``, evaluated as
@@ -73,10 +67,7 @@ kl = array_function(
 )
 
 jeffreys = array_function(
-    "jeffreys",
     "normal_jeffreys",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1) in nats.
 
     ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
@@ -85,29 +76,20 @@ jeffreys = array_function(
 )
 
 entropy = array_function(
-    "entropy",
     "normal_entropy",
-    ("std",),
-    ("positive",),
     """Differential entropy ``log(2 pi e)/2 + log(std)`` in nats.""",
     module=_M,
 )
 
 inner = array_function(
-    "inner",
     "normal_inner",
-    ("std", "u_mean", "u_std", "v_mean", "v_std"),
-    ("positive", "real", "real", "real", "real"),
     """Fisher inner product of tangent vectors u, v at a point with standard deviation ``std``:
     ``(u_mean v_mean + 2 u_std v_std) / std^2``.""",
     module=_M,
 )
 
 exp = array_function(
-    "exp",
     "normal_exp",
-    ("mean", "std", "v_mean", "v_std"),
-    ("real", "positive", "real", "real"),
     """Riemannian exponential map: ``(mean', std')``, the point at t = 1 of the geodesic leaving
     (mean, std) with velocity (v_mean, v_std).  Closed form (Moebius map of the half-plane); the
     FR length of v is ``sqrt(v_mean^2 + 2 v_std^2) / std``.""",
@@ -115,30 +97,21 @@ exp = array_function(
 )
 
 log = array_function(
-    "log",
     "normal_log",
-    ("mean1", "std1", "mean2", "std2"),
-    _P2,
     """Riemannian logarithm: the velocity ``(v_mean, v_std)`` at point 1 of the geodesic that
     reaches point 2 at t = 1; its FR norm equals the distance.""",
     module=_M,
 )
 
 geodesic = array_function(
-    "geodesic",
     "normal_geodesic",
-    ("mean1", "std1", "mean2", "std2", "t"),
-    _P2 + ("real",),
     """Point ``(mean, std)`` at parameter t of the geodesic from point 1 (t = 0) to point 2 (t = 1),
     at FR distance ``|t| d`` from point 1; t outside [0, 1] extrapolates.""",
     module=_M,
 )
 
 transport = array_function(
-    "transport",
     "normal_transport",
-    ("mean1", "std1", "mean2", "std2", "v_mean", "v_std"),
-    _P2 + ("real", "real"),
     """Parallel transport of the tangent vector (v_mean, v_std) at point 1 along the geodesic to
     point 2 (Levi-Civita connection of the Fisher metric); preserves inner products.
 
@@ -174,13 +147,7 @@ def karcher_mean(
         raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
     w = karcher_weights(weights, m.shape, np.result_type(m, s, np.float32))
     check_iterations(tol, max_iter)
-    mu, sd, it = call_checked(
-        _core.normal_karcher_mean,
-        [m, s, w, np.float64(tol), np.int64(max_iter)],
-        ["mean", "std", "weights", "tol", "max_iter"],
-        ["real", "positive", "nonnegative", "positive", "positive"],
-        core_ndims=[1, 1, 1, 0, 0],
-    )
+    mu, sd, it = call_kernel("normal_karcher_mean", [m, s, w, np.float64(tol), np.int64(max_iter)])
     _warn_not_converged(it, max_iter)
     return (mu, sd, it) if return_iterations else (mu, sd)
 
@@ -229,3 +196,178 @@ class Normal(Belief):
         (m, s), w, _ = self._reduction_layout(weights, axis)
         mu, sd = karcher_mean(m, s, w, tol=tol, max_iter=max_iter)
         return Normal._trusted(np.asarray(mu), np.asarray(sd))
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Normal) -> list[np.ndarray]:
+        """Gradient of KL(self || other): ``((mean - mean_o) / std_o^2, std / std_o^2 - 1 / std)``."""
+        m, s, mr, sr = self.mean, self.std, other.mean, other.std
+        return [(m - mr) / sr**2, s / sr**2 - 1.0 / s]
+
+    def fisher_rao_penalty_parts(
+        self, other: Normal, strength: np.ndarray, out: Any = None
+    ) -> tuple[Any, list[np.ndarray], list[np.ndarray], Normal]:
+        """The penalty ``strength/2 d^2`` in one pass of the fused kernel ``normal_fr_penalty``."""
+        check_penalty_out(out)
+        v, gm, gs, nm, ns = call_kernel(
+            "normal_fr_penalty", [self.mean, self.std, other.mean, other.std, strength], out=out
+        )
+        return v, [gm, gs], [nm, ns], broadcast(self, gm.shape)
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # ==================================================================================
+    @property
+    def variance(self) -> np.ndarray:
+        """Variance ``std^2`` of each belief (the mean is the parameter :attr:`mean`; same as ``var``)."""
+        return self.std**2
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` independent values from every belief.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed for ``numpy.random.default_rng``).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,) + batch_shape``, the beliefs' dtype: ``mean + std * z``, z standard normal.
+
+        Raises
+        ------
+        ValueError
+            n not a non-negative integer.
+        TypeError
+            rng of another type.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Normal([0.0, 10.0], 1.0).sample(3, rng=0).shape
+        (3, 2)
+        """
+        from . import _distributions as _d
+
+        z = _d.get_rng(rng).standard_normal((_d.check_n(n),) + self.batch_shape, dtype=self.dtype)
+        return self.mean + self.std * z
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """Log density ``-(x - mean)^2 / (2 std^2) - log(std) - log(2 pi)/2`` at x.
+
+        Parameters
+        ----------
+        x : array_like
+            Points, broadcasting with the batch shape (+-inf allowed, NaN refused).
+
+        Returns
+        -------
+        numpy.ndarray
+            Log densities of the broadcast shape (float32 for float32 beliefs and points).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> round(float(beds.Normal(0.0, 1.0).log_prob(0.0)), 12)  # -log(2 pi)/2
+        -0.918938533205
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        return _d.normal_log_prob(a, self.mean, self.std, _d.out_dtype(self.dtype, a))
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """Density ``exp(log_prob(x))``; see :meth:`log_prob`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> round(float(beds.Normal(0.0, 2.0).pdf(0.0)), 12)
+        0.199471140201
+        """
+        return np.exp(self.log_prob(x))
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """Distribution function ``P(X <= x) = erfc(-(x - mean) / (std sqrt 2)) / 2`` (relative accuracy in both tails).
+
+        Parameters
+        ----------
+        x : array_like
+            Points, broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities of the broadcast shape.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`log_prob`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Normal(1.0, 2.0).cdf(1.0))
+        0.5
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        return _d.normal_cdf(a, self.mean, self.std).astype(_d.out_dtype(self.dtype, a), copy=False)
+
+    def to_scipy(self) -> Any:
+        """The frozen ``scipy.stats.norm(loc=mean, scale=std)`` (array parameters for a batch).
+
+        Examples
+        --------
+        >>> import beds
+        >>> float(beds.Normal(1.0, 2.0).to_scipy().std())
+        2.0
+        """
+        from . import _distributions as _d
+
+        return _d.scipy_stats().norm(loc=np.array(self.mean), scale=np.array(self.std))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> Normal:
+        """The beliefs of a frozen ``scipy.stats.norm(loc, scale)`` (ValueError for anything else).
+
+        Examples
+        --------
+        >>> import beds, scipy.stats
+        >>> beds.Normal.from_scipy(scipy.stats.norm(1.0, 2.0))
+        Normal(mean=1., std=2., batch_shape=())
+        """
+        from . import _distributions as _d
+
+        v = _d.scipy_params(frozen, "norm", cls.__name__)
+        return cls(v["loc"], v["scale"])
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.Normal(mean, std)`` (tensors holding copies of the parameters)."""
+        from . import _distributions as _d
+
+        torch = _d.torch_module()
+        return torch.distributions.Normal(_d.tensor(self.mean), _d.tensor(self.std))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> Normal:
+        """The beliefs of a ``torch.distributions.Normal`` (parameters copied to host numpy arrays)."""
+        from . import _distributions as _d
+
+        torch = _d.torch_module()
+        if not isinstance(dist, torch.distributions.Normal):
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.Normal, got {type(dist).__name__}")
+        return cls(_d.from_tensor(dist.loc), _d.from_tensor(dist.scale))
+
+    # ============================================================== end of distribution methods

@@ -65,3 +65,152 @@ class Poisson(RateBelief):
 
     def _metric_diagonal(self) -> np.ndarray:
         return (1.0 / self.rate)[..., None]
+
+    # ------------------------------------------- what the generic code needs (beds._geometry)
+    def kl_gradient(self, other: Poisson) -> list[np.ndarray]:
+        """Gradient of KL(self || other) = rate log(rate/rate_o) + rate_o - rate: ``log(rate/rate_o)``."""
+        return [np.log(self.rate) - np.log(other.rate)]
+
+    # ==================================================================================
+    # Distribution methods: beliefs as probability distributions (helpers: beds._distributions)
+    # ==================================================================================
+    @property
+    def mean(self) -> np.ndarray:
+        """Mean ``rate``."""
+        return self.rate
+
+    @property
+    def variance(self) -> np.ndarray:
+        """Variance ``rate``."""
+        return self.rate
+
+    def sample(self, n: int, rng: Any = None) -> np.ndarray:
+        """Draws ``n`` counts per belief (numpy's Poisson generator), int64 of shape ``(n,) + batch_shape``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws (>= 0).
+        rng : numpy.random.Generator, int or None
+            The generator (or a seed).
+
+        Returns
+        -------
+        numpy.ndarray
+            Counts (int64).
+
+        Raises
+        ------
+        ValueError, TypeError
+            As for :meth:`beds.Normal.sample`.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Poisson([1.0, 50.0]).sample(3, rng=0).shape
+        (3, 2)
+        """
+        from . import _distributions as _d
+
+        n = _d.check_n(n)
+        return _d.get_rng(rng).poisson(self.rate, size=(n,) + self.batch_shape).astype(np.int64, copy=False)
+
+    def log_prob(self, x: Any) -> np.ndarray:
+        """``log P(K = x) = x log(rate) - rate - log(x!)`` for integers x >= 0 (-inf elsewhere), in
+        Loader's cancellation-free form (accurate for large counts and rates).
+
+        Parameters
+        ----------
+        x : array_like
+            Counts (integers, or floats with integer values), broadcasting with the batch shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Log probabilities of the broadcast shape (the beliefs' dtype).
+
+        Raises
+        ------
+        TypeError
+            x not real numbers.
+        ValueError
+            NaN in x; shapes that do not broadcast.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Poisson(2.0).log_prob([0, 1, 1.5]).round(6).tolist()
+        [-2.0, -1.306853, -inf]
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        xf, is_int = _d.integer_points(a)
+        ok = is_int & (xf >= 0)
+        lp = _d.poisson_log_pmf(np.where(ok, xf, 0.0), self.rate)
+        return np.where(ok, lp, -np.inf).astype(self.dtype, copy=False)
+
+    def pmf(self, x: Any) -> np.ndarray:
+        """Probability ``P(K = x)`` (0 at non-integer and negative points)."""
+        return np.exp(self.log_prob(x))
+
+    def pdf(self, x: Any) -> np.ndarray:
+        """The probability mass function (a density for the counting measure); same as :meth:`pmf`."""
+        return self.pmf(x)
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """``P(K <= x)``: the probabilities summed over ``10 sqrt(rate) + 10`` terms (exact to rounding),
+        from ``floor(x)`` down below the rate and as one minus the upper tail above it.
+
+        Raises
+        ------
+        ValueError
+            A rate above 1e8 (the sum has O(sqrt(rate)) terms; scipy's ``pdtr`` via
+            :meth:`to_scipy` takes larger rates), NaN in x.
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Poisson(2.0).cdf([-1, 0, 1.5]).round(6).tolist()
+        [0.0, 0.135335, 0.406006]
+        """
+        from . import _distributions as _d
+
+        a = _d.points(x)
+        m = np.floor(a.astype(np.float64))
+        v = _d.poisson_cdf(np.where(np.isfinite(m), m, -1.0), self.rate)
+        v = np.where(np.broadcast_to(m, v.shape) == np.inf, 1.0, v)
+        return v.astype(self.dtype, copy=False)
+
+    def to_scipy(self) -> Any:
+        """The frozen ``scipy.stats.poisson(mu=rate)``."""
+        from . import _distributions as _d
+
+        return _d.scipy_stats().poisson(np.array(self.rate))
+
+    @classmethod
+    def from_scipy(cls, frozen: Any) -> Poisson:
+        """The beliefs of a frozen ``scipy.stats.poisson(mu)`` (loc must be 0)."""
+        from . import _distributions as _d
+
+        v = _d.scipy_params(frozen, "poisson", cls.__name__)
+        _d.require_zero(v, "loc", cls.__name__, "a Poisson belief counts from 0 (loc = 0)")
+        return cls(np.asarray(v["mu"], dtype=np.float64))
+
+    def to_torch(self) -> Any:
+        """``torch.distributions.Poisson(rate)`` (a copy)."""
+        from . import _distributions as _d
+
+        return _d.torch_module().distributions.Poisson(_d.tensor(self.rate))
+
+    @classmethod
+    def from_torch(cls, dist: Any) -> Poisson:
+        """The beliefs of a ``torch.distributions.Poisson``."""
+        from . import _distributions as _d
+
+        D = _d.torch_module().distributions
+        if not isinstance(dist, D.Poisson):
+            raise TypeError(f"{cls.__name__}.from_torch needs a torch.distributions.Poisson, got {type(dist).__name__}")
+        return cls(_d.from_tensor(dist.rate))
+
+    # ============================================================== end of distribution methods

@@ -1,4 +1,4 @@
-"""BEDS problem classes: attainable, maintainable, crystallizable (MATH.md section 8).
+"""BEDS problem classes: attainable, maintainable, crystallizable (:doc:`/mathematics/problems`).
 
 A problem P = (Theta, flux, target, accuracy delta).  Given a simulated :class:`~beds.Trajectory`
 and a target, :func:`classify` decides, belief by belief and on the simulated horizon, which class
@@ -10,9 +10,10 @@ the trajectory demonstrates, with the quantities behind the verdict:
   time, for at least a fraction ``hold`` of the horizon, with bounded power (``time_maintained``
   = T0, ``sup_power`` over [T0, end]);
 * **crystallizable**: at a finite T the uncertainty is below ``eps`` and the mean error below
-  ``delta``, *and* the crystallized belief (its mean output, halted from T on, MATH.md section 6)
-  stays within ``delta`` of the target until the end of the horizon, which must leave at least a
-  fraction ``hold`` of the horizon after T (``time_crystallized``).
+  ``delta``, *and* the crystallized belief (its mean output, halted from T on;
+  :doc:`/mathematics/dynamics`) stays within ``delta`` of the target until the end of the
+  horizon, which must leave at least a fraction ``hold`` of the horizon after T
+  (``time_crystallized``).
   Without this last condition any target reached once would count; with it, a drifting target
   theta*(t) = v t is never crystallizable (a halted output drifts away), although it is
   maintainable.  Crystallizable implies attainable, not conversely.
@@ -54,9 +55,51 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Verdict:
-    """Outcome of :func:`classify`; every array has the batch shape of the trajectory (times and
-    divergence have a leading axis over the recorded times).  Times are NaN where the event does
-    not happen."""
+    """The verdict of :func:`classify`: which problem classes a simulated trajectory demonstrates.
+
+    Belief by belief, on the simulated horizon, with the quantities behind each verdict (see the
+    module docstring and :doc:`/mathematics/problems`).  A frozen dataclass.  Every array has the
+    batch shape of the trajectory, except ``times`` and ``divergence``, which have a leading axis over
+    the ``k`` recorded times; a time is NaN where its event does not happen.
+
+    Parameters
+    ----------
+    attainable : numpy.ndarray
+        Boolean: the divergence reaches ``delta`` with finite total energy.
+    maintainable : numpy.ndarray
+        Boolean: from some T0 on, the divergence stays <= ``delta`` at every recorded time, for at
+        least a fraction ``hold`` of the horizon.
+    crystallizable : numpy.ndarray
+        Boolean: at some T the uncertainty is below ``eps`` and the error below ``delta``, and the
+        halted mean stays within ``delta`` of the target to the end (at least ``hold`` of the
+        horizon after T).
+    times : numpy.ndarray
+        The record times, shape ``(k,)``.
+    divergence : numpy.ndarray
+        The score of each belief against the target at each record, shape ``(k,) + batch``.
+    total_energy : numpy.ndarray
+        The energy at the last record (joules): Landauer, or ``E_obs`` times the observation count.
+    sup_power : numpy.ndarray
+        The largest power (energy increment over record spacing) after T0; 0 where there is no
+        such record.
+    time_attained : numpy.ndarray
+        The first record time where the divergence is <= ``delta`` (NaN if none).
+    time_maintained : numpy.ndarray
+        T0 where maintainable (NaN otherwise).
+    time_crystallized : numpy.ndarray
+        The first crystallization time that passes the test (NaN if none).
+
+    See Also
+    --------
+    classify : What computes it.
+
+    Examples
+    --------
+    >>> from beds import problems
+    >>> _, v = problems.stationary_target_example()
+    >>> v.times.shape, v.divergence.shape, bool(v.crystallizable.all()), float(v.time_crystallized[0])
+    ((201,), (201, 16), True, 7.0)
+    """
 
     attainable: np.ndarray
     maintainable: np.ndarray
@@ -83,7 +126,7 @@ def _point_error(traj: Trajectory, theta: np.ndarray) -> np.ndarray:
         d = np.angle(np.exp(1j * (traj.mean - theta)))
         return np.abs(d)
     diff = traj.mean - theta
-    if traj.kind in ("diag_normal", "mv_normal"):
+    if traj.kind in ("diag_normal", "mvnormal"):
         return np.sqrt((diff * diff).sum(-1))
     return np.abs(diff)
 
@@ -92,7 +135,7 @@ def _total_var(traj: Trajectory) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return v.sum(-1)
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         return np.trace(v, axis1=-2, axis2=-1)
     return v
 
@@ -101,7 +144,7 @@ def _uncertainty(traj: Trajectory, rule: str) -> np.ndarray:
     v = traj.variance()
     if traj.kind == "diag_normal":
         return {"trace": v.sum(-1), "max_eig": v.max(-1), "det": v.prod(-1)}[rule]
-    if traj.kind == "mv_normal":
+    if traj.kind == "mvnormal":
         ev = np.linalg.eigvalsh(v)
         return {"trace": ev.sum(-1), "max_eig": ev.max(-1), "det": ev.prod(-1)}[rule]
     return v
@@ -153,15 +196,93 @@ def classify(
     hold: float = 0.5,
     energy_per_observation: Any = None,
 ) -> Verdict:
-    """Classifies the problem that a simulated trajectory solves (see the module docstring).
+    """Classify the problem that a simulated trajectory solves: attainable, maintainable, crystallizable.
 
-    ``target``: a fixed theta* (number or array broadcasting to the event shape), a callable
-    ``theta*(times)`` returning shape ``(k,)`` or ``(k,) + batch (+ event)`` for a drifting target, or
-    a ``beds.Normal`` target distribution.  ``delta``: accuracy; ``eps``: crystallization threshold
-    on the uncertainty (variance; trace / largest eigenvalue / determinant of the covariance by
-    ``rule``; circular variance for von Mises).  Energy: the Landauer energy of the trajectory
-    (``trajectory.energy``) or, with ``energy_per_observation``, ``E_obs`` times the observation
-    count.  Power: energy increments divided by the record spacing.
+    **[BEDS]** A problem ``P = (Theta, flux, target, delta)`` is attainable when the divergence to
+    the target tends to 0 with finite energy, maintainable when it stays below ``delta`` from some
+    T0 on with bounded power, crystallizable when at a finite T the uncertainty is below ``eps``
+    and the mean within ``delta``.  On a finite simulated horizon this function decides, belief by
+    belief (**our finite-horizon reading**, see the module docstring and
+    :doc:`/mathematics/problems`):
+
+    * attainable: ``divergence <= delta`` at some record, and the final energy is finite;
+    * maintainable: ``divergence <= delta`` at every record from T0 to the end, with ``end - T0 >=
+      hold * horizon``, and the power after T0 finite;
+    * crystallizable: at a record T with ``end - T >= hold * horizon``, the uncertainty is below
+      ``eps`` and the error (the distance of the mean to the target, angular for von Mises)
+      below ``delta``, and the mean frozen at T stays within ``delta`` of the target at every later
+      record (strictly below for point targets, ``<=`` in the chosen score for a target
+      distribution).
+
+    The divergence to a point target theta* is the Wasserstein-2 distance ``sqrt(|mean - theta*|^2 +
+    tr Var)`` (``score="w2"``) or ``|mean - theta*| + tr Var`` (``"mean_var"``) (**ours**: the
+    paper's KL to a point is infinite); for von Mises beliefs the angular error and the circular
+    variance replace them.  A ``beds.Normal`` target is scored by ``KL(q || target)`` (``"kl"``) or
+    the Gaussian W2 distance ``sqrt(dmu^2 + (sigma - sigma*)^2)`` (``"w2"``).  L. Caraffa, arXiv
+    2601.02329 (2026), section on problem classes.
+
+    Parameters
+    ----------
+    trajectory : Trajectory
+        A trajectory from :meth:`beds.System.integrate` with at least two records (any kind; a
+        target distribution needs kind ``"normal"``).
+    target : float, array_like, callable or beds.Normal
+        A fixed theta* (broadcasting to the means, e.g. ``(d,)`` for several coordinates), a
+        callable ``theta*(times)`` returning shape ``(k,)`` or ``(k,) + batch`` (plus the event
+        axes) for a drifting target, or a ``beds.Normal`` target distribution.  Finite.
+    delta : float
+        The accuracy, a positive finite number (a bool counts as a number).
+    eps : float
+        The crystallization threshold on the uncertainty (the variance; trace, largest eigenvalue
+        or determinant of the covariance by ``rule``; the circular variance for von Mises), a
+        positive finite number.  It need not be the system's own ``eps``.
+    score : str, optional
+        ``"w2"`` (default) or ``"mean_var"`` for a point target, ``"kl"`` or ``"w2"`` for a target
+        distribution.
+    rule : {"trace", "max_eig", "det"}, optional
+        The uncertainty of the kinds with several coordinates.
+    hold : float, optional
+        The fraction of the horizon in (0, 1] that maintenance and the halted output must last
+        (default 0.5).
+    energy_per_observation : array_like, optional
+        When given (>= 0, finite), the energy is ``E_obs`` times the observation count
+        (:meth:`beds.Trajectory.operational_energy`); by default the Landauer energy
+        :attr:`beds.Trajectory.energy`.
+
+    Returns
+    -------
+    Verdict
+        The three verdicts with their times, the divergences, the total energy and the supremum of
+        the power.
+
+    Raises
+    ------
+    TypeError
+        If ``trajectory`` is not a :class:`~beds.Trajectory`, ``target`` does not hold real numbers,
+        or a target distribution is given for a kind other than ``"normal"``.
+    ValueError
+        If ``delta``, ``eps`` or ``hold`` is not a positive finite number, ``hold > 1``, ``rule`` or
+        ``score`` is unknown (``"kl"`` for a point target included), the trajectory has fewer than
+        two records, the target is not finite or does not broadcast to the means, or
+        ``energy_per_observation`` is negative or not finite.
+
+    See Also
+    --------
+    stationary_target_example, drifting_target_example : The canonical examples.
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> from beds import problems
+    >>> rng = np.random.default_rng(0)
+    >>> s = beds.System.normal(np.zeros(3), var=1.0, gamma=0.5)
+    >>> times = np.repeat(np.arange(1, 201) / 10.0, 3)  # every belief observes 10 times per unit
+    >>> index = np.tile(np.arange(3), 200)
+    >>> values = 1.0 + 0.3 * rng.standard_normal(600)
+    >>> _, tr = s.integrate(times, index, values, 1 / 0.09, record=np.linspace(0.0, 20.0, 41))
+    >>> v = problems.classify(tr, 1.0, delta=0.3, eps=0.05)
+    >>> v.attainable, v.crystallizable, v.time_crystallized
+    (array([ True,  True,  True]), array([ True,  True,  True]), array([0.5, 0.5, 0.5]))
     """
     import beds
 
@@ -296,9 +417,59 @@ def stationary_target_example(
     eps: float = 0.01,
     seed: int = 0,
 ) -> tuple[Trajectory, Verdict]:
-    """Canonical example 1: a fixed target theta* observed with noise.  The belief settles at the
-    steady precision ``tau* = tau_D / (1 - e^(-gamma / rate))`` (variance about gamma / (rate tau_D),
-    here 0.005 < eps) around theta*: **crystallizable** (hence attainable and maintainable)."""
+    """Run canonical example 1: a fixed target observed with noise, which is crystallizable.
+
+    ``n`` scalar Gaussian beliefs (mean 0, variance 10, rate ``gamma``, threshold ``eps``) observe
+    ``theta + N(0, 1 / obs_precision)`` ``rate`` times per unit time for ``horizon``.  A belief
+    settles at the steady precision ``tau* = tau_D / (1 - e^(-gamma / rate))`` (variance about
+    ``gamma / (rate tau_D)``, 0.005 < ``eps`` with the defaults) around theta: **crystallizable**,
+    hence attainable and maintainable.  See :doc:`/mathematics/problems`.
+
+    Parameters
+    ----------
+    theta : float, optional
+        The target.
+    gamma : float, optional
+        The dissipation rate (> 0).
+    obs_precision : float, optional
+        The precision of each observation (> 0).
+    rate : float, optional
+        Observations per unit time (> 0), at times ``(j + 1) / rate``.
+    horizon : float, optional
+        The simulated duration, recorded at 201 equally spaced times.
+    n : int, optional
+        The number of beliefs (independent runs).
+    delta : float, optional
+        The accuracy of :func:`classify`.
+    eps : float, optional
+        The crystallization threshold (of the system and of :func:`classify`).
+    seed : int, optional
+        The seed of ``np.random.default_rng`` for the observation noise.
+
+    Returns
+    -------
+    trajectory : Trajectory
+        The recorded trajectory, batch shape ``(n,)``.
+    verdict : Verdict
+        Its classification.
+
+    Raises
+    ------
+    ValueError
+        From the system or :func:`classify` when an argument is outside its domain (the arguments
+        are not validated here).
+
+    See Also
+    --------
+    drifting_target_example : The counterexample.
+
+    Examples
+    --------
+    >>> from beds import problems
+    >>> tr, v = problems.stationary_target_example()
+    >>> tr.mean.shape, bool(v.attainable.all()), bool(v.maintainable.all()), bool(v.crystallizable.all())
+    ((201, 16), True, True, True)
+    """
     rng = np.random.default_rng(seed)
     sys_ = System.normal(np.zeros(n), var=np.full(n, 10.0), gamma=gamma, eps=eps)
     times, index, values = _periodic_stream(n, rate, horizon, lambda t: np.full_like(t, theta), obs_precision, rng)
@@ -319,10 +490,59 @@ def drifting_target_example(
     eps: float = 0.05,
     seed: int = 0,
 ) -> tuple[Trajectory, Verdict]:
-    """Canonical example 2: a target drifting at constant speed, theta*(t) = speed t.  A strongly
-    dissipating belief (gamma large) tracks it with a lag of about speed / gamma and a bounded
-    power: **maintainable**.  Its variance drops below eps, but a crystallized (halted) output
-    drifts away from the target at the target's speed: **never crystallizable**."""
+    """Run canonical example 2: a target drifting at constant speed, maintainable but never crystallizable.
+
+    The target moves as ``theta*(t) = speed t``.  ``n`` strongly dissipating scalar Gaussian beliefs
+    (rate ``gamma``) observe it with noise ``rate`` times per unit time and track it with a lag of
+    about ``speed / gamma`` and a bounded power: **maintainable**.  Their variance drops below
+    ``eps``, but a crystallized (halted) output drifts away from the target at the target's speed:
+    **never crystallizable**.  See :doc:`/mathematics/problems`.
+
+    Parameters
+    ----------
+    speed : float, optional
+        The speed v of the target.
+    gamma : float, optional
+        The dissipation rate (> 0).
+    obs_precision : float, optional
+        The precision of each observation (> 0).
+    rate : float, optional
+        Observations per unit time (> 0).
+    horizon : float, optional
+        The simulated duration, recorded at 401 equally spaced times.
+    n : int, optional
+        The number of beliefs.
+    delta : float, optional
+        The accuracy of :func:`classify`.
+    eps : float, optional
+        The crystallization threshold.
+    seed : int, optional
+        The seed of the observation noise.
+
+    Returns
+    -------
+    trajectory : Trajectory
+        The recorded trajectory, batch shape ``(n,)``.
+    verdict : Verdict
+        Its classification.
+
+    Raises
+    ------
+    ValueError
+        From the system or :func:`classify` when an argument is outside its domain (the arguments
+        are not validated here).
+
+    See Also
+    --------
+    stationary_target_example : The crystallizable case.
+
+    Examples
+    --------
+    >>> from beds import problems
+    >>> _, v = problems.drifting_target_example(0.5)
+    >>> bool(v.maintainable.all()), bool(v.crystallizable.any())
+    (True, False)
+    """
     rng = np.random.default_rng(seed)
     sys_ = System.normal(np.zeros(n), var=np.full(n, 1.0), gamma=gamma, eps=eps)
     target = lambda t: speed * t  # noqa: E731
@@ -357,11 +577,62 @@ def tracking_required_rate(
     seed: int = 0,
     rtol: float = 0.01,
 ) -> float:
-    """Smallest periodic observation rate lambda (observations of precision tau_D per unit time) for
-    which a belief dissipating at ``gamma`` tracks theta*(t) = speed t with a simulated steady-state
-    mean squared error <= 1 / tau* (the belief is calibrated: its actual error, not its own
-    variance, meets tau*).  Bisection in log lambda on simulations with common random numbers.
-    Returns inf when no rate suffices (the lag speed / gamma alone exceeds the accuracy)."""
+    """Find the smallest observation rate with which a dissipating belief tracks a moving target.
+
+    The belief (rate ``gamma``) observes ``theta*(t) = speed t`` with noise of precision tau_D at a
+    periodic rate lambda; the required rate is the smallest lambda for which the simulated
+    steady-state mean squared error of the belief's mean against the target is at most ``1 /
+    tau*`` (the belief is calibrated: its actual error meets tau*, not only its own variance).
+    Found by bisection in log lambda on simulations of ``n`` beliefs with common random numbers,
+    to a relative ``rtol``.  See :doc:`/mathematics/problems`.
+
+    The arguments are not validated: ``gamma = 0`` or ``target_precision = 0`` raise
+    ZeroDivisionError, and ``rtol <= 0`` never ends the bisection.
+
+    Parameters
+    ----------
+    gamma : float
+        The dissipation rate, > 0.
+    target_precision : float
+        The precision tau* to reach, > 0.
+    speed : float
+        The speed v of the target (0: a static target; the sign does not matter).
+    obs_precision : float, optional
+        The precision tau_D of each observation (> 0).
+    n : int, optional
+        The number of simulated beliefs (more: less noise in the error estimate).
+    seed : int, optional
+        The seed of the common random numbers.
+    rtol : float, optional
+        The relative accuracy of the rate, > 0.
+
+    Returns
+    -------
+    float
+        The rate lambda (observations per unit time); ``inf`` when no rate suffices: when the lag
+        ``speed / gamma`` alone exceeds the accuracy, or above ``1e7 gamma``.
+
+    Raises
+    ------
+    ZeroDivisionError
+        If ``gamma`` or ``target_precision`` is 0 (or ``obs_precision`` with a nonzero rate).
+    ValueError
+        If ``gamma`` is negative or NaN (from the simulated system), or ``target_precision`` is
+        negative (reported as a negative precision of the simulated belief).
+
+    See Also
+    --------
+    tracking_scan : Fits of the power law over grids.
+    beds.energy.observation_rate : The mean-field estimate ``gamma tau* / tau_D``.
+
+    Examples
+    --------
+    >>> from beds import problems
+    >>> round(problems.tracking_required_rate(1.0, 10.0, 0.0, n=50), 3)  # about gamma tau* / (2 tau_D)
+    4.893
+    >>> problems.tracking_required_rate(1.0, 10.0, 1.0)  # the lag v / gamma = 1 > 1 / sqrt(10)
+    inf
+    """
     target_mse = 1.0 / target_precision
     if speed > 0 and (speed / gamma) ** 2 >= target_mse:
         return math.inf
@@ -399,18 +670,61 @@ def tracking_scan(
     gamma_grid: int = 9,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Simulation check of the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` (MATH.md 7).
+    """Check the tracking conjecture ``P ~ gamma tau* + v^2 tau*`` by simulation.
 
-    Power ``P = lambda E_obs`` with lambda from :func:`tracking_required_rate`.  Two fits of
-    ``log P`` by least squares:
+    The power is ``P = lambda E_obs`` with lambda from :func:`tracking_required_rate`.  Two least
+    squares fits of ``log P``: for a static target (v = 0) over ``gammas`` x ``precisions``, the
+    exponents of gamma and tau* (the mean-field prediction is 1 and 1, ``P = gamma tau* E_obs / (2
+    tau_D)`` for a periodic filter whose error is the noise variance ``alpha / ((2 - alpha)
+    tau_D)``); for a moving target over ``speeds`` x ``precisions``, with gamma chosen on a log grid
+    of ``gamma_grid`` values above ``v sqrt(tau*)`` to minimize P, the exponents of v and tau*.  The
+    measured exponents (:doc:`/mathematics/problems`) confirm the static part and refute the
+    ``v^2 tau*`` term: the cheapest tracking costs about ``v tau*^(3/2)``.
 
-    * static target (v = 0), over ``gammas`` x ``precisions``: exponents of gamma and tau*
-      (the mean-field prediction is 1 and 1, ``P = gamma tau* E_obs / (2 tau_D)`` for a periodic
-      filter whose error is the noise variance ``alpha / ((2 - alpha) tau_D)``);
-    * moving target, over ``speeds`` x ``precisions``, with gamma chosen (on a log grid of
-      ``gamma_grid`` values) to minimize P: exponents of v and tau*.
+    Parameters
+    ----------
+    gammas : array_like, optional
+        The dissipation rates of the static fit (> 0).
+    precisions : array_like, optional
+        The target precisions tau* (> 0).
+    speeds : array_like, optional
+        The target speeds of the moving fit (> 0).
+    obs_precision : float, optional
+        The precision of each observation.
+    energy_per_observation : float, optional
+        E_obs, a factor of every power.
+    n : int, optional
+        The number of simulated beliefs per rate.
+    gamma_grid : int, optional
+        The number of rates tried per (v, tau*) in the moving fit.
+    seed : int, optional
+        The seed of the common random numbers.
 
-    Returns the grids, the powers and the fitted exponents.
+    Returns
+    -------
+    dict
+        ``"gammas"``, ``"precisions"``, ``"speeds"`` (the grids as float arrays); ``"static_power"``
+        (shape ``(len(gammas), len(precisions))``), ``"moving_power"`` and ``"best_gamma"`` (shape
+        ``(len(speeds), len(precisions))``); ``"static_exponents"`` (``{"gamma", "tau"}``),
+        ``"moving_exponents"`` (``{"speed", "tau"}``) and ``"best_gamma_exponents"`` (``{"speed",
+        "tau"}``), floats.
+
+    Raises
+    ------
+    ValueError
+        If a grid value is not positive and finite (None is read as NaN), or cannot be converted
+        to float (numpy's message).
+
+    See Also
+    --------
+    tracking_required_rate : One point of the scan.
+
+    Examples
+    --------
+    >>> from beds import problems
+    >>> r = problems.tracking_scan((1.0, 2.0), (10.0, 20.0), (0.1, 0.2), n=50, gamma_grid=3)
+    >>> round(r["static_exponents"]["gamma"], 6), r["moving_power"].shape
+    (1.0, (2, 2))
     """
     gammas = np.asarray(gammas, dtype=float)
     precisions = np.asarray(precisions, dtype=float)

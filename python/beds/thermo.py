@@ -1,4 +1,4 @@
-"""Thermodynamic diagnostics of a belief trajectory (MATH.md section 10).
+"""Thermodynamic diagnostics of a belief trajectory (:doc:`/mathematics/thermo`).
 
 For a path q(t), t in [t0, t0 + Dt], with FR speed ``v(t) = sqrt(thetadot^T G thetadot)``:
 
@@ -45,8 +45,39 @@ BOLTZMANN = 1.380649e-23
 
 
 class Diagnostics(NamedTuple):
-    """Length L, action A = Dt int v^2 dt, efficiency L^2 / A, duration Dt and the segment lengths
-    (arrays with the batch shape of the beliefs; ``segments`` has a leading axis of K segments)."""
+    """Thermodynamic length, action and efficiency of belief trajectories.
+
+    Returned by :func:`trajectory_diagnostics` and :func:`coordinate_diagnostics` (a named tuple).
+    For a path with Fisher-Rao speed ``v(t)`` over a duration ``Dt``: ``L = int v dt`` (G. E. Crooks,
+    PRL 99, 100602, 2007), ``A = Dt int v^2 dt >= L^2`` (Cauchy-Schwarz, equality exactly for a
+    constant-speed geodesic) and the efficiency ``L^2 / A`` in (0, 1] (**our definition**).  See
+    :doc:`/mathematics/thermo`.
+
+    Parameters
+    ----------
+    length : numpy.ndarray or numpy.floating
+        The thermodynamic length L (Fisher-Rao, >= 0), with the batch shape of the beliefs (a numpy
+        scalar for a single trajectory).
+    action : numpy.ndarray or numpy.floating
+        The action ``A = Dt sum_k d_k^2 / dt_k``, same shape.
+    efficiency : numpy.ndarray or numpy.floating
+        ``L^2 / A`` in (0, 1]; 1 where the action is 0 (a path that does not move).
+    duration : float
+        ``Dt``, the last time minus the first.
+    segments : numpy.ndarray
+        The Fisher-Rao length of each of the K segments, shape ``(K,) + batch``.
+
+    See Also
+    --------
+    excess_work_bound : The Sivak-Crooks bound from a length.
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> d = beds.trajectory_diagnostics([beds.Normal(0.0, 1.0), beds.Normal(0.0, 2.0)], [0.0, 1.0])
+    >>> d.segments.round(6), round(float(d.length ** 2 / d.action), 12)
+    (array([0.980258]), 1.0)
+    """
 
     length: Any
     action: Any
@@ -78,13 +109,47 @@ def _summarise(seg: np.ndarray, t: np.ndarray) -> Diagnostics:
 
 
 def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagnostics:
-    """Length, action and efficiency of belief trajectories (any family).
+    """Compute the thermodynamic length, action and efficiency of belief trajectories (any family).
 
-    ``path`` is a belief batch whose first batch axis is time (shape ``(K+1,) + batch``) or a
-    sequence of K+1 belief batches of one family; ``times`` the K+1 increasing sample times.  Each
-    trajectory of the batch gets its own diagnostics.  See the module docstring for the
-    discretisation (exact for piecewise geodesic paths, O(h^2) otherwise).
+    A trajectory sampled at times ``t_0 < ... < t_K`` is taken piecewise geodesic: the length is
+    ``L = sum_k d_k`` with ``d_k = d_FR(q_k, q_{k+1})`` (exact distances, so the length of a sampled
+    geodesic is exact and every result is invariant under a reparametrisation of the family), the
+    segment speeds are ``d_k / dt_k`` and the action ``A = Dt sum_k d_k^2 / dt_k``.  ``L^2 <= A``
+    then holds exactly for the sums too (Cauchy-Schwarz), with equality iff the segment speeds are
+    equal; for a smooth path sampled with step h both are accurate to O(h^2).  G. E. Crooks, PRL
+    99, 100602 (2007); :doc:`/mathematics/thermo`.
 
+    Parameters
+    ----------
+    path : Belief or sequence of Belief
+        A belief batch whose first batch axis is time (batch shape ``(K+1,) + batch``), or a
+        sequence of K+1 belief batches of one family whose batch shapes broadcast (each trajectory
+        of the batch gets its own diagnostics).  K >= 1.
+    times : array_like
+        The K+1 sample times, one-dimensional, finite and strictly increasing.
+
+    Returns
+    -------
+    Diagnostics
+        Length, action, efficiency, duration and segment lengths (float64), with the batch shape
+        of the beliefs.
+
+    Raises
+    ------
+    ValueError
+        If the path has fewer than two points (or is a single belief without a time axis),
+        ``times`` does not have one finite time per point or is not strictly increasing, or the
+        batches of a sequence do not broadcast.
+    TypeError
+        If ``path`` is neither a belief batch nor a sequence of beliefs, or mixes families.
+
+    See Also
+    --------
+    coordinate_diagnostics : The same from coordinates and a metric.
+    beds.geodesic : Points of the path of efficiency 1.
+
+    Examples
+    --------
     >>> import numpy as np, beds
     >>> p, q = beds.Normal(0.0, 1.0), beds.Normal(3.0, 2.0)
     >>> t = np.linspace(0, 1, 11)
@@ -119,11 +184,54 @@ def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagn
 
 
 def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray], np.ndarray]) -> Diagnostics:
-    """Length, action and efficiency of a path given in coordinates: ``theta`` of shape
-    ``(K+1, ..., n)``, ``metric(theta)`` returning ``(..., n, n)``.  Midpoint rule: segment k has
-    velocity ``(theta_{k+1} - theta_k) / dt_k`` and metric at the coordinate midpoint, so the
-    segment FR length is ``sqrt(dtheta^T G(mid) dtheta)`` (O(h^2) accurate, consistent under a
-    change of coordinates to that order)."""
+    """Compute the length, action and efficiency of a path given in coordinates with its metric.
+
+    For paths in arbitrary coordinates (not a family of beds): segment k has velocity ``(theta_{k+1}
+    - theta_k) / dt_k`` and the metric at the coordinate midpoint, so its Fisher-Rao length is
+    ``sqrt(dtheta^T G(mid) dtheta)`` (midpoint rule: O(h^2) accurate, and consistent under a change
+    of coordinates to that order); length, action and efficiency follow as in
+    :func:`trajectory_diagnostics`.  See :doc:`/mathematics/thermo`.
+
+    Parameters
+    ----------
+    theta : array_like
+        The coordinates, shape ``(K+1, ..., n)`` (a leading time axis, any batch axes, n
+        coordinates), finite; converted to float64.
+    times : array_like
+        The K+1 sample times, one-dimensional, finite and strictly increasing.
+    metric : callable
+        ``metric(theta_mid)`` takes midpoints of shape ``(K, ..., n)`` and returns the metric
+        matrices, shape ``(K, ..., n, n)``.  Negative quadratic forms (from rounding) are clipped to
+        0.
+
+    Returns
+    -------
+    Diagnostics
+        Length, action, efficiency, duration and segment lengths, with the batch shape ``...``.
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` has fewer than two axes or is not finite, ``times`` does not have one finite
+        time per point (at least two) or is not strictly increasing, or ``metric`` returns another
+        shape.
+    TypeError
+        If ``theta`` or ``times`` does not hold real numbers.
+
+    See Also
+    --------
+    trajectory_diagnostics : Exact distances for beliefs of a beds family.
+
+    Examples
+    --------
+    >>> import numpy as np, beds
+    >>> t = np.linspace(0.0, 1.0, 5)
+    >>> theta = np.stack([t, np.ones(5)], axis=-1)  # the mean moves at unit speed, sigma = 1
+    >>> normal_metric = lambda th: np.eye(2) * np.array([1.0, 2.0]) / th[..., 1, None, None] ** 2
+    >>> d = beds.coordinate_diagnostics(theta, t, normal_metric)
+    >>> float(d.length), float(d.efficiency)
+    (1.0, 1.0)
+    """
     th = as_real_array(theta, "theta").astype(np.float64)
     if th.ndim < 2:
         raise ValueError(f"theta must have shape (K+1, ..., n), got {th.shape}")
@@ -140,9 +248,49 @@ def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray]
 
 
 def excess_work_bound(length: Any, duration: float, relaxation_time: Any, temperature: float = 300.0) -> Any:
-    """Sivak-Crooks lower bound on the excess work of a protocol of duration Dt (joules):
-    ``W_ex >= k_B T tau_R L^2 / Dt`` (Sivak & Crooks 2012; tau_R the relaxation time, L the
-    thermodynamic length)."""
+    """Compute the Sivak-Crooks lower bound ``k_B T tau_R L^2 / Dt`` on the excess work of a protocol.
+
+    A slow protocol of thermodynamic length L and duration Dt dissipates at least ``W_ex >= k_B T
+    tau_R L^2 / Dt`` (tau_R the relaxation time), with the length in the Fisher metric without the
+    factor 1/4 (hence not ``L^2 / (2 Dt)``).  D. A. Sivak and G. E. Crooks, PRL 108, 190602 (2012);
+    :doc:`/mathematics/thermo`.
+
+    Parameters
+    ----------
+    length : array_like
+        The thermodynamic length L, >= 0 and finite.
+    duration : float
+        The duration Dt, a positive finite scalar.
+    relaxation_time : array_like
+        The relaxation time tau_R, >= 0 and finite; broadcasts with ``length``.
+    temperature : float, optional
+        The temperature in kelvins, a positive finite scalar (default 300).
+
+    Returns
+    -------
+    numpy.ndarray or numpy.floating
+        The bounds in joules, with the broadcast shape; float32 when ``length`` and
+        ``relaxation_time`` are float32 (numpy promotion), float64 otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``length`` or ``relaxation_time`` is negative or not finite, ``duration`` or
+        ``temperature`` is not positive and finite (an array ``duration`` raises numpy's
+        "truth value of an array" ValueError).
+    TypeError
+        If an array argument does not hold real numbers (a string ``duration``: numpy's message).
+
+    See Also
+    --------
+    trajectory_diagnostics : The length of a belief trajectory.
+
+    Examples
+    --------
+    >>> import beds
+    >>> float(beds.excess_work_bound(2.0, 10.0, 0.5))  # k_B T * 0.5 * 4 / 10 at 300 K
+    8.283894e-22
+    """
     L = as_real_array(length, "length")
     check_domain("length", L, "nonnegative")
     tau = as_real_array(relaxation_time, "relaxation_time")
@@ -155,8 +303,45 @@ def excess_work_bound(length: Any, duration: float, relaxation_time: Any, temper
 
 
 def landauer_efficiency(information: Any, energy: Any, temperature: float = 300.0) -> Any:
-    """Landauer efficiency ``k_B T * information / energy``: information gained in nats, energy
-    spent in joules; 1 at the Landauer limit (k_B T per nat, k_B T ln 2 per bit)."""
+    """Compute the Landauer efficiency ``k_B T * information / energy``.
+
+    The ratio of the information gained (nats) to the energy spent, in units of the Landauer limit
+    ``k_B T`` per nat (``k_B T ln 2`` per bit): 1 at the limit, below 1 otherwise (negative for a
+    negative information).  R. Landauer, IBM J. Res. Dev. 5 (1961); :doc:`/mathematics/thermo`.
+
+    Parameters
+    ----------
+    information : array_like
+        The information gained in nats, finite.
+    energy : array_like
+        The energy spent in joules, > 0 and finite; broadcasts with ``information``.
+    temperature : float, optional
+        The temperature in kelvins, a positive finite scalar (default 300).
+
+    Returns
+    -------
+    numpy.ndarray or numpy.floating
+        The efficiencies (dimensionless), with the broadcast shape (numpy promotion of the input
+        dtypes).
+
+    Raises
+    ------
+    ValueError
+        If ``information`` is not finite, ``energy`` is not > 0 and finite, ``temperature`` is not
+        positive and finite, or the shapes do not broadcast (numpy's message).
+    TypeError
+        If an argument does not hold real numbers.
+
+    See Also
+    --------
+    beds.energy.joules : The Landauer energy of an amount of information.
+
+    Examples
+    --------
+    >>> import beds
+    >>> float(beds.landauer_efficiency(1.0, beds.energy.joules(2.0)))  # half the limit
+    0.5
+    """
     i = as_real_array(information, "information")
     check_domain("information", i, "real")
     e = as_real_array(energy, "energy")

@@ -16,7 +16,7 @@
 //     kappa (1 - A) and kappa^2 A', each tending to a constant as kappa -> infinity.
 // Both regions are evaluated and one is selected (no branches: the batch loops vectorize).  Every
 // function is BEDS_HD with compile-time coefficient indices, so CUDA device code can use it.
-// Measured accuracy against mpmath: see tests/test_special.py and the README.
+// Measured accuracy against mpmath: see tests/test_special.py and the docs page accuracy.
 #pragma once
 
 #include "beds/math.hpp"

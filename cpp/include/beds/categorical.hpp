@@ -20,6 +20,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "beds/constants.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 
 BEDS_NAMESPACE_BEGIN
@@ -53,10 +55,10 @@ class Scratch {
   double* ptr_;
 };
 
-// Tolerances of the simplex checks, per input type (the Python layer states the same values).
+// Tolerances of the simplex checks, per input type (beds/constants.hpp, shared with Python).
 template <class T>
 constexpr double sum_tolerance() {
-  return sizeof(T) == 4 ? 1e-4 : 1e-6;
+  return sizeof(T) == 4 ? constants::kProbSumTolFloat32 : constants::kProbSumTolFloat64;
 }
 
 // Sum of a probability row; returns false unless all entries are finite and >= 0 (> 0 when
@@ -98,7 +100,7 @@ bool tangent_ok(const Row<T>& v, std::ptrdiff_t k) {
     a += std::fabs(v[j]);
   }
   // relative to sum |v|, with a floor for vectors that are zero up to rounding (e.g. log(p, p))
-  return std::fabs(s) <= sum_tolerance<T>() * a + 1e-14;
+  return std::fabs(s) <= sum_tolerance<T>() * a + constants::kTangentSumFloor;
 }
 
 // <u, v>_p = sum_i u_i v_i / p_i  (p interior).
@@ -286,6 +288,7 @@ long long karcher(const char* P, std::ptrdiff_t sn, std::ptrdiff_t sk, const cha
   for (std::ptrdiff_t j = 0; j < k; ++j) m[j] /= nm;
   std::vector<double> g(static_cast<std::size_t>(k)), u(static_cast<std::size_t>(k));
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) break;  // Ctrl-C: the caller computes this row again or gives up
     for (std::ptrdiff_t j = 0; j < k; ++j) g[static_cast<std::size_t>(j)] = 0.0;
     for (std::ptrdiff_t i = 0; i < n; ++i) {
       const double* b = &rows_sqrt[static_cast<std::size_t>(i * k)];

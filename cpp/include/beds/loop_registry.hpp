@@ -1,43 +1,53 @@
-// The table of compiled batch loops, one entry per numpy ufunc.  Each instruction-set build of
-// cpp/src/loops.inc fills one table; the bindings register the baseline table as numpy ufuncs and
-// switch an entry to its AVX2 build when the CPU supports it (beds._core.set_simd_level).
+// The compiled kernels as the bindings see them.  Every translation unit that builds kernels for
+// one instruction set returns a KernelTable; cpp/bindings/ufuncs.cpp lists the tables of every
+// build (kBuilds) and registers them all in one way: the baseline builds define the kernels, an
+// AVX2 build of a kernel becomes its fast path, picked at call time (beds._core.set_simd_level).
 #pragma once
 
 #include <cstddef>
 
+#include "beds/kernel_spec.hpp"
 #include "beds/loops.hpp"
 
 namespace beds {
 
-// How the operand types of a loop are laid out (see cpp/bindings/ufuncs.cpp).
-enum class LoopTypes : int {
-  all_same = 0,          // every operand has the loop's float type
-  normal_mean = 1,       // (T, T, T, double tol, int64 max_iter) -> (T, T, int64 iterations)
-  categorical_mean = 2,  // (T, T, double tol, int64 max_iter) -> (T, int64 iterations)
-  tol_iter = 3           // (T, ..., T, double tol, int64 max_iter) -> (T, ..., T, int64 iterations)
-};
-
+// One numpy ufunc: its declaration (beds/kernel_spec.hpp), a one-line description, and its loops
+// for float32 and float64 operands (every other operand type comes from the declaration).
 struct LoopEntry {
-  const char* name;
-  int nin, nout;
-  const char* signature;  // gufunc signature, or nullptr for an element-wise ufunc
-  LoopTypes types;
-  LoopFn f32, f64;
+  const char* spec;
   const char* doc;
+  LoopFn f32, f64;
 };
 
-// Returns the entries of one instruction-set build and their number.
-using LoopTable = const LoopEntry* (*)(std::size_t& count);
-const LoopEntry* loops_baseline(std::size_t& count);
-const LoopEntry* loops_avx2(std::size_t& count);  // defined only when BEDS_HAVE_AVX2_LOOPS
-// Fused Fisher-Rao penalty loops (cpp/src/regularization_loops.inc), one table per build.
-const LoopEntry* regularization_loops_baseline(std::size_t& count);
-const LoopEntry* regularization_loops_avx2(std::size_t& count);  // only when BEDS_HAVE_AVX2_LOOPS
+// A kernel with a binding of its own (not a ufunc), by name: `fn` points at a function pointer of
+// the kernel's type, which the binding knows (beds_bindings::kernel_function).  The tables are
+// constant-initialized (constexpr): a table that needed code at load time would run the AVX2
+// build's code on every CPU.
+struct FunctionEntry {
+  const char* name;
+  const void* fn;
+};
 
-const LoopEntry* loops_mvnormal(std::size_t& count);  // cpp/src/mvnormal_loops.cpp
+// (A trivial aggregate, like the entries: no inline member function that two instruction-set
+// builds could both define.)
+struct KernelTable {
+  const LoopEntry* loops;
+  std::size_t nloops;
+  const FunctionEntry* functions;
+  std::size_t nfunctions;
+};
 
-// Families whose loops are built once (baseline only: Eigen matrix code, row kernels) live in
-// their own translation unit with their own table; cpp/bindings/ufuncs.cpp lists them in
-// kSingleBuildTables.
+// (The tables are filled with sizeof arithmetic, never with a function template: a template
+// instantiated in two instruction-set builds would be one symbol, and the linker would keep either.)
+#define BEDS_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+// cpp/src/loops.inc: element-wise kernels in every build, row kernels in the baseline build
+KernelTable loops_baseline();
+KernelTable loops_avx2();  // only when BEDS_HAVE_AVX2_LOOPS
+// cpp/src/regularization_loops.inc: fused Fisher-Rao penalties and SIGReg, in every build
+KernelTable regularization_loops_baseline();
+KernelTable regularization_loops_avx2();  // only when BEDS_HAVE_AVX2_LOOPS
+// cpp/src/mvnormal_loops.cpp: multivariate normal rows (Eigen), baseline build only
+KernelTable loops_mvnormal();
 
 }  // namespace beds

@@ -8,7 +8,7 @@
 // generalized eigenvalues of (Sigma2, Sigma1)) keep their relative accuracy for near pairs and
 // ln lambda_i = log1p(mu_i) does not cancel.
 //
-// Closed forms (MATH.md section 3; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
+// Closed forms (docs: mathematics/mvnormal; Skovgaard 1984, Calvo & Oller 1990/1991, Nielsen 2023):
 //   same mean        d = sqrt(1/2 sum_i log1p(mu_i)^2)
 //   same covariance  d = sqrt(2) arccosh(1 + D^2/4) = 2 sqrt(2) asinh(D / (2 sqrt 2)),  D^2 = |m|^2
 //   Calvo-Oller lower bound: the same-mean formula on the (d+1) x (d+1) embeddings
@@ -38,6 +38,8 @@
 #include <limits>
 #include <vector>
 
+#include "beds/constants.hpp"
+#include "beds/interrupt.hpp"
 #include "beds/math.hpp"
 #include "beds/sym_eigen.hpp"
 
@@ -68,7 +70,7 @@ constexpr double kLog2PiE = 2.83787706640934548356;  // log(2 pi) + 1
 
 // Symmetry tolerance of covariance and tangent matrices: |S_ij - S_ji| <= tol * sqrt(S_ii S_jj)
 // (covariances) or tol * max |S| (tangents); the matrix used is the average (S + S^T) / 2.
-inline double symmetry_tolerance(bool single) { return single ? 1e-5 : 1e-10; }
+inline double symmetry_tolerance(bool single) { return single ? constants::kSymTolFloat32 : constants::kSymTolFloat64; }
 
 // Symmetrizes S in place; false if an entry is not finite or S is not symmetric within tol.
 // `scale_by_diagonal`: compare with sqrt(|S_ii|) sqrt(|S_jj|) (covariances; no overflow or underflow at
@@ -779,6 +781,7 @@ long long newton(const Target<D>& tg, double tol, long long max_iter, Vec<D>& x,
     return last <= std::max(tol, 1e-10) * std::max(norm_at_identity<D>(x, B), 1e-300);
   };
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) return -1;  // Ctrl-C (the row is computed again or dropped)
     if (rnorm == 0.0) return it - 1;
     build_jacobian();
     const VecP step = -lu.solve(r);
@@ -966,6 +969,7 @@ double nielsen(const Pair<D>& p, double tol, long long max_segments, long long& 
     ma.setZero(d);
     Ma.setZero(d, d);
     for (long long i = 1; i <= k; ++i) {
+      if ((i & 255) == 0 && interrupt_requested()) return kNaN;  // Ctrl-C (as in newton)
       projected_point<D>(U, l, static_cast<double>(i) / static_cast<double>(k), mb, Mb);
       s += sqrt_j(ma, Ma, mb, Mb);
       ma = mb;

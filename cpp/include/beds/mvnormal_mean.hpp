@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "beds/interrupt.hpp"
 #include "beds/mvnormal.hpp"
 #include "beds/sym_eigen.hpp"
 
@@ -76,9 +77,11 @@ struct SpdMeanResult {
 // Weighted Karcher mean of n SPD matrices sigma(i) (weights w, sum > 0).  Start: the weighted
 // arithmetic mean.  Stops when the FR length of a step is <= tol * max(1, rms distance), as the
 // general Karcher mean; the step size nu starts at 1 and halves whenever a step is longer than the
-// previous one (Congedo et al., PLoS ONE 2017), so the iteration cannot oscillate; it also stops
-// (not converged) after 8 steps without a new shortest step (rounding level reached before tol),
-// whatever max_iter, so an unreachable tol costs a bounded time.
+// previous one (as in Congedo, Afsari, Barachant & Moakher, PLoS ONE 10, 2015), so the iteration
+// cannot oscillate; it also stops (not converged) after 8 steps without a new shortest step
+// (rounding level reached before tol), whatever max_iter, so an unreachable tol costs a bounded
+// time.  Polls interrupt_requested() every iteration and every 1024 covariances (Ctrl-C: returns
+// not ok; the caller drops or redoes the row).
 template <int D, class Get>
 SpdMeanResult spd_karcher_mean(Eigen::Index n, Eigen::Index d, const Get& sigma, const double* w, double tol,
                                long long max_iter, Mat<D>& M) {
@@ -93,10 +96,12 @@ SpdMeanResult spd_karcher_mean(Eigen::Index n, Eigen::Index d, const Get& sigma,
   int since_best = 0;
   Mat<D> L, G(d, d);
   for (long long it = 1; it <= max_iter; ++it) {
+    if (interrupt_requested()) return res;  // Ctrl-C: the row is computed again or dropped
     if (!cholesky<D>(M, L)) return res;
     G.setZero(d, d);
     double sq = 0.0;
     for (Eigen::Index i = 0; i < n; ++i) {
+      if ((i & 1023) == 1023 && interrupt_requested()) return res;  // long sets: between belief blocks
       if (w[i] == 0.0) continue;
       if (!accumulate_spd_log<D>(L, sigma(i), w[i] / wsum, G, sq)) return res;
     }

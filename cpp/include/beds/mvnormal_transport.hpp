@@ -28,6 +28,7 @@
 #include <cmath>
 #include <limits>
 
+#include "beds/interrupt.hpp"
 #include "beds/mvnormal.hpp"
 #include "beds/sym_eigen.hpp"
 
@@ -144,6 +145,7 @@ bool transport_at_identity(const Vec<D>& x, const Mat<D>& B, const Vec<D>& y, co
     Mat<D> Ws[8], kC[8];
     Mat<D> R;
     for (long long k = 0; k < steps && ok; ++k) {
+      if (interrupt_requested()) return false;  // Ctrl-C: the row is computed again or dropped
       for (int i = 0; i < 8 && ok; ++i) {
         ok = g.at((static_cast<double>(k) + gl8::c[i]) * h, R, &xs[i], &Ws[i]);
         ky[i].setZero(d);

@@ -9,7 +9,7 @@
 // domain (non-finite, sigma <= 0); invalid lanes are sanitised before any arithmetic so that they
 // raise no floating-point exceptions, and their outputs are NaN.
 //
-// Formulas (derivations in docs: README "Numerics"):
+// Formulas (derivations: docs page mathematics/normal):
 //   w   = (dmu^2/2 + dsigma^2) / (4 s1 s2)              (= sinh^2(d_H / 2))
 //   d   = 2 sqrt(2) asinh(sqrt(w)) = sqrt(2) log1p(2w + 2 sqrt(w (1 + w)))
 // which is accurate to a few ulp both for near pairs (the arccosh form is not) and far pairs (the

@@ -114,6 +114,7 @@ long long karcher_mean(const char* mu, std::ptrdiff_t smu, const char* sigma, st
   double prev_F = math::kInf, slope = 0.0, frac = 1.0, step_x = 0, step_y = 0, base_x = d.x0, base_y = d.y0;
   long long it = 0;
   for (; it < max_iter; ++it) {
+    if (interrupt_requested()) break;  // Ctrl-C: the caller computes this row again or gives up
     const MeanSums s = d.sums();
     // (rounding of F itself is tolerated, or steps near convergence would be rejected forever)
     if (!(s.F <= prev_F - 1e-4 * frac * slope + 1.4e-14 * prev_F) && frac > 1e-6 && prev_F < math::kInf) {

@@ -39,10 +39,9 @@ struct Problem {
   double* dtdx;           // M x N derivatives dT_m/dx_mn, or nullptr
 };
 
-// The kernels are compiled once per instruction set (cpp/src/regularization_loops.inc, in the
-// inline namespace BEDS_ISA_NS, so the two builds never share a symbol); the bindings pick one.
-double evaluate_baseline(const Problem& pb);
-double evaluate_avx2(const Problem& pb);  // only when BEDS_HAVE_AVX2_LOOPS
+// The kernel (sigreg_kernels::evaluate below) is compiled once per instruction set, in the inline
+// namespace BEDS_ISA_NS, and registered in the kernel table of each build
+// (cpp/src/regularization_loops.inc); the binding calls the build in use.
 
 }  // namespace sigreg
 }  // namespace beds

@@ -16,7 +16,7 @@
 // through the uniform law), solved for sigma by Brent's method.  The integrals are Gauss-Legendre
 // panels in v, kappa = kappa* cosh^2 v, which removes the 1/sqrt singularity at the turning point
 // and makes the integrands decay like e^(-2v); the radial distance int sqrt(h) dkappa is integrated
-// in w = asinh(kappa).  Measured accuracy (tests/test_von_mises.py): see the README.
+// in w = asinh(kappa).  Measured accuracy (tests/test_von_mises.py): see the docs page accuracy.
 //
 // Tangent vectors are (v_mu, v_kappa).  At the uniform law (kappa = 0) the polar chart is singular:
 // there a tangent is read in the Cartesian frame at angle mu, v_kappa along the direction mu and

@@ -1,4 +1,5 @@
-// Event-driven integration of full-covariance Gaussian beliefs in information form (MATH.md 6, 7).
+// Event-driven integration of full-covariance Gaussian beliefs in information form (docs: mathematics/dynamics):
+// the C++ side of beds/dynamics/_mvnormal.py.
 //
 // State per belief: precision matrix Lambda (d x d, symmetric positive definite) and mean mu.
 //   multiplicative:  Lambda <- a Lambda + (1 - a) Lambda_ref,  Lambda mu <- a Lambda mu + (1 - a) Lambda_ref mu_ref
@@ -18,7 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "beds/dynamics.hpp"
+#include "beds/dynamics_common.hpp"
 
 namespace beds {
 namespace dynamics {
@@ -29,7 +30,7 @@ using CMatMap = Eigen::Map<const RowMat>;
 using VecMap = Eigen::Map<Eigen::VectorXd>;
 using CVecMap = Eigen::Map<const Eigen::VectorXd>;
 
-struct MvBatch {
+struct MvNormalBatch {
   std::ptrdiff_t n, d;
   double* mean;            // [n, d] in/out
   double* prec;            // [n, d, d] in/out
@@ -39,10 +40,10 @@ struct MvBatch {
   double* gained;          // [n] in/out
   double* logdet;          // [n] scratch: ln det Lambda of the stored state
   double* t_last;          // [n] scratch
-  std::ptrdiff_t lo, hi;   // beliefs handled by this call (see NormalBatch)
+  std::ptrdiff_t lo, hi;   // beliefs handled by this call (see dynamics_common.hpp)
 };
 
-struct MvEvents {
+struct MvNormalEvents {
   std::ptrdiff_t m;
   const double* time;          // [m]
   const std::int64_t* index;   // [m]
@@ -51,7 +52,7 @@ struct MvEvents {
   std::ptrdiff_t prec_stride;  // d*d or 0
 };
 
-struct MvRecords {
+struct MvNormalRecords {
   std::ptrdiff_t k;
   const double* time;
   double* mean;    // [k, n, d]
@@ -61,11 +62,11 @@ struct MvRecords {
 };
 
 // Scratch space of one integration (allocated once).
-struct MvWork {
+struct MvNormalWork {
   Eigen::MatrixXd p, s;
   Eigen::VectorXd h, mu;
   Eigen::LLT<Eigen::MatrixXd> llt;
-  explicit MvWork(std::ptrdiff_t d) : p(d, d), s(d, d), h(d), mu(d), llt(d) {}
+  explicit MvNormalWork(std::ptrdiff_t d) : p(d, d), s(d, d), h(d), mu(d), llt(d) {}
 };
 
 inline double llt_logdet(const Eigen::LLT<Eigen::MatrixXd>& llt) {
@@ -77,7 +78,7 @@ inline double llt_logdet(const Eigen::LLT<Eigen::MatrixXd>& llt) {
 
 // Dissipates belief i for dt into w.p, w.mu and returns ln det of w.p (NaN if not positive definite).
 template <Model M, bool Flat>
-inline double mv_dissipate(const MvBatch& b, std::ptrdiff_t i, double dt, MvWork& w) {
+inline double mvnormal_dissipate(const MvNormalBatch& b, std::ptrdiff_t i, double dt, MvNormalWork& w) {
   const std::ptrdiff_t d = b.d;
   CMatMap p0(b.prec + i * d * d, d, d);
   CVecMap mu0(b.mean + i * d, d);
@@ -117,11 +118,11 @@ inline double mv_dissipate(const MvBatch& b, std::ptrdiff_t i, double dt, MvWork
 }
 
 template <Model M, bool Flat>
-inline void mv_record_all(const MvBatch& b, const double* count, double t, MvWork& w, double* out_mean,
-                          double* out_prec, double* out_gained, double* out_count) {
+inline void mvnormal_record_all(const MvNormalBatch& b, const double* count, double t, MvNormalWork& w,
+                                double* out_mean, double* out_prec, double* out_gained, double* out_count) {
   const std::ptrdiff_t d = b.d;
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
-    mv_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
+    mvnormal_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
     MatMap(out_prec + i * d * d, d, d) = w.p;
     VecMap(out_mean + i * d, d) = w.mu;
     out_gained[i] = b.gained[i];
@@ -131,10 +132,10 @@ inline void mv_record_all(const MvBatch& b, const double* count, double t, MvWor
 
 // Returns kOk, kBadIndex, kUnsorted, or kBadPrecision when a matrix is not positive definite.
 template <Model M, bool Flat>
-inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& rec, double t0, double t_end,
-                        double* count) {
+inline int integrate_mvnormal(const MvNormalBatch& b, const MvNormalEvents& ev, const MvNormalRecords& rec, double t0,
+                              double t_end, double* count) {
   const std::ptrdiff_t n = b.n, d = b.d;
-  MvWork w(d);
+  MvNormalWork w(d);
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.t_last[i] = t0;
     count[i] = 0.0;
@@ -149,14 +150,14 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
     if (!(t >= t_prev && t <= kMaxFinite)) return kUnsorted;
     t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
-      mv_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
-                             rec.gained + j * n, rec.count + j * n);
+      mvnormal_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
+                                   rec.gained + j * n, rec.count + j * n);
       ++j;
     }
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
     if (i < b.lo || i >= b.hi) continue;
-    const double ld_pre = mv_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
+    const double ld_pre = mvnormal_dissipate<M, Flat>(b, i, t - b.t_last[i], w);
     if (!(ld_pre == ld_pre)) return kBadPrecision;
     CMatMap r(ev.obs_prec + e * ev.prec_stride, d, d);
     CVecMap y(ev.value + e * d, d);
@@ -175,10 +176,10 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
     count[i] += 1.0;
   }
   for (; j < rec.k; ++j)
-    mv_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d, rec.gained + j * n,
-                           rec.count + j * n);
+    mvnormal_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
+                                 rec.gained + j * n, rec.count + j * n);
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
-    b.logdet[i] = mv_dissipate<M, Flat>(b, i, t_end - b.t_last[i], w);
+    b.logdet[i] = mvnormal_dissipate<M, Flat>(b, i, t_end - b.t_last[i], w);
     MatMap(b.prec + i * d * d, d, d) = w.p;
     VecMap(b.mean + i * d, d) = w.mu;
     b.t_last[i] = t_end;
@@ -186,11 +187,11 @@ inline int integrate_mv(const MvBatch& b, const MvEvents& ev, const MvRecords& r
   return kOk;
 }
 
-inline int integrate_mv(Model model, bool flat, const MvBatch& b, const MvEvents& ev, const MvRecords& rec, double t0,
-                        double t_end, double* count) {
-  if (model == Model::additive) return integrate_mv<Model::additive, true>(b, ev, rec, t0, t_end, count);
-  if (flat) return integrate_mv<Model::multiplicative, true>(b, ev, rec, t0, t_end, count);
-  return integrate_mv<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
+inline int integrate_mvnormal(Model model, bool flat, const MvNormalBatch& b, const MvNormalEvents& ev,
+                              const MvNormalRecords& rec, double t0, double t_end, double* count) {
+  if (model == Model::additive) return integrate_mvnormal<Model::additive, true>(b, ev, rec, t0, t_end, count);
+  if (flat) return integrate_mvnormal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count);
+  return integrate_mvnormal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
 }
 
 }  // namespace dynamics

@@ -1,0 +1,143 @@
+"""The compiled kernels as validated Python functions.
+
+Each kernel is declared once, in C++, by a signature such as::
+
+    normal_distance(mean1: real, std1: positive, mean2: real, std2: positive) -> distance
+
+(the argument names used by Python, the domain and the core dimensions of each argument, the
+outputs).  The extension module registers the numpy ufunc from it and exports the parsed
+declarations as ``beds._core.kernels``.  This module builds the array-level functions of the family
+modules from those records, so the names, domains and core dimensions are never restated in
+Python: a family module only adds the docstring (and, where needed, the message for an operation
+that leaves the manifold).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._validation import as_real_array, call_checked
+
+__all__ = ["KERNELS", "arguments", "array_function", "bind_arguments", "call_kernel", "is_duck_array"]
+
+#: every kernel of ``beds._core`` by name (``beds._core.Kernel`` records)
+KERNELS: dict[str, Any] = {k.name: k for k in _core.kernels}
+
+# what a validated call needs, per kernel: the ufunc, argument names, domains, core ranks
+_CALLS: dict[str, tuple[np.ufunc, tuple[str, ...], tuple[str, ...], tuple[int, ...]]] = {
+    k.name: (
+        getattr(_core, k.name),
+        tuple(op.name for op in k.inputs),
+        tuple(op.domain for op in k.inputs),
+        tuple(len(op.core) for op in k.inputs),
+    )
+    for k in _core.kernels
+}
+
+#: checks an argument list before the call: ``precheck(arrays, names, core_ndims)``
+Precheck = Callable[[list[np.ndarray], Sequence[str], Sequence[int]], None]
+
+
+def arguments(name: str) -> tuple[list[str], list[str]]:
+    """The argument names and domains of kernel ``name``, from its declaration."""
+    _, names, domains, _ = _CALLS[name]
+    return list(names), list(domains)
+
+
+def is_duck_array(v: Any) -> bool:
+    """An array of another library (dask, xarray, ...) that numpy ufuncs dispatch to."""
+    return (
+        hasattr(v, "__array_ufunc__")
+        and not isinstance(v, (np.ndarray, np.generic))
+        and type(v).__module__.split(".")[0] != "numpy"
+    )
+
+
+def bind_arguments(what: str, names: Sequence[str], args: Sequence[Any], kwargs: dict[str, Any]) -> list[Any]:
+    """The values of ``names`` from positional and keyword arguments, in order (TypeError naming
+    ``what`` for too many, unexpected, repeated or missing arguments)."""
+    if len(args) > len(names):
+        raise TypeError(f"{what} takes {len(names)} arguments ({', '.join(names)})")
+    values = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names or k in values:
+            raise TypeError(f"unexpected or repeated argument {k!r}; expected {', '.join(names)}")
+        values[k] = v
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise TypeError(f"missing argument(s): {', '.join(missing)}")
+    return [values[n] for n in names]
+
+
+def call_kernel(
+    name: str,
+    values: Sequence[Any],
+    *,
+    out: Any = None,
+    on_domain_error: str | None = None,
+    precheck: Precheck | None = None,
+) -> Any:
+    """Calls kernel ``name`` on its arguments (in declaration order), validated.
+
+    Real numpy inputs are converted and passed to the ufunc; an out-of-domain element becomes a
+    ValueError naming the argument (its name and domain come from the declaration).
+    ``on_domain_error`` is the message when every argument is valid but the operation leaves the
+    manifold.  Arrays of other libraries (dask, xarray, ...) go straight to the ufunc, which
+    dispatches through ``__array_ufunc__``.
+    """
+    uf, names, domains, core = _CALLS[name]
+    for v in values:
+        if type(v) is not np.ndarray and is_duck_array(v):
+            return uf(*values, **({"out": out} if out is not None else {}))
+    arrays = [as_real_array(v, n) for v, n in zip(values, names)]
+    if precheck is not None:
+        precheck(arrays, names, core)
+    return call_checked(uf, arrays, names, domains, out=out, core_ndims=core, on_domain_error=on_domain_error)
+
+
+def array_function(
+    ufunc_name: str,
+    doc: str,
+    *,
+    module: str,
+    on_domain_error: str | None = None,
+    precheck: Precheck | None = None,
+    what: str | None = None,
+) -> Any:
+    """The validated array-level function of kernel ``ufunc_name``, for the family module ``module``.
+
+    Its name is the kernel's name without the family prefix (``normal_distance`` in
+    ``beds.normal`` is ``beds.normal.distance``); it takes the kernel's arguments by position or
+    name, plus ``out=``, and has the signature and the docstring ``doc`` a user sees.  ``what``
+    names the function in TypeErrors about its arguments (default: the kernel's name).
+    """
+    prefix = module.rsplit(".", 1)[-1] + "_"
+    if not ufunc_name.startswith(prefix):
+        raise ValueError(f"kernel {ufunc_name} does not belong to module {module}")
+    name = ufunc_name[len(prefix) :]
+    uf, names, domains, core = _CALLS[ufunc_name]
+    what = what or ufunc_name
+
+    def fn(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        # call_kernel, inlined (these functions are called on small arrays too)
+        values = bind_arguments(what, names, args, kwargs)
+        for v in values:
+            if type(v) is not np.ndarray and is_duck_array(v):
+                return uf(*values, **({"out": out} if out is not None else {}))
+        arrays = [as_real_array(v, n) for v, n in zip(values, names)]
+        if precheck is not None:
+            precheck(arrays, names, core)
+        return call_checked(uf, arrays, names, domains, out=out, core_ndims=core, on_domain_error=on_domain_error)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    fn.__module__ = module
+    params = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
+    params.append(inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return fn

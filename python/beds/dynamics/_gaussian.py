@@ -1,0 +1,328 @@
+"""Scalar and mean-field Gaussian beliefs: the Python side of cpp/include/beds/dynamics_gaussian.hpp.
+
+State: ``mean`` and ``precision`` tau = 1/var, per belief (kind ``normal``, shape ``B``) or per
+coordinate (kind ``diag_normal``, shape ``B + (d,)``: d independent scalar beliefs).  Every step is
+exact (no time step):
+
+* dissipation, multiplicative model: ``tau <- a tau + (1 - a) tau_ref`` and ``tau mu <- a tau mu +
+  (1 - a) tau_ref mu_ref`` with ``a = exp(-gamma dt)`` (the geometric mixture ``q^a q_ref^(1-a)``;
+  flat reference: ``tau <- a tau``, the mean unchanged); additive model: ``tau <- tau / (1 + q dt tau)``;
+* observation of a value D with precision tau_D: ``tau+ = tau- + tau_D``,
+  ``mu+ = mu- + (tau_D / tau+) (D - mu-)``;
+* fusion: precisions add, means are precision-weighted.
+
+:func:`dissipate` and :func:`assimilate` are the formulas themselves (also used by
+:func:`beds.belief_update`); :class:`GaussianKind` is what :class:`~beds.System` dispatches to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from .._validation import check_domain
+from ..diag_normal import DiagNormal
+from ..normal import Normal
+from ._common import HALF_LOG_2PI_E, bcast, by_rule, f64, read_observation, reference_pair
+
+State = dict[str, np.ndarray]
+
+
+# ----------------------------------------------------------------------------- the formulas
+def dissipate(
+    mean: np.ndarray,
+    precision: np.ndarray,
+    rate: Any,
+    dt: Any,
+    reference: tuple[np.ndarray, np.ndarray] | None = None,
+    additive: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(mean, precision)`` of Gaussian beliefs after dissipating for ``dt`` (exact solution).
+
+    Multiplicative model (``additive=False``): the natural parameters ``(tau, tau mean)`` relax
+    toward the reference's, ``tau <- a tau + (1 - a) tau_ref`` and ``tau mean <- a tau mean + (1 -
+    a) tau_ref mean_ref`` with ``a = exp(-rate dt)``: the normalised geometric mixture ``q^a
+    q_ref^(1-a)``; flat reference (None): ``tau <- a tau``, the mean unchanged.  Additive model:
+    ``var <- var + rate dt``, i.e. ``tau <- tau / (1 + rate dt tau)``.  The formula of
+    :meth:`beds.System.dissipate` and :func:`beds.belief_update` (:doc:`/mathematics/dynamics`).
+    Nothing is validated (the callers do); arrays broadcast.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The means.
+    precision : numpy.ndarray
+        The precisions tau.
+    rate : array_like
+        The rate per unit time: gamma (multiplicative) or q (additive).
+    dt : array_like
+        The time step.
+    reference : tuple of numpy.ndarray, optional
+        ``(mean_ref, precision_ref)``; None: flat.  Ignored by the additive model.
+    additive : bool, optional
+        The additive-diffusion model.
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        The new means (a copy when unchanged).
+    precision : numpy.ndarray
+        The new precisions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.dynamics._gaussian import dissipate
+    >>> dissipate(np.array([1.0]), np.array([4.0]), 0.5, 2.0)  # tau e^(-gamma dt)
+    (array([1.]), array([1.47151776]))
+    """
+    if additive:
+        return mean.copy(), precision / (1.0 + rate * dt * precision)
+    a = np.exp(-rate * dt)
+    if reference is None:
+        return mean.copy(), a * precision
+    w = (1 - a) * reference[1]
+    p2 = a * precision + w
+    return (a * precision * mean + w * reference[0]) / p2, p2
+
+
+def assimilate(
+    mean: np.ndarray, precision: np.ndarray, value: Any, obs_precision: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(mean, precision)`` of Gaussian beliefs after one observation (Bayes' rule).
+
+    ``tau+ = tau- + tau_D`` and ``mean+ = mean- + (tau_D / tau+) (D - mean-)``: the conjugate update
+    of :meth:`beds.System.assimilate` and :func:`beds.belief_update` (:doc:`/mathematics/dynamics`).
+    Nothing is validated; arrays broadcast; ``obs_precision = 0`` leaves a belief unchanged.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The means before the observation.
+    precision : numpy.ndarray
+        The precisions before the observation.
+    value : array_like
+        The observed values D.
+    obs_precision : array_like
+        The observation precisions tau_D.
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        The posterior means.
+    precision : numpy.ndarray
+        The posterior precisions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.dynamics._gaussian import assimilate
+    >>> assimilate(np.array([0.0]), np.array([1.0]), 2.0, 4.0)
+    (array([1.6]), array([5.]))
+    """
+    p2 = precision + obs_precision
+    return mean + (obs_precision / p2) * (value - mean), p2
+
+
+# ----------------------------------------------------------------------------- the kind
+class GaussianKind:
+    """The scalar (``"normal"``) and mean-field (``"diag_normal"``) Gaussian kinds of :class:`~beds.System`.
+
+    Implements the protocol :class:`~beds.dynamics._kinds.Kind` on the state ``{"mean",
+    "precision"}``, of shape ``batch`` or ``batch + (d,)`` (d independent scalar beliefs, each with
+    its own rate).  The two instances are ``NORMAL`` and ``DIAG_NORMAL``.
+
+    Parameters
+    ----------
+    name : str
+        The kind name.
+    mean_field : bool
+        Whether the state has a last axis of independent coordinates.
+
+    Attributes
+    ----------
+    family : type
+        ``beds.DiagNormal`` if ``mean_field`` else ``beds.Normal``.
+    """
+
+    #: observation precisions are never matrices
+    matrix_precisions = False
+
+    def __init__(self, name: str, mean_field: bool) -> None:
+        self.name = name
+        self.mean_field = mean_field
+        #: the belief family of the kind (:meth:`beds.System.from_belief`)
+        self.family = DiagNormal if mean_field else Normal
+
+    @staticmethod
+    def belief_args(belief: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The constructor arguments (mean, var) of a belief of the family."""
+        return belief.mean, belief.std**2
+
+    # ------------------------------------------------------------------ construction
+    def read_state(self, mean: Any, var: Any, precision: Any) -> State:
+        """Validated float64 mean and precision (from ``var`` or ``precision``), broadcast together."""
+        m = f64(mean, "mean")
+        if (var is None) == (precision is None):
+            raise ValueError("give exactly one of var and precision")
+        p, pname = (f64(precision, "precision"), "precision") if precision is not None else (f64(var, "var"), "var")
+        check_domain("mean", m, "real")
+        check_domain(pname, p, "positive")
+        if pname == "var":
+            p = 1.0 / p
+        try:
+            m, p = np.broadcast_arrays(m, p)
+        except ValueError:
+            raise ValueError(f"shapes do not broadcast: mean {m.shape}, {pname} {p.shape}") from None
+        if self.mean_field and (m.ndim < 1 or m.shape[-1] == 0):
+            raise ValueError(f"mean needs a last axis of d >= 1 coordinates, got shape {m.shape}")
+        return {"mean": m.copy(), "precision": p.copy()}
+
+    def read_reference(self, reference: Any, additive: bool, state: State) -> State | None:
+        """The reference ``(mean, precision)`` (a belief or a pair), broadcast to the state."""
+        if reference is None:
+            return None
+        if additive:
+            raise ValueError("reference is only used by the multiplicative model (gamma); the additive model has none")
+        rm, rp = reference_pair(reference, "reference", ("mean", "precision"))
+        rm = f64(rm, "reference mean")
+        rp = f64(rp, "reference precision")
+        check_domain("reference mean", rm, "real")
+        check_domain("reference precision", rp, "nonnegative")
+        shape = state["mean"].shape
+        rp = bcast(rp, shape, "reference precision")
+        rm = bcast(rm, shape, "reference mean")
+        return {"mean": rm.copy(), "precision": rp.copy()}
+
+    def batch_shape(self, state: State) -> tuple[int, ...]:
+        s = state["mean"].shape
+        return s[:-1] if self.mean_field else s
+
+    def rate_shape(self, state: State) -> tuple[int, ...]:
+        """Shape of the dissipation rates: one per coordinate."""
+        return state["mean"].shape
+
+    def dim(self, state: State) -> int:
+        return int(state["mean"].shape[-1]) if self.mean_field else 1
+
+    # ------------------------------------------------------------------ read-outs
+    @staticmethod
+    def mean(state: State) -> np.ndarray:
+        return state["mean"].copy()
+
+    @staticmethod
+    def precision(state: State) -> np.ndarray:
+        return state["precision"].copy()
+
+    @staticmethod
+    def var(state: State) -> np.ndarray:
+        return 1.0 / state["precision"]
+
+    def params(self, state: State) -> dict[str, np.ndarray]:
+        return {"mean": state["mean"].copy(), "precision": state["precision"].copy()}
+
+    def belief(self, params: dict[str, np.ndarray]) -> Any:
+        return self.family(params["mean"], np.sqrt(1.0 / params["precision"]))
+
+    @staticmethod
+    def variance(precision: np.ndarray) -> np.ndarray:
+        return 1.0 / precision
+
+    def uncertainty(self, state: State, rule: str) -> np.ndarray:
+        v = 1.0 / state["precision"]
+        return by_rule(v, rule) if self.mean_field else v
+
+    def entropy(self, state: State) -> np.ndarray:
+        p = state["precision"]
+        if self.mean_field:
+            return p.shape[-1] * HALF_LOG_2PI_E - 0.5 * np.log(p).sum(-1)
+        return HALF_LOG_2PI_E - 0.5 * np.log(p)
+
+    # ------------------------------------------------------------------ operations
+    def dissipate(self, state: State, rate: np.ndarray, dt: float, ref: State | None, additive: bool) -> State:
+        r = None if ref is None else (ref["mean"], ref["precision"])
+        m, p = dissipate(state["mean"], state["precision"], rate, dt, r, additive)
+        return {"mean": m, "precision": p}
+
+    def assimilate(self, state: State, value: Any, precision: Any, live: np.ndarray) -> State:
+        x, r = read_observation(value, precision)
+        full = state["mean"].shape
+        x = bcast(x, full, "value")
+        r = bcast(r, full, "precision") * (live[..., None] if self.mean_field else live)
+        m, p = assimilate(state["mean"], state["precision"], x, r)
+        return {"mean": m, "precision": p}
+
+    @staticmethod
+    def fuse(a: State, b: State) -> State:
+        p = a["precision"] + b["precision"]
+        return {"mean": (a["precision"] * a["mean"] + b["precision"] * b["mean"]) / p, "precision": p}
+
+    # ------------------------------------------------------------------ event-driven integration
+    def event_shape(self, state: State) -> tuple[int, ...]:
+        return (self.dim(state),) if self.mean_field else ()
+
+    def integrate(
+        self, state: State, rate: np.ndarray, ref: State | None, additive: bool, t0: float, ev: Any
+    ) -> tuple[State, tuple[np.ndarray, ...]]:
+        """Runs the events ``ev`` (:class:`~beds.dynamics._events.Events`) in C++; returns the state at
+        ``ev.t_end`` and the recorded (mean, precision, entropy, gained, dissipated, count)."""
+        t, idx, v, r, rec = ev.times, ev.index, ev.values, ev.precisions, ev.record
+        shape = state["mean"].shape
+        if self.mean_field:
+            # d independent scalar beliefs per mean-field belief: flat index i * d + j
+            d = shape[-1]
+            idx = (idx[:, None] * d + np.arange(d)).reshape(-1)
+            t = np.repeat(t, d)
+            v = v.reshape(-1)
+            r = r.reshape(-1)
+        mean = np.ascontiguousarray(state["mean"], dtype=np.float64).reshape(-1).copy()
+        prec = np.ascontiguousarray(state["precision"], dtype=np.float64).reshape(-1).copy()
+        p0 = prec.copy()
+        rate = np.ascontiguousarray(rate, dtype=np.float64).reshape(-1)
+        flat = ref is None or additive
+        if flat:
+            rm = rp = np.zeros(0)
+        else:
+            rm = np.ascontiguousarray(ref["mean"], dtype=np.float64).reshape(-1)
+            rp = np.ascontiguousarray(ref["precision"], dtype=np.float64).reshape(-1)
+        gained = np.zeros_like(mean)
+        model = 1 if additive else 0
+        r_mean, r_prec, r_gain, r_count = _core.dynamics_integrate_normal(
+            mean,
+            prec,
+            rate,
+            rm,
+            rp,
+            gained,
+            float(t0),
+            float(ev.t_end),
+            np.ascontiguousarray(t),
+            np.ascontiguousarray(idx),
+            np.ascontiguousarray(v),
+            np.ascontiguousarray(r),
+            np.ascontiguousarray(rec),
+            model,
+            bool(flat and model == 0),
+        )
+        half_log_ratio = 0.5 * np.log(r_prec / p0)
+        if flat and model == 0:
+            dissipated = 0.5 * rate[None, :] * (rec - t0)[:, None]
+            r_gain = dissipated + half_log_ratio
+        else:
+            dissipated = r_gain - half_log_ratio
+        full = (rec.shape[0],) + shape
+        ent = HALF_LOG_2PI_E - 0.5 * np.log(r_prec)
+        if self.mean_field:
+            red = lambda a: a.reshape(full).sum(-1)  # noqa: E731
+            counts = r_count.reshape(full)[..., 0]
+        else:
+            red = lambda a: a.reshape(full)  # noqa: E731
+            counts = r_count.reshape(full)
+        records = (r_mean.reshape(full), r_prec.reshape(full), red(ent), red(r_gain), red(dissipated), counts)
+        return {"mean": mean.reshape(shape), "precision": prec.reshape(shape)}, records
+
+
+NORMAL = GaussianKind("normal", mean_field=False)
+DIAG_NORMAL = GaussianKind("diag_normal", mean_field=True)
