@@ -1075,3 +1075,81 @@ def test_property_exp_log_identity_and_transport(p):
     assert np.isfinite(kS).all()
     half = 0.5 * float(mv.same_mean_distance(S1, S2))
     assert mv.same_mean_distance(S1, kS) == pytest.approx(half, rel=10 * tol, abs=tol)
+
+
+# ------------------------------------------------------------------------ Ctrl-C and bounded cost
+_SIGINT_PRELUDE = """
+import json, os, signal, threading, time
+import numpy as np
+import beds
+from beds import _core, mvnormal as mv
+
+rng = np.random.default_rng(0)
+
+def spd(n, d):
+    q, _ = np.linalg.qr(rng.standard_normal((n, d, d)))
+    s = q @ (np.exp(0.5 * rng.standard_normal((n, d)))[..., None] * np.swapaxes(q, -1, -2))
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+def interrupted(fn, delay=0.3):
+    sent = []
+    def fire():
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(delay, fire)
+    timer.start()
+    try:
+        fn()
+        outcome = "completed"
+    except KeyboardInterrupt:
+        outcome = "KeyboardInterrupt"
+    end = time.perf_counter()
+    timer.join()
+    time.sleep(0.05)
+    return {"outcome": outcome, "latency": end - sent[0] if sent else None}
+"""
+
+# each call would run for many seconds uninterrupted
+_LONG_CALLS = {
+    # one gufunc row of 300k covariances, an unreachable tol and no iteration limit
+    "spd_mean": ("C = spd(300_000, 6)", "_core.mvnormal_spd_mean(C, np.ones(300_000), 1e-300, 2**62)"),
+    # transport integration at d = 16 (about 10 ms per pair)
+    "transport": (
+        "m1, m2 = rng.standard_normal((2, 2000, 16)); S1, S2 = spd(2000, 16), spd(2000, 16)",
+        "mv.transport(m1, S1, m2, S2, m2, S2 - S1)",
+    ),
+    # the general Karcher mean (a Python loop over shooting calls)
+    "karcher_general": (
+        "m = rng.standard_normal((20_000, 3)); C = spd(20_000, 3)",
+        "mv.karcher_mean(m, C, tol=1e-300, max_iter=2**62)",
+    ),
+}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("kind", sorted(_LONG_CALLS))
+def test_sigint_interrupts_long_mvnormal_calls(kind, threads):
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    setup, call = _LONG_CALLS[kind]
+    body = f"beds.set_num_threads({threads})\n{setup}\nresult = interrupted(lambda: {call})\n"
+    code = _SIGINT_PRELUDE + body + "print('RESULT ' + json.dumps(result))\n"
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=240)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
+    r = json.loads(lines[-1][len("RESULT ") :])
+    assert r["outcome"] == "KeyboardInterrupt", r
+    assert r["latency"] < 3.0, r  # generous: the machine may be loaded
+
+
+def test_general_karcher_mean_with_an_unreachable_tol_stops(rng):
+    m, C = rng.standard_normal((6, 2)), spd(rng, 6, 2)
+    with pytest.warns(beds.ConvergenceWarning):
+        mu, S, it = mv.karcher_mean(m, C, tol=1e-300, max_iter=2**62, return_iterations=True)
+    assert it == -1
+    ref_mu, ref_S = mv.karcher_mean(m, C, tol=1e-13)
+    np.testing.assert_allclose(mu, ref_mu, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(S, ref_S, rtol=1e-12)
