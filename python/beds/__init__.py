@@ -194,7 +194,11 @@ def distance(p: Belief, q: Belief) -> Any:
     >>> beds.distance(beds.Normal([0.0, 1.0], 1.0), beds.Normal(0.0, 1.0))  # batches broadcast
     array([0.        , 0.98025814])
     """
-    return _belief(p, "p").distance(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.distance(q)
 
 
 def kl(p: Belief, q: Belief) -> Any:
@@ -235,7 +239,11 @@ def kl(p: Belief, q: Belief) -> Any:
     >>> float(beds.kl(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0)))  # ln 2 + 2/8 - 1/2
     0.4431471805599453
     """
-    return _belief(p, "p").kl(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.kl(q)
 
 
 def jeffreys(p: Belief, q: Belief) -> Any:
@@ -278,7 +286,11 @@ def jeffreys(p: Belief, q: Belief) -> Any:
     >>> bool(beds.distance(p, q) <= beds.jeffreys(p, q) ** 0.5)
     True
     """
-    return _belief(p, "p").jeffreys(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.jeffreys(q)
 
 
 def entropy(p: Belief) -> Any:

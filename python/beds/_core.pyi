@@ -135,6 +135,15 @@ class Kernel(typing.NamedTuple):
 
 # ----------------------------------------------------------------- functions bound with pybind11
 
+def _first_invalid(a: object, domain: int) -> object:
+    """
+    Where the float32/float64 array a leaves the domain with code `domain` (0 real, 1 positive,
+2 nonnegative, 3 unit_interval, 4 probs, 5 probs_interior, 6 tangent_probs): None when it does
+not; (0, index) for the first non-finite element; (1, index) for the first element out of range;
+(2, batch index) for the first row whose sum is off.  NotImplemented for other arrays.  Axes of
+stride 0 are not iterated (index 0 there).  Private: used by the belief constructors.
+    """
+
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import Belief, Tangent
+from ._dask import lazy_or_real
 from ._mvnormal_closed import bounds
 from ._mvnormal_distribution import MVNormalDistribution
 from ._mvnormal_numpy import MVNormalGradients, cov_from_cholesky, cov_from_precision, karcher_mean, metric
@@ -76,8 +77,8 @@ class MVNormal(MVNormalGradients, MVNormalDistribution, Belief):
     leaves_domain = "exp: the result overflowed (tangent vector too long)"
 
     def __init__(self, mean: Any, cov: Any) -> None:
-        m = as_real_array(mean, "mean")
-        c = as_real_array(cov, "cov")
+        m = lazy_or_real(mean, "mean")  # a dask array stays lazy
+        c = lazy_or_real(cov, "cov")
         if m.ndim < 1:
             raise ValueError(f"mean must have a last axis of length d, got shape {m.shape}")
         if c.ndim < 2 or c.shape[-1] != c.shape[-2]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._belief import ConvergenceWarning
+from ._dask import is_dask_array
 from ._kernels import array_function, call_kernel
 from ._mvnormal_numpy import check_dims as _check_dims
 from ._validation import as_tuple, check_iterations
@@ -46,6 +47,8 @@ def _tol_iter(tol: Any, max_iter: Any) -> tuple:
 
 
 def _warn(iterations: Any, what: str, stacklevel: int = 3) -> None:
+    if is_dask_array(iterations):
+        return  # lazy: the blocks warn when they are computed (beds._dask)
     bad = int(np.count_nonzero(np.asarray(iterations) < 0))
     if bad:
         warnings.warn(

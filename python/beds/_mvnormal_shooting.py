@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _core
 from ._belief import ConvergenceWarning
+from ._dask import is_dask_array
 from ._mvnormal_closed import _FAR, _call, _tol_iter, _warn
 from ._validation import check_iterations
 
@@ -130,7 +131,7 @@ def distance(
         d = out
     _warn(it, "distance")
     if return_info:
-        return DistanceInfo(d, lo, up, it, np.asarray(it) >= 0)
+        return DistanceInfo(d, lo, up, it, it >= 0)
     return d
 
 
@@ -417,7 +418,7 @@ def distance_nielsen(
         "(its sum overflows or loses all accuracy)",
         finite=True,
     )
-    bad = int(np.count_nonzero(np.asarray(seg) < 0))
+    bad = 0 if is_dask_array(seg) else int(np.count_nonzero(np.asarray(seg) < 0))
     if bad:
         warnings.warn(
             f"distance_nielsen: {bad} pair(s) did not reach tol={tol} with max_segments={max_segments}",

@@ -5,6 +5,14 @@ loops (an out-of-domain element gives NaN and raises the floating-point "invalid
 ``np.log(-1)``).  The Python layer calls them under ``np.errstate(..., invalid="raise")``: valid
 input therefore costs nothing extra, and on an error we look at the arguments once more to raise a
 ``ValueError`` that names the offending argument and element.
+
+Small calls must stay cheap (a call on ten beliefs costs about as much as the ufunc itself), so
+the checks run only where they are needed: a validated call enters ``np.errstate(invalid="raise")``
+through numpy's context variable directly (:func:`call_raising`, a fraction of a microsecond) and
+looks at the arguments again only when the kernel reported an invalid element; the belief
+constructors check their parameters in one compiled pass over each parameter's own array
+(``beds._core._first_invalid``: no temporaries, broadcast views cost what the array they were made
+from costs).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import numpy as np
 from . import _core
 
 __all__ = [
+    "DOMAIN_CODES",
     "PROB_SUM_TOL",
     "SYM_TOL",
     "TANGENT_SUM_FLOOR",
@@ -24,7 +33,9 @@ __all__ = [
     "as_real_array",
     "as_tuple",
     "call_checked",
+    "call_raising",
     "check_domain",
+    "domain_error",
     "check_iterations",
     "karcher_weights",
     "reduction_layout",
@@ -40,6 +51,60 @@ PROB_SUM_TOL = {np.dtype(k): v for k, v in _core.PROB_SUM_TOL.items()}
 TANGENT_SUM_TOL = PROB_SUM_TOL
 TANGENT_SUM_FLOOR: float = _core.TANGENT_SUM_FLOOR
 _F64 = np.dtype(np.float64)
+
+#: the domains that ``beds._core._first_invalid`` checks, by code
+DOMAIN_CODES: dict[str, int] = {
+    "real": 0,
+    "positive": 1,
+    "nonnegative": 2,
+    "unit_interval": 3,
+    "probs": 4,
+    "probs_interior": 5,
+    "tangent_probs": 6,
+}
+_first_invalid = _core._first_invalid
+
+# ------------------------------------------------------------------ np.errstate, made cheap
+# ``with np.errstate(invalid="raise")`` costs about 1 us, more than a ufunc call on ten elements.
+# numpy >= 2 keeps the error state in a context variable: setting it to a precomputed state (the
+# current one with invalid="raise", rebuilt whenever the current one changes) and resetting it is
+# what np.errstate does, for a tenth of the cost.  Older numpy: np.errstate itself.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ
+    from numpy._core._ufunc_config import _make_extobj
+
+    _EXTOBJ.get()
+except Exception:  # noqa: BLE001 - numpy < 2 or a future layout: the public context manager
+    _EXTOBJ = None
+    _make_extobj = None
+
+#: (an error state, the same state with invalid="raise"): the last one seen
+_RAISING: tuple[Any, Any] = (None, None)
+
+
+def _raising_state() -> Any:
+    global _RAISING
+    cur = _EXTOBJ.get()
+    last = _RAISING
+    if last[0] is cur:
+        return last[1]
+    state = _make_extobj(invalid="raise")  # the current state with invalid="raise"
+    _RAISING = (cur, state)
+    return state
+
+
+def call_raising(ufunc: np.ufunc, args: Sequence[Any], out: Any = None) -> Any:
+    """``ufunc(*args, out=out)`` under ``np.errstate(invalid="raise")`` (the caller's other settings
+    kept): an out-of-domain element raises FloatingPointError."""
+    if _EXTOBJ is None:
+        with np.errstate(invalid="raise"):
+            return ufunc(*args) if out is None else ufunc(*args, out=out)
+    last = _RAISING
+    token = _EXTOBJ.set(last[1] if last[0] is _EXTOBJ.get() else _raising_state())
+    try:
+        return ufunc(*args) if out is None else ufunc(*args, out=out)
+    finally:
+        _EXTOBJ.reset(token)
 
 
 def as_real_array(x: Any, name: str) -> np.ndarray:
@@ -57,11 +122,6 @@ def common_float_dtype(*arrays: np.ndarray) -> np.dtype:
     return np.result_type(*[a.dtype for a in arrays], np.float32)
 
 
-def _first_bad(mask: np.ndarray) -> str:
-    idx = np.argwhere(mask)[0]
-    return str(tuple(int(i) for i in idx)) if idx.size else "()"
-
-
 def _prob_tol(a: np.ndarray) -> float:
     return PROB_SUM_TOL.get(a.dtype, PROB_SUM_TOL[_F64])
 
@@ -70,13 +130,6 @@ def _prob_tol(a: np.ndarray) -> float:
 #: matrices (relative to max |B|), per input dtype: the values the kernels check (defined once in
 #: C++, ``beds._core.SYM_TOL``); the kernels use (S + S^T) / 2.
 SYM_TOL = {np.dtype(k): v for k, v in _core.SYM_TOL.items()}
-
-
-def _unbroadcast(a: np.ndarray) -> np.ndarray:
-    """View of ``a`` with every batch axis of stride 0 (a broadcast) cut to length 1: the distinct
-    matrices only, with indices that stay valid for ``a``."""
-    idx = tuple(slice(0, 1) if st == 0 and n > 1 else slice(None) for st, n in zip(a.strides[:-2], a.shape[:-2]))
-    return a[idx]
 
 
 def _first_failing_cholesky(x: np.ndarray) -> int:
@@ -119,7 +172,7 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
     if a.size == 0:
         return
     tol = SYM_TOL.get(a.dtype, SYM_TOL[_F64])
-    u = _unbroadcast(a)
+    u = _compact(a, 2)  # the distinct matrices only (broadcast axes cut to length 1)
     d = u.shape[-1]
     batch = u.shape[:-2]
     flat = u.reshape((-1, d, d))
@@ -158,7 +211,58 @@ def _check_matrix(name: str, a: np.ndarray, domain: str) -> None:
                 )
 
 
-def check_domain(name: str, a: np.ndarray, domain: str) -> None:
+def _index_str(idx: Sequence[int]) -> str:
+    return str(tuple(int(i) for i in idx))
+
+
+def _compact(a: np.ndarray, event_ndim: int) -> np.ndarray:
+    """``a`` with its batch axes of stride 0 (broadcast views) cut to length 1: the same values to
+    check (an element repeated along such an axis has its first occurrence at index 0 there), and
+    no temporaries the size of the broadcast shape."""
+    nb = max(a.ndim - event_ndim, 0)
+    if a.size == 0 or not any(s == 0 and n > 1 for s, n in zip(a.strides[:nb], a.shape[:nb])):
+        return a
+    return a[tuple(slice(0, 1) if s == 0 else slice(None) for s in a.strides[:nb])]
+
+
+def domain_error(name: str, a: np.ndarray, domain: str, kind: int, index: Sequence[int], at: Any = None) -> ValueError:
+    """The ValueError naming ``name`` for the violation ``(kind, index)`` that
+    ``beds._core._first_invalid`` found in ``a``; ``at`` is the index reported (default ``index``:
+    a position in ``a``; the belief constructors report the position in the broadcast batch)."""
+    idx = tuple(index)
+    shown = _index_str(idx if at is None else at)
+    if kind == 0:
+        return ValueError(f"{name} must be finite; found {a[idx].item()!r} at index {shown}")
+    if kind == 1:
+        what = {
+            "positive": "must be > 0",
+            "probs_interior": "must be > 0",
+            "nonnegative": "must be >= 0",
+            "probs": "must be >= 0",
+            "unit_interval": "must lie in [0, 1]",
+        }[domain]
+        return ValueError(f"{name} {what}; found {a[idx].item()!r} at index {shown}")
+    row = a[idx]
+    tol = _prob_tol(a)
+    if domain == "tangent_probs":
+        return ValueError(
+            f"{name} must sum to 0 along the last axis (a tangent vector of the simplex, "
+            f"relative tolerance {tol:g}); found sum {row.sum(dtype=np.float64).item()!r} at batch index {shown}"
+        )
+    return ValueError(
+        f"{name} must sum to 1 along the last axis (tolerance {tol:g}); "
+        f"found sum {row.sum(dtype=np.float64).item()!r} at batch index {shown}"
+    )
+
+
+def _shift(idx: Sequence[int], offset: Sequence[int] | None) -> tuple[int, ...]:
+    """``idx`` moved by ``offset`` (aligned on the leading axes): a position in a block -> in the array."""
+    if not offset:
+        return tuple(int(i) for i in idx)
+    return tuple(int(i) + (int(offset[j]) if j < len(offset) else 0) for j, i in enumerate(idx))
+
+
+def check_domain(name: str, a: np.ndarray, domain: str, offset: Sequence[int] | None = None) -> None:
     """Raises ValueError naming ``name`` when ``a`` is outside ``domain``.
 
     Domains: ``real`` (finite), ``positive`` (finite and > 0), ``nonnegative`` (finite and >= 0),
@@ -167,37 +271,65 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
     every entry > 0), ``tangent_probs`` (finite, sums to 0 along the last axis), ``spd``
     (covariance matrices over the last two axes: finite, symmetric within SYM_TOL, positive
     definite) and ``symmetric`` (tangent matrices: finite, symmetric within SYM_TOL).
+
+    The message gives the first offending element in C order (first any non-finite element, then
+    the first one out of range, then the first row whose sum is off) and its index in ``a``, moved
+    by ``offset`` when ``a`` is a block of a larger array (dask).  float32/float64 arrays are
+    checked in one compiled pass without temporaries; axes of stride 0 (broadcast views) are never
+    expanded.
     """
     a = np.asarray(a)
     if domain in ("spd", "symmetric"):
+        a = _compact(a, 2)
         if a.size and not np.isfinite(a).all():
             bad = ~np.isfinite(a)
-            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
-        _check_matrix(name, a, domain)
+            where = _index_str(_shift(np.argwhere(bad)[0], offset))
+            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {where}")
+        try:
+            _check_matrix(name, a, domain)
+        except ValueError as e:
+            if not offset or not any(offset):
+                raise
+            raise ValueError(f"{e} (index within the block at offset {tuple(int(o) for o in offset)})") from None
         return
     if domain in ("probs", "probs_interior", "tangent_probs") and a.ndim and a.shape[-1] == 0:
         raise ValueError(f"{name} must have at least one class along its last axis, got shape {a.shape}")
     if a.size == 0:
         return
+    found = _first_invalid(a, DOMAIN_CODES[domain])
+    if found is None:
+        return
+    if found is not NotImplemented:
+        kind, idx = found
+        raise domain_error(name, a, domain, kind, idx, _shift(idx, offset))
+    rows = domain in ("probs", "probs_interior", "tangent_probs")
+    _check_domain_numpy(name, _compact(a, 1 if rows else 0), domain, offset)
+
+
+def _check_domain_numpy(name: str, a: np.ndarray, domain: str, offset: Sequence[int] | None) -> None:
+    """check_domain for the arrays that the compiled check does not take (integers, other byte orders)."""
+
+    def first(mask: np.ndarray) -> str:
+        idx = np.argwhere(mask)[0]
+        return _index_str(_shift(idx, offset)) if idx.size else "()"
+
     with np.errstate(all="ignore"):
         finite = np.isfinite(a)
         if not finite.all():
             bad = ~finite
-            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+            raise ValueError(f"{name} must be finite; found {a[bad].flat[0].item()!r} at index {first(bad)}")
         if domain in ("positive", "probs_interior"):
             bad = ~(a > 0)
             if bad.any():
-                raise ValueError(f"{name} must be > 0; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+                raise ValueError(f"{name} must be > 0; found {a[bad].flat[0].item()!r} at index {first(bad)}")
         if domain == "unit_interval":
             bad = ~((a >= 0) & (a <= 1))
             if bad.any():
-                raise ValueError(
-                    f"{name} must lie in [0, 1]; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}"
-                )
+                raise ValueError(f"{name} must lie in [0, 1]; found {a[bad].flat[0].item()!r} at index {first(bad)}")
         if domain in ("nonnegative", "probs"):
             bad = ~(a >= 0)
             if bad.any():
-                raise ValueError(f"{name} must be >= 0; found {a[bad].flat[0].item()!r} at index {_first_bad(bad)}")
+                raise ValueError(f"{name} must be >= 0; found {a[bad].flat[0].item()!r} at index {first(bad)}")
         if domain in ("probs", "probs_interior"):
             if a.ndim == 0:
                 raise ValueError(f"{name} must have a last axis of classes, got a scalar")
@@ -207,7 +339,7 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
             if bad.any():
                 raise ValueError(
                     f"{name} must sum to 1 along the last axis (tolerance {tol:g}); "
-                    f"found sum {s[bad].flat[0].item()!r} at batch index {_first_bad(bad)}"
+                    f"found sum {s[bad].flat[0].item()!r} at batch index {first(bad)}"
                 )
         if domain == "tangent_probs":
             if a.ndim == 0:
@@ -219,7 +351,7 @@ def check_domain(name: str, a: np.ndarray, domain: str) -> None:
             if bad.any():
                 raise ValueError(
                     f"{name} must sum to 0 along the last axis (a tangent vector of the simplex, "
-                    f"relative tolerance {tol:g}); found sum {s[bad].flat[0].item()!r} at batch index {_first_bad(bad)}"
+                    f"relative tolerance {tol:g}); found sum {s[bad].flat[0].item()!r} at batch index {first(bad)}"
                 )
 
 
@@ -333,7 +465,12 @@ def reduction_layout(
         t = np.transpose(a, order + list(range(nb, nb + e)))
         arrays.append(t.reshape(kept_shape + (n,) + a.shape[nb:]))
     # checked by the family's karcher_mean (karcher_weights), here only laid out like the beliefs
-    w = np.ones((), dtype=dtype) if weights is None else as_real_array(weights, "weights")
+    if weights is None:
+        w = np.ones((), dtype=dtype)
+    elif type(weights).__module__.startswith("dask."):
+        w = weights  # lazy: checked block by block by the family's karcher_mean
+    else:
+        w = as_real_array(weights, "weights")
     try:
         w = np.broadcast_to(w, batch_shape)
     except ValueError:

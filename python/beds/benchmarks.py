@@ -13,7 +13,7 @@ the same run:
 An accuracy table follows: the largest relative error against mpmath (when installed) on near
 pairs (relative perturbation 1e-12) and far pairs (|dmu| up to 1e6, std in [1e-8, 1e8]).
 
-Two more sections measure on the calling thread's CPU clock, which the other jobs of a shared
+Three more sections measure on the calling thread's CPU clock, which the other jobs of a shared
 machine disturb much less than the wall clock:
 
 * categorical sums: distance and KL at k = 10 and 1000 classes against numpy's fastest formulas
@@ -23,7 +23,10 @@ machine disturb much less than the wall clock:
   on one thread (von Mises distance N = 1e3, MVNormal distance d = 3 and 8), one thread against
   two: wall-clock speed-up (with the load average), the CPU time of each thread of the 2-thread
   run (``/proc/self/task/*/schedstat``: run and run-queue wait) and the speed-up that split gives
-  when every thread has a core (total CPU / busiest thread).
+  when every thread has a core (total CPU / busiest thread);
+* small calls (``--only-small-calls``): the fixed cost of a call, microseconds per call on N = 1,
+  10 and 100 beliefs for building beliefs, the object and array APIs, the raw ufunc and numpy's
+  formula (one thread, best of repeated loops, see ``beds._bench_small_calls``).
 """
 
 from __future__ import annotations
@@ -348,6 +351,7 @@ def run(
     dynamics: bool = True,
     mvnormal: bool = True,
     von_mises: bool = True,
+    small_calls: bool = True,
     categorical: bool = True,
     thread_split: bool = True,
 ) -> list[dict[str, Any]]:
@@ -396,6 +400,10 @@ def run(
                     )
     finally:
         _core.set_num_threads(all_threads)
+    if small_calls:
+        from . import _bench_small_calls
+
+        results += _bench_small_calls.run(budget=min(budget, 0.2), print_fn=print_fn)
     if categorical:
         results += _categorical_section(print_fn)
     if thread_split:
@@ -635,6 +643,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--no-mvnormal", action="store_true", help="skip the multivariate normal section")
     ap.add_argument("--no-von-mises", action="store_true", help="skip the von Mises section")
+    ap.add_argument("--no-small-calls", action="store_true", help="skip the small-call section")
+    ap.add_argument(
+        "--only-small-calls",
+        action="store_true",
+        help="run only the small-call section (microseconds per call at N = 1, 10, 100)",
+    )
     ap.add_argument("--no-categorical", action="store_true", help="skip the categorical sums section")
     ap.add_argument("--no-thread-split", action="store_true", help="skip the 1 vs 2 threads section")
     ap.add_argument("--only-threads", action="store_true", help="run only the categorical and thread sections")
@@ -644,6 +658,12 @@ def main(argv: list[str] | None = None) -> int:
         _core.set_simd_level(args.simd)
     if args.only_dynamics:
         _dynamics_section(args.budget, print)
+        return 0
+    if args.only_small_calls:
+        from . import _bench_small_calls
+
+        print(f"beds {_core.__version__}  numpy {np.__version__}  {platform.machine()} {platform.processor() or ''}")
+        _bench_small_calls.run(budget=min(args.budget, 0.2))
         return 0
     if args.only_threads:
         _categorical_section(print)
@@ -658,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         dynamics=not args.no_dynamics,
         mvnormal=not args.no_mvnormal,
         von_mises=not args.no_von_mises,
+        small_calls=not args.no_small_calls,
         categorical=not args.no_categorical,
         thread_split=not args.no_thread_split,
     )

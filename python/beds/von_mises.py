@@ -31,12 +31,14 @@ Geometry and Its Applications* (2016); do Carmo, *Differential Geometry of Curve
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from . import special
 from ._belief import Belief, Tangent, _warn_not_converged
+from ._dask import is_dask_array
 from ._kernels import array_function
 from ._validation import as_real_array, check_domain, check_iterations, karcher_weights
 
@@ -158,6 +160,8 @@ def karcher_mean(
     most ``tol * max(1, rms distance)``.  Returns ``(mu, kappa)`` (and the iteration counts, -1
     where not converged, if ``return_iterations``); a ConvergenceWarning flags non-convergence.
     """
+    if any(is_dask_array(v) for v in (mu, kappa, weights)):
+        return _karcher_mean_lazy(mu, kappa, weights, tol, max_iter, return_iterations)
     m = as_real_array(mu, "mu")
     k = as_real_array(kappa, "kappa")
     if m.ndim == 0 or k.ndim == 0:
@@ -201,6 +205,36 @@ def karcher_mean(
     return (out_m, out_k, iters) if return_iterations else (out_m, out_k)
 
 
+def _karcher_block(m: np.ndarray, k: np.ndarray, w: np.ndarray, tol: float, max_iter: int) -> tuple:
+    """:func:`karcher_mean` of one block (every reduced axis whole) of dask arrays."""
+    return karcher_mean(m, k, w, tol=tol, max_iter=max_iter, return_iterations=True)
+
+
+def _karcher_mean_lazy(mu: Any, kappa: Any, weights: Any, tol: float, max_iter: int, return_iterations: bool) -> Any:
+    """:func:`karcher_mean` of dask arrays: lazy, the means of each block of the kept axes computed
+    by the numpy code (the reduced axis gathered into one chunk), the arguments checked block by
+    block (the messages of the numpy call)."""
+    import dask.array as da
+
+    from . import _dask
+
+    m, k = _dask.lazy_or_real(mu, "mu"), _dask.lazy_or_real(kappa, "kappa")
+    if m.ndim == 0 or k.ndim == 0:
+        raise ValueError("karcher_mean reduces over the last axis: mu and kappa need at least one dimension")
+    m, k = _dask.broadcast_arrays(_dask.as_dask(m), _dask.as_dask(k))
+    if m.shape[-1] == 0:
+        raise ValueError("karcher_mean of an empty set of beliefs (last axis has length 0)")
+    check_iterations(tol, max_iter)
+    dtype = np.result_type(m.dtype, k.dtype, np.float32)
+    m, k = _dask.checked(m, "mu", "real"), _dask.checked(k, "kappa", "nonnegative")
+    w = _dask.karcher_weights(weights, m, dtype)
+    fn = partial(_karcher_block, tol=float(tol), max_iter=int(max_iter))
+    cm, ck, it = da.apply_gufunc(
+        fn, "(n),(n),(n)->(),(),()", m, k, w, output_dtypes=(dtype, dtype, np.int64), allow_rechunk=True
+    )
+    return (cm, ck, it) if return_iterations else (cm, ck)
+
+
 class VonMises(Belief):
     """A batch of von Mises beliefs vM(mu, kappa) on the circle.
 
@@ -225,7 +259,7 @@ class VonMises(Belief):
     leaves_domain = _RANGE
 
     def __init__(self, mu: Any, kappa: Any) -> None:
-        super().__init__(mu, kappa)
+        self._set((mu, kappa))
 
     @property
     def mean_resultant_length(self) -> np.ndarray:
@@ -261,7 +295,7 @@ class VonMises(Belief):
         """Weighted Frechet (Karcher) mean over batch axes; see :func:`beds.von_mises.karcher_mean`."""
         (m, k), w, _ = self._reduction_layout(weights, axis)
         mu, kappa = karcher_mean(m, k, w, tol=tol, max_iter=max_iter)
-        return VonMises._trusted(np.asarray(mu), np.asarray(kappa))
+        return VonMises._trusted(mu, kappa)
 
     # ------------------------------------------- what the generic code needs (beds._geometry)
     def kl_gradient(self, other: VonMises) -> list[np.ndarray]:

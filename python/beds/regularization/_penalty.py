@@ -333,8 +333,14 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
     grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
     base, grad = broadcast_components(base, grad)
     nat = base.apply_metric(tuple(grad), inverse=True)
-    g, n = in_chart(base, param, grad, nat)
+    g, n = in_chart(base, param, [_writable(x) for x in grad], nat)
     return PenaltyResult(value, g, n, tangent(base, nat))
+
+
+def _writable(a: Any) -> Any:
+    """``a``, or a copy of it when it is a read-only numpy array (a broadcast view): gradients are
+    returned as arrays the caller may write into (torch.from_numpy warns on read-only arrays)."""
+    return a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a
 
 
 def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
