@@ -494,8 +494,9 @@ def transport(v: Tangent, q: Belief) -> Tangent:
 
     The Levi-Civita parallel transport of the Fisher-Rao metric along the minimizing geodesic
     from ``v.base`` to ``q``: it preserves inner products and norms, and maps ``log(p, q)`` to the
-    velocity of the same geodesic at ``q``.  Implemented for every family
-    except :class:`~beds.MVNormal` (no closed form: NotImplementedError).  Use it to add tangent vectors
+    velocity of the same geodesic at ``q``.  Implemented for every family; for
+    :class:`~beds.MVNormal` the transport equation is integrated along the exact geodesic (closed
+    form for equal means; see :func:`beds.mvnormal.transport`).  Use it to add tangent vectors
     that live at different beliefs.
 
     Parameters
@@ -516,10 +517,13 @@ def transport(v: Tangent, q: Belief) -> Tangent:
         If ``v`` is not a :class:`~beds.Tangent`, if ``q`` is not a belief, or if ``q`` is not of
         the family of ``v.base``.
     ValueError
-        If the batch shapes do not broadcast, or (Categorical) if ``v.base`` or ``q`` is on the
-        boundary of the simplex.
-    NotImplementedError
-        For :class:`~beds.MVNormal` beliefs (no closed form).
+        If the batch shapes do not broadcast, (Categorical) if ``v.base`` or ``q`` is on the
+        boundary of the simplex, or (MVNormal) if the pair is too far apart for geodesic shooting.
+
+    Warns
+    -----
+    ConvergenceWarning
+        For :class:`~beds.MVNormal` pairs whose geodesic shooting did not converge.
 
     See Also
     --------

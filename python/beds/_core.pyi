@@ -71,6 +71,8 @@ __all__: list[str] = [
     "mvnormal_nielsen",
     "mvnormal_same_cov_distance",
     "mvnormal_same_mean_distance",
+    "mvnormal_spd_mean",
+    "mvnormal_transport",
     "normal_distance",
     "normal_entropy",
     "normal_exp",
@@ -533,7 +535,7 @@ mvnormal_nielsen: numpy.ufunc
 """
 mvnormal_nielsen(mean1[d]: real, cov1[d, d]: spd, mean2[d]: real, cov2[d, d]: spd, tol: float64 positive, max_segments: int64 positive) -> length, segments: int64
 
-Nielsen's sqrt(Jeffreys) length of the projected Calvo-Oller curve (segments -1: not converged).
+Nielsen's sqrt(Jeffreys) length of the projected Calvo-Oller curve (max_segments >= 2; segments -1: not converged).
 """
 mvnormal_same_cov_distance: numpy.ufunc
 """
@@ -546,6 +548,18 @@ mvnormal_same_mean_distance: numpy.ufunc
 mvnormal_same_mean_distance(cov1[d, d]: spd, cov2[d, d]: spd) -> distance
 
 Fisher-Rao distance of two normals with the same mean: sqrt(1/2 sum ln^2 eig(cov1^-1 cov2)).
+"""
+mvnormal_spd_mean: numpy.ufunc
+"""
+mvnormal_spd_mean(cov[n, d, d]: spd, weights[n]: nonnegative, tol: float64 positive, max_iter: int64 positive) -> mean_cov[d, d], iterations: int64
+
+Karcher mean of the covariances cov[..., i, :, :] in the affine-invariant geometry (beliefs with one mean; iterations -1: not converged).
+"""
+mvnormal_transport: numpy.ufunc
+"""
+mvnormal_transport(mean1[d]: real, cov1[d, d]: spd, mean2[d]: real, cov2[d, d]: spd, v_mean[d]: real, v_cov[d, d]: symmetric, tol: float64 positive, max_iter: int64 positive) -> w_mean[d], w_cov[d, d], iterations: int64
+
+Parallel transport of (v_mean, v_cov) from point 1 to point 2 along the geodesic (iterations of the shooting, 0 for equal means, -1: not converged).
 """
 normal_distance: numpy.ufunc
 """
