@@ -264,6 +264,65 @@ HELPERS = [
 ]
 
 
+def _trajectory():
+    s = beds.System.normal(np.zeros(3), var=1.0, gamma=0.5)
+    times = np.repeat(np.arange(1, 21) / 10.0, 3)
+    values = 1.0 + 0.3 * np.random.default_rng(0).standard_normal(60)
+    return s.integrate(times, np.tile(np.arange(3), 20), values, 10.0, record=np.linspace(0.0, 2.0, 5))[1]
+
+
+_TRAJ = _trajectory()
+_SYS = beds.System.normal([0.0, 1.0], var=[1.0, 2.0], gamma=0.5)
+HELPERS += [
+    (
+        "belief_update",
+        beds.belief_update,
+        {
+            "gamma": (np.array([0.5, 1.0]), NONNEG, False),
+            "dt": (1.0, NONNEG, True),
+            "observation": (np.array([0.2, 0.3]), R, False),
+            "obs_std": (np.array([1.0, 0.5]), POS, False),
+        },
+        {"q": _Q, "q_ref": None},
+    ),
+    (
+        "fisher_rao_penalty",
+        beds.fisher_rao_penalty,
+        {"strength": (np.array([1.0, 2.0]), NONNEG, False)},
+        {"q": _Q, "q_ref": beds.Normal(0.0, 1.0)},
+    ),
+    (
+        "kl_penalty",
+        beds.kl_penalty,
+        {"strength": (np.array([1.0, 2.0]), NONNEG, False)},
+        {"q": _Q, "q_ref": beds.Normal(0.0, 1.0)},
+    ),
+    (
+        "classify",
+        problems.classify,
+        {
+            "delta": (0.3, POS, True),
+            "eps": (0.05, POS, True),
+            "energy_per_observation": (np.array([1.0, 1.0, 2.0]), NONNEG, False),
+        },
+        {"trajectory": _TRAJ, "target": 1.0},
+    ),
+    (
+        "Trajectory.operational_energy",
+        _TRAJ.operational_energy,
+        {"energy_per_observation": (np.array([1.0, 1.0, 2.0]), NONNEG, False)},
+        {},
+    ),
+    ("System.dissipate", _SYS.dissipate, {"dt": (1.0, NONNEG, True)}, {}),
+    (
+        "System.assimilate",
+        _SYS.assimilate,
+        {"value": (np.array([0.3, 0.2]), R, False), "precision": (np.array([2.0, 1.0]), NONNEG, False)},
+        {},
+    ),
+]
+
+
 def _helper_cases():
     for label, fn, args, fixed in HELPERS:
         valid = {k: v[0] for k, v in args.items()}

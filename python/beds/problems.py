@@ -260,7 +260,8 @@ def classify(
     ------
     TypeError
         If ``trajectory`` is not a :class:`~beds.Trajectory`, ``target`` does not hold real numbers,
-        or a target distribution is given for a kind other than ``"normal"``.
+        ``delta``, ``eps`` or ``hold`` is not a real number (a bool counts as one), or a target
+        distribution is given for a kind other than ``"normal"``.
     ValueError
         If ``delta``, ``eps`` or ``hold`` is not a positive finite number, ``hold > 1``, ``rule`` or
         ``score`` is unknown (``"kl"`` for a point target included), the trajectory has fewer than
@@ -289,9 +290,11 @@ def classify(
 
     if not isinstance(trajectory, Trajectory):
         raise TypeError(f"trajectory must be a beds.Trajectory, got {type(trajectory).__name__}")
-    for name, val in (("delta", delta), ("eps", eps), ("hold", hold)):
-        if not (isinstance(val, int | float | np.floating | np.integer) and math.isfinite(val) and val > 0):
-            raise ValueError(f"{name} must be a positive number, got {val!r}")
+    # (a bool counts as a number, as before)
+    delta, eps, hold = (
+        float(v) if isinstance(v, bool) else real_scalar(v, name, "positive")
+        for name, v in (("delta", delta), ("eps", eps), ("hold", hold))
+    )
     if hold > 1:
         raise ValueError(f"hold must be in (0, 1], got {hold!r}")
     if rule not in ("trace", "max_eig", "det"):
