@@ -128,7 +128,13 @@ def check_n(n: Any) -> int:
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
         raise ValueError(f"n must be a non-negative integer (the number of draws), got {n!r}")
+    if n > _MAX_DRAWS:
+        raise ValueError(f"n must be at most 2**48 (the draws are one array), got {n!r}")
     return int(n)
+
+
+#: more draws than any machine can hold in one array
+_MAX_DRAWS = 2**48
 
 
 def get_rng(rng: Any) -> np.random.Generator:

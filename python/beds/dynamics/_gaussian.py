@@ -172,7 +172,14 @@ class GaussianKind:
         check_domain("mean", m, "real")
         check_domain(pname, p, "positive")
         if pname == "var":
-            p = 1.0 / p
+            with np.errstate(over="ignore", divide="ignore"):
+                p = 1.0 / p
+            if not np.isfinite(p).all():
+                i = tuple(int(j) for j in np.argwhere(~np.isfinite(p))[0])
+                raise ValueError(
+                    f"var must be >= {1.0 / np.finfo(np.float64).max:.6g} (the state holds its inverse, the precision, "
+                    f"which must be finite); found {f64(var, 'var')[i].item()!r} at index {i}"
+                )
         try:
             m, p = np.broadcast_arrays(m, p)
         except ValueError:

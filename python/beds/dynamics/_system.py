@@ -7,13 +7,12 @@ the object of its kind (``_gaussian.NORMAL`` / ``DIAG_NORMAL``, ``_mvnormal.MVNO
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_domain
-from ._common import RULES, bcast, f64, scalar_time
+from .._validation import check_domain, real_scalar
+from ._common import KINDS, RULES, bcast, f64, scalar_time
 from ._events import drop_frozen, expand_dense, read_dense, read_events
 from ._gaussian import DIAG_NORMAL, NORMAL
 from ._kinds import get_kind
@@ -22,6 +21,14 @@ from ._trajectory import Trajectory
 from ._von_mises import VON_MISES
 
 State = dict[str, np.ndarray]
+
+
+def _frozen_array(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (``a`` itself when it is read-only already)."""
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
 
 
 def _settings(
@@ -61,10 +68,10 @@ class System:
 
     Build a system with :meth:`normal`, :meth:`diag_normal`, :meth:`mvnormal` (also spelled
     :meth:`mv_normal`), :meth:`von_mises` or :meth:`from_belief`; calling ``System(...)`` directly
-    is internal and validates nothing.  Operations return new systems and the array properties
-    return copies, with two exceptions: the attributes below can be assigned, and :attr:`rate`,
-    :attr:`gamma` and :attr:`q` return the stored rate array itself (writing into it changes the
-    system).  The state is float64 whatever the input dtype.
+    is internal and validates nothing.  A system is immutable: operations return new systems, the
+    attributes below cannot be assigned (AttributeError), the array properties return copies,
+    and :attr:`rate`, :attr:`gamma` and :attr:`q` a read-only view of the stored rates.  The
+    state is float64 whatever the input dtype, copied from the input.
 
     The class is longer than the others of the package (about 950 lines, 670 of them docstrings:
     its code is under 300 lines) because it is the whole public face of the dynamics: five
@@ -118,17 +125,43 @@ class System:
         frozen: np.ndarray | None = None,
         output: np.ndarray | None = None,
     ) -> None:
-        # Internal: use the classmethod constructors, which validate.
-        self.kind = kind
-        self._state = state
-        self._rate = rate
-        self.model = model
-        self._ref = ref
-        self.eps = eps
-        self.rule = rule
-        self.t = t
-        self._frozen = np.zeros(self.batch_shape, dtype=bool) if frozen is None else frozen
-        self._output = output
+        # Internal: use the classmethod constructors, which validate.  The arrays are the system's
+        # own (the constructors copy their input) and become read-only here: systems share them.
+        init = object.__setattr__
+        init(self, "kind", kind)
+        init(self, "_state", {k: _frozen_array(v) for k, v in state.items()})
+        init(self, "_rate", _frozen_array(rate))
+        init(self, "model", model)
+        init(self, "_ref", None if ref is None else {k: _frozen_array(v) for k, v in ref.items()})
+        init(self, "eps", eps)
+        init(self, "rule", rule)
+        init(self, "t", t)
+        init(self, "_frozen", _frozen_array(np.zeros(self.batch_shape, dtype=bool) if frozen is None else frozen))
+        init(self, "_output", None if output is None else _frozen_array(output))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"System is immutable: cannot set {name!r} (operations return new systems)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"System is immutable: cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple:
+        # (pickle and copy: the slots are restored through the constructor, not by assignment)
+        return (
+            System,
+            (
+                self.kind,
+                self._state,
+                self._rate,
+                self.model,
+                self._ref,
+                self.eps,
+                self.rule,
+                self.t,
+                self._frozen,
+                self._output,
+            ),
+        )
 
     @classmethod
     def _build(cls, k: Any, args: tuple, gamma: Any, q: Any, reference: Any, eps: Any, rule: str, t: Any) -> System:
@@ -539,14 +572,14 @@ class System:
     def rate(self) -> np.ndarray:
         """The dissipation rate: gamma (multiplicative model) or q (additive model).
 
-        Broadcast to the batch shape (``batch + (d,)`` for ``"diag_normal"``), float64.  This is
-        the stored array, not a copy: writing into it changes the system.
+        Broadcast to the batch shape (``batch + (d,)`` for ``"diag_normal"``), float64, a read-only
+        view of the stored rates (``.copy()`` gives a writable array).
         """
         return self._rate
 
     @property
     def gamma(self) -> np.ndarray:
-        """The multiplicative dissipation rate (the stored array, as :attr:`rate`).
+        """The multiplicative dissipation rate (a read-only view, as :attr:`rate`).
 
         Raises
         ------
@@ -559,7 +592,7 @@ class System:
 
     @property
     def q(self) -> np.ndarray:
-        """The additive diffusion rate (the stored array, as :attr:`rate`).
+        """The additive diffusion rate (a read-only view, as :attr:`rate`).
 
         Raises
         ------
@@ -587,8 +620,8 @@ class System:
         Raises
         ------
         AttributeError
-            For von Mises systems (see :attr:`kappa` and :meth:`uncertainty`; the message
-            mentions a ``circular_var`` that System does not have).
+            For von Mises systems, which have no variance (see :attr:`kappa`, :attr:`mu` and
+            :meth:`uncertainty`, the circular variance ``1 - A(kappa)``).
         """
         return self._k.var(self._state)
 
@@ -806,9 +839,9 @@ class System:
         precision : array_like
             The observation precisions tau_D (von Mises: concentrations kappa_D), >= 0 and
             finite, broadcasting like ``value``.  For ``"mvnormal"`` also a matrix R of shape
-            ``(d, d)`` or ``batch + (d, d)``, whose symmetric part must be positive semi-definite
-            (R itself is not symmetrised: a non-symmetric R gives a non-symmetric precision), or
-            a vector (the diagonal of R).
+            ``(d, d)`` or ``batch + (d, d)``, symmetric (to 1e-10 of its largest entry; then
+            symmetrised)
+            and positive semi-definite, or a vector (the diagonal of R).
 
         Returns
         -------
@@ -819,7 +852,7 @@ class System:
         ------
         ValueError
             If a value or precision is not finite, a precision is negative (a matrix: not
-            positive semi-definite), or the shapes do not broadcast to the batch.
+            symmetric or not positive semi-definite), or the shapes do not broadcast to the batch.
         TypeError
             If an argument does not hold real numbers.
 
@@ -844,8 +877,9 @@ class System:
         The normalized product of the densities, i.e. the sum of the natural parameters: for
         Gaussians the precisions (matrices) add and the means are precision-weighted, for von
         Mises the ``eta`` add.  A prior that both agents share is counted twice.  The result
-        keeps this system's rates, reference, threshold, time, frozen mask and outputs; unlike
-        :meth:`assimilate` and :meth:`dissipate`, fusion also changes the crystallized beliefs.
+        keeps this system's rates, reference, threshold, time, frozen mask and outputs; as with
+        :meth:`assimilate` and :meth:`dissipate`, this system's crystallized (frozen) beliefs do not
+        change (a frozen belief of ``other`` is fused like any other: its state is its belief).
         See :doc:`/mathematics/dynamics`.
 
         Parameters
@@ -889,7 +923,14 @@ class System:
             raise ValueError(
                 f"other's batch shape {other.batch_shape} must broadcast to this system's {self.batch_shape}"
             )
-        return self._replace(self._k.fuse(self._state, other._state))
+        fused = self._k.fuse(self._state, other._state)
+        if self._frozen.any():  # crystallized beliefs are halted: they keep their state
+            nb = self._frozen.ndim
+            fused = {
+                k: np.where(self._frozen.reshape(self._frozen.shape + (1,) * (v.ndim - nb)), self._state[k], v)
+                for k, v in fused.items()
+            }
+        return self._replace(fused)
 
     def crystallized(self) -> np.ndarray:
         """Tell which beliefs have an uncertainty below ``eps``.
@@ -921,7 +962,7 @@ class System:
         """Halt the beliefs whose uncertainty is below ``eps``: they output their mean.
 
         **[BEDS]** A crystallized belief outputs ``E[q_T]`` and halts: from then on it no longer
-        dissipates, assimilates or integrates events (:meth:`fuse` still changes it).  The means
+        dissipates, assimilates, integrates events or fuses.  The means
         of the newly crystallized beliefs are written into :attr:`output` (earlier outputs are
         kept; NaN where no belief crystallized) and :attr:`frozen` marks them.  See
         :doc:`/mathematics/dynamics`.
@@ -1051,9 +1092,7 @@ class System:
         >>> bool((t2.mean == traj.mean).all() and (f2.precision == final.precision).all())
         True
         """
-        temperature = float(temperature)
-        if not (math.isfinite(temperature) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number of kelvins, got {temperature!r}")
+        temperature = real_scalar(temperature, "temperature", "positive")
         k = self._k
         layout = (self.t, self.batch_shape, k.event_shape(self._state), k.matrix_precisions)
         additive = self.model == "additive"
@@ -1091,9 +1130,8 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
         The kind, as :attr:`System.kind` (``"mv_normal"`` is read as ``"mvnormal"``).
     params : dict of str to array_like
         The parameters of the kind, as :meth:`System.params` returns them: ``mean`` and
-        ``precision``; ``mean`` and ``cov``; ``mu`` and ``kappa``.  They are validated by the
-        belief's constructor.  Give numpy arrays: the Gaussian kinds compute ``1 / precision``
-        first, which fails with a TypeError for a list.
+        ``precision`` (> 0 and finite); ``mean`` and ``cov``; ``mu`` and ``kappa``.  Real arrays
+        (lists too); the belief's constructor validates the rest.
 
     Returns
     -------
@@ -1103,11 +1141,11 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
     Raises
     ------
     ValueError
-        If ``kind`` is unknown, or a parameter is outside the family's domain.
-    KeyError
-        If ``params`` lacks a parameter of the kind (the message is only the missing name).
+        If ``kind`` is unknown, ``params`` lacks a parameter of the kind (the message names it), or
+        a parameter is outside the family's domain.
     TypeError
-        If a Gaussian precision is not an array (a list, for instance).
+        If ``kind`` is not a string, ``params`` is not a mapping, or a parameter does not hold real
+        numbers.
 
     See Also
     --------
@@ -1119,6 +1157,29 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
     >>> beds.dynamics.to_belief("normal", {"mean": np.array([0.0, 1.0]), "precision": np.array([4.0, 1.0])})
     Normal(mean=[0. 1.], std=[0.5 1. ], batch_shape=(2,))
     """
+    from collections.abc import Mapping
+
     from ._common import canonical_kind
 
-    return get_kind(canonical_kind(kind)).belief(params)
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a string, one of {KINDS}, got {type(kind).__name__}")
+    kind = canonical_kind(kind)
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of parameter arrays, got {type(params).__name__}")
+    names = _PARAM_NAMES[kind]
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(f"params of a {kind!r} belief need {names}; missing {missing}")
+    arrays = {n: f64(params[n], f"params[{n!r}]") for n in names}
+    if "precision" in arrays:
+        check_domain("params['precision']", arrays["precision"], "positive")
+    return get_kind(kind).belief(arrays)
+
+
+#: the parameters of :meth:`System.params` by kind
+_PARAM_NAMES = {
+    "normal": ("mean", "precision"),
+    "diag_normal": ("mean", "precision"),
+    "mvnormal": ("mean", "cov"),
+    "von_mises": ("mu", "kappa"),
+}
