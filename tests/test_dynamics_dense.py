@@ -250,7 +250,7 @@ def test_batch_shapes_and_empty_streams(rng):
 
 def test_dense_matches_a_numpy_loop_and_closed_forms(rng):
     # an independent formulation: the numpy loop over steps (flat reference, constant step)
-    from beds.benchmarks import np_integrate_rounds
+    from beds._bench_dynamics import np_integrate_rounds
 
     n, steps, dt = 200, 300, 0.05
     gamma = rng.uniform(0.1, 1.0, n)
