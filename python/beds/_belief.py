@@ -291,9 +291,14 @@ class Belief(Geometry):
         """The same beliefs with another batch shape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return type(self)._trusted(
-            *(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a, e in zip(self._p, self._param_event_ndims()))
-        )
+        if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in shape):
+            raise TypeError(f"shape must be integers, got {shape!r}")
+        try:
+            return type(self)._trusted(
+                *(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a, e in zip(self._p, self._param_event_ndims()))
+            )
+        except ValueError as e:
+            raise ValueError(f"cannot reshape the batch shape {self._batch_shape} into shape {shape!r}: {e}") from None
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={_show(a)}" for n, a in zip(self.params, self._p))
