@@ -11,6 +11,10 @@ Objects::
 
 Array-level functions, per family: ``beds.normal.distance(mean1, std1, mean2, std2)`` and the raw
 ufuncs in ``beds.ufuncs`` (for dask, xarray and other array libraries).
+
+This module is longer than the project's 500-line guideline because it holds the public namespace:
+the generic operations are defined here with their full numpydoc docstrings; about 190 of its lines
+are code, the rest documentation.
 """
 
 from __future__ import annotations
@@ -496,8 +500,9 @@ def transport(v: Tangent, q: Belief) -> Tangent:
 
     The Levi-Civita parallel transport of the Fisher-Rao metric along the minimizing geodesic
     from ``v.base`` to ``q``: it preserves inner products and norms, and maps ``log(p, q)`` to the
-    velocity of the same geodesic at ``q``.  Implemented for every family
-    except :class:`~beds.MVNormal` (no closed form: NotImplementedError).  Use it to add tangent vectors
+    velocity of the same geodesic at ``q``.  Implemented for every family; for
+    :class:`~beds.MVNormal` the transport equation is integrated along the exact geodesic (closed
+    form for equal means; see :func:`beds.mvnormal.transport`).  Use it to add tangent vectors
     that live at different beliefs.
 
     Parameters
@@ -518,10 +523,13 @@ def transport(v: Tangent, q: Belief) -> Tangent:
         If ``v`` is not a :class:`~beds.Tangent`, if ``q`` is not a belief, or if ``q`` is not of
         the family of ``v.base``.
     ValueError
-        If the batch shapes do not broadcast, or (Categorical) if ``v.base`` or ``q`` is on the
-        boundary of the simplex.
-    NotImplementedError
-        For :class:`~beds.MVNormal` beliefs (no closed form).
+        If the batch shapes do not broadcast, (Categorical) if ``v.base`` or ``q`` is on the
+        boundary of the simplex, or (MVNormal) if the pair is too far apart for geodesic shooting.
+
+    Warns
+    -----
+    ConvergenceWarning
+        For :class:`~beds.MVNormal` pairs whose geodesic shooting did not converge.
 
     See Also
     --------

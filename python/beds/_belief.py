@@ -91,6 +91,8 @@ class Belief(Geometry):
     inner_params: ClassVar[tuple[str, ...]] = ()
     #: message when an exp map / geodesic leaves the manifold (families with a boundary)
     leaves_domain: ClassVar[str | None] = None
+    #: per operation: message when a result is not representable in floating point
+    range_messages: ClassVar[dict[str, str]] = {}
 
     __slots__ = ("_p", "_batch_shape")
 
@@ -351,6 +353,7 @@ class Belief(Geometry):
         domains = domains() if callable(domains) else domains
         e = 0 if op in self.elementwise_ops else self.event_ndim
         core = [e] * (len(args) - scalar_args) + [0] * scalar_args
+        message = self.range_messages.get(op) if message is None else message
         if any(_is_lazy(a) for a in args):
             from ._dask import call_ufunc
 
