@@ -91,6 +91,8 @@ class Belief(Geometry):
     inner_params: ClassVar[tuple[str, ...]] = ()
     #: message when an exp map / geodesic leaves the manifold (families with a boundary)
     leaves_domain: ClassVar[str | None] = None
+    #: per operation: message when a result is not representable in floating point
+    range_messages: ClassVar[dict[str, str]] = {}
 
     __slots__ = ("_p", "_batch_shape")
 
@@ -289,9 +291,14 @@ class Belief(Geometry):
         """The same beliefs with another batch shape."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return type(self)._trusted(
-            *(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a, e in zip(self._p, self._param_event_ndims()))
-        )
+        if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in shape):
+            raise TypeError(f"shape must be integers, got {shape!r}")
+        try:
+            return type(self)._trusted(
+                *(a.reshape(tuple(shape) + a.shape[a.ndim - e :]) for a, e in zip(self._p, self._param_event_ndims()))
+            )
+        except ValueError as e:
+            raise ValueError(f"cannot reshape the batch shape {self._batch_shape} into shape {shape!r}: {e}") from None
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}={_show(a)}" for n, a in zip(self.params, self._p))
@@ -346,6 +353,7 @@ class Belief(Geometry):
         domains = domains() if callable(domains) else domains
         e = 0 if op in self.elementwise_ops else self.event_ndim
         core = [e] * (len(args) - scalar_args) + [0] * scalar_args
+        message = self.range_messages.get(op) if message is None else message
         if any(_is_lazy(a) for a in args):
             from ._dask import call_ufunc
 

@@ -297,7 +297,7 @@ def _thread_split(print_fn: Callable[[str], None], budget: float, rng: np.random
     speed-up is total CPU / busiest thread, what two free cores give)."""
     import os
 
-    from .benchmarks import _best_time, _task_times
+    from ._bench_timing import _best_time, _task_times
 
     linux = os.path.exists("/proc/self/task")
     all_threads = _core.get_num_threads()

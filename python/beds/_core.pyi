@@ -44,6 +44,7 @@ __all__: list[str] = [
     "diag_normal_kl",
     "dynamics_integrate_mvnormal",
     "dynamics_integrate_normal",
+    "dynamics_integrate_normal_dense",
     "dynamics_integrate_von_mises",
     "exponential_distance",
     "exponential_entropy",
@@ -194,6 +195,26 @@ def dynamics_integrate_normal(
 ) -> tuple:
     """
     Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). Updates mean, prec, gained in place (state at t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).
+    """
+
+def dynamics_integrate_normal_dense(
+    mean: numpy.typing.NDArray[numpy.float64],
+    prec: numpy.typing.NDArray[numpy.float64],
+    rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    gained: numpy.typing.NDArray[numpy.float64],
+    t0: typing.SupportsFloat | typing.SupportsIndex,
+    t_end: typing.SupportsFloat | typing.SupportsIndex,
+    times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    values: numpy.typing.NDArray[numpy.float64],
+    obs_prec: numpy.typing.NDArray[numpy.float64],
+    record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    model: typing.SupportsInt | typing.SupportsIndex,
+    flat: bool,
+) -> tuple:
+    """
+    Dense-stream integration of scalar Gaussian beliefs: every belief observed at each of the times (private: use beds.System.integrate without index). values and obs_prec are (steps, n) float64 arrays whose belief axis is contiguous or broadcast (stride 0). Updates mean, prec, gained in place (state at t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).
     """
 
 def dynamics_integrate_von_mises(

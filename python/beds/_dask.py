@@ -26,6 +26,7 @@ import numpy as np
 
 from ._validation import (
     DOMAIN_CODES,
+    REAL_DTYPES,
     _first_invalid,
     _shape_message,
     as_real_array,
@@ -89,8 +90,8 @@ def checked(a: Any, name: str, domain: str, lead: int = 0) -> Any:
 
 
 def _real_dask(v: Any, name: str) -> Any:
-    if v.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {v.dtype}")
+    if v.dtype.kind not in "iuf" or v.dtype.itemsize > 8:
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {v.dtype} (supported: {REAL_DTYPES})")
     return v
 
 

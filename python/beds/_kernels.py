@@ -96,19 +96,53 @@ def _validated(
         if type(a) is not np.ndarray:
             if is_duck_array(a):
                 return _duck_call(name, values, out, on_domain_error, precheck)
-            a = np.asarray(a)
+            try:
+                a = np.asarray(a)
+            except (ValueError, TypeError, OverflowError):  # a ragged sequence, for instance
+                as_real_array(v, names[len(arrays)])  # raises the error naming the argument
+                raise
         dt = a.dtype
-        if dt is not _F64 and dt.kind not in "iuf":
+        if dt is not _F64 and (dt.kind not in "iuf" or dt.itemsize > 8):  # (long double: refused)
             as_real_array(v, names[len(arrays)])  # raises the TypeError naming the argument
         arrays.append(a)
     if precheck is not None:
         precheck(arrays, names, core)
+    if out is not None and _aliases(out, arrays):
+        # out= overlaps an input: compute into new arrays and copy only a valid result, so that a
+        # bad input is diagnosed (and named) before anything is written over it
+        result = _validated(name, arrays, None, on_domain_error, None)
+        return _copy_into(out, result, uf.nout)
     try:
         return call_raising(uf, arrays, out)
     except (FloatingPointError, ValueError):
         pass
     # an out-of-domain element or a shape error: call again and name the argument
     return call_checked(uf, arrays, names, domains, out=out, core_ndims=core, on_domain_error=on_domain_error)
+
+
+def _aliases(out: Any, arrays: Sequence[np.ndarray]) -> bool:
+    """Whether an output array may share memory with an input."""
+    outs = out if isinstance(out, tuple) else (out,)
+    return any(
+        isinstance(o, np.ndarray) and isinstance(a, np.ndarray) and np.may_share_memory(o, a)
+        for o in outs
+        for a in arrays
+    )
+
+
+def _copy_into(out: Any, result: Any, nout: int) -> Any:
+    """Copy a ufunc's result into ``out`` (an array, or a tuple of one array per output) as the ufunc
+    would have written it (broadcast to ``out``, ``same_kind`` casting); returns what the ufunc
+    returns: the output array, or the tuple of output arrays."""
+    outs = out if isinstance(out, tuple) else (out,)
+    results = result if isinstance(result, tuple) else (result,)
+    if len(outs) != nout:
+        raise ValueError(f"out must hold {nout} array(s), one per output, got {len(outs)}")
+    for o, r in zip(outs, results):
+        if o is not None:
+            np.copyto(o, r, casting="same_kind")
+    final = tuple(r if o is None else o for o, r in zip(outs, results))
+    return final[0] if nout == 1 else final
 
 
 def _duck_call(

@@ -6,6 +6,9 @@ map or an extrapolated geodesic that reaches it raises ValueError.  The entropy 
 form: it is summed exactly for rate < 200 and taken from its asymptotic series above (relative
 error about 1e-15, checked against mpmath).  Reference: S. Amari, *Information Geometry and Its
 Applications*, Springer (2016); docs page :doc:`/mathematics/poisson`.
+
+This module is longer than the project's 500-line guideline because it holds every array function
+carries its own numpydoc docstring; about 310 of its lines are code, the rest documentation.
 """
 
 from __future__ import annotations
@@ -379,6 +382,9 @@ class Poisson(RateBelief):
     A one-dimensional Fisher-Rao geometry, flat in ``2 sqrt(rate)`` (:mod:`beds.poisson`), whose
     boundary rate = 0 is at finite distance: exp maps and extrapolated geodesics that reach it
     raise ValueError.
+
+    The class is longer than the 300-line guideline because it holds the documented operations of the family;
+    about 60 of its lines are code.
 
     Parameters
     ----------

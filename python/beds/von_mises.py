@@ -59,6 +59,21 @@ __all__ = [
 
 _M = "beds.von_mises"
 _RANGE = "the geodesic runs to kappa = inf (the velocity is too large for floating point)"
+_LOG_RANGE = (
+    "the tangent vector at point 1 is not representable in floating point: |v_mu| ~ d / sqrt(kappa1 A(kappa1)) "
+    "overflows for kappa1 below about 1e-300, |v_kappa| ~ sqrt(2) d kappa1 above about 1e300"
+)
+_TANGENT_RANGE = (
+    "the tangent vector (of log at point 1, of transport at point 2) is not representable in floating point: "
+    "its polar components overflow for kappa below about 1e-300 (v_mu ~ d / sqrt(kappa A(kappa))) or above about "
+    "1e300 (v_kappa ~ sqrt(2) d kappa)"
+)
+_DIVERGENCE_RANGE = "the divergence exceeds the largest double (a concentration near 1.8e308)"
+_INNER_RANGE = "the inner product exceeds the largest double"
+_TRANSPORT_RANGE = (
+    "the transported vector at point 2 is not representable in floating point (kappa2 below about 1e-300 or "
+    "above about 1e300, where the polar components of a tangent vector overflow)"
+)
 
 distance = array_function(
     "von_mises_distance",
@@ -84,6 +99,7 @@ kl = array_function(
     near concentrations) plus ``2 A(kappa1) kappa2 sin^2((mu1 - mu2) / 2)``: non-negative and
     accurate for near pairs.
     """,
+    on_domain_error=_DIVERGENCE_RANGE,
     module=_M,
 )
 
@@ -91,6 +107,7 @@ jeffreys = array_function(
     "von_mises_jeffreys",
     """Jeffreys divergence ``KL(1 || 2) + KL(2 || 1)
     = (kappa1 - kappa2)(A1 - A2) + (A1 kappa2 + A2 kappa1)(1 - cos(mu1 - mu2))``.""",
+    on_domain_error=_DIVERGENCE_RANGE,
     module=_M,
 )
 
@@ -104,6 +121,7 @@ inner = array_function(
     "von_mises_inner",
     """Fisher inner product ``kappa A(kappa) u_mu v_mu + A'(kappa) u_kappa v_kappa`` (at kappa = 0,
     ``(u_mu v_mu + u_kappa v_kappa) / 2``: the Cartesian convention of the module docstring).""",
+    on_domain_error=_INNER_RANGE,
     module=_M,
 )
 
@@ -119,7 +137,9 @@ log = array_function(
     "von_mises_log",
     """Riemannian logarithm: velocity ``(v_mu, v_kappa)`` at point 1 of the minimizing geodesic that
     reaches point 2 at t = 1 (its norm is the distance).  At ``|mu2 - mu1| = pi`` the geodesic
-    through the uniform law is returned.""",
+    through the uniform law is returned.  Raises ValueError where a component is not representable
+    (kappa1 within a few orders of magnitude of the ends of the double range).""",
+    on_domain_error=_LOG_RANGE,
     module=_M,
 )
 
@@ -136,6 +156,7 @@ transport = array_function(
     """Parallel transport of (v_mu, v_kappa) from point 1 to point 2 along the geodesic: on a surface
     the transported vector keeps its length and its angle with the geodesic.  Reference: do Carmo,
     *Differential Geometry of Curves and Surfaces*, 4-4.""",
+    on_domain_error=_TRANSPORT_RANGE,
     module=_M,
 )
 
@@ -257,6 +278,13 @@ class VonMises(Belief):
     entropy_params = ("kappa",)
     inner_params = ("kappa",)
     leaves_domain = _RANGE
+    range_messages = {
+        "log": _TANGENT_RANGE,
+        "transport": _TANGENT_RANGE,
+        "kl": _DIVERGENCE_RANGE,
+        "jeffreys": _DIVERGENCE_RANGE,
+        "inner": _INNER_RANGE,
+    }
 
     def __init__(self, mu: Any, kappa: Any) -> None:
         self._set((mu, kappa))

@@ -13,7 +13,12 @@ import numpy as np
 
 from .._belief import Belief, Tangent, tangent
 from .._geometry import Arrays, broadcast_components, event_ndims, expand, strength_layout_shape
-from .._validation import as_real_array, check_domain
+from .._validation import as_real_array, check_domain, check_finite_result
+
+try:  # numpy's AxisError, a ValueError and an IndexError
+    from numpy.exceptions import AxisError as _AXIS_ERROR
+except ImportError:  # numpy < 1.25
+    from numpy import AxisError as _AXIS_ERROR  # noqa: NPY201
 
 
 class PenaltyResult(NamedTuple):
@@ -354,21 +359,23 @@ def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
     Parameters
     ----------
     grad_cov : array_like
-        The covariance gradients G, shape ``(..., d, d)`` (need not be symmetric).
+        The covariance gradients G, shape ``(..., d, d)`` (need not be symmetric), finite.
     chol : array_like
-        The Cholesky factors L, shape ``(..., d, d)`` with the same ``d``; batch axes broadcast.
-        Only the product with L is used: its upper triangle is not checked to be 0.
+        The Cholesky factors L, shape ``(..., d, d)`` with the same ``d``, finite; batch axes
+        broadcast.  Only the product with L is used: its upper triangle is not checked to be 0.
 
     Returns
     -------
     numpy.ndarray
         The gradients with respect to L, lower triangular, shape of the broadcast batch ``+ (d,
-        d)``.  Not checked for finiteness (NaN propagates).
+        d)``, finite.
 
     Raises
     ------
     ValueError
-        If ``grad_cov`` is not a batch of square matrices or ``chol`` has other matrix dimensions.
+        If ``grad_cov`` is not a batch of square matrices, ``chol`` has other matrix dimensions,
+        the batch shapes do not broadcast, an entry is not finite, or the result overflows the
+        float range.
     TypeError
         If an argument does not hold real numbers.
 
@@ -384,7 +391,16 @@ def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
     L = as_real_array(chol, "chol")
     if g.ndim < 2 or g.shape[-1] != g.shape[-2] or L.shape[-2:] != g.shape[-2:]:
         raise ValueError(f"grad_cov {g.shape} and chol {L.shape} must be (..., d, d) matrices of the same size")
-    return np.tril((g + np.swapaxes(g, -1, -2)) @ L)
+    try:
+        np.broadcast_shapes(g.shape[:-2], L.shape[:-2])
+    except ValueError:
+        raise ValueError(f"batch shapes do not broadcast: grad_cov {g.shape}, chol {L.shape}") from None
+    check_domain("grad_cov", g, "real")
+    check_domain("chol", L, "real")
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.tril((g + np.swapaxes(g, -1, -2)) @ L)
+    check_finite_result("cholesky_grad", r, " (grad_cov times chol exceeds the largest float)")
+    return r
 
 
 def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
@@ -411,11 +427,10 @@ def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the input is 0-d or the sample axis is empty, or a value is not finite.
-    IndexError
-        If ``axis`` is out of range.
+        If the input is 0-d or the sample axis is empty, or a value is not finite; if ``axis`` is
+        out of range (numpy's AxisError, a ValueError and an IndexError).
     TypeError
-        If the input does not hold real numbers.
+        If the input does not hold real numbers, or ``axis`` is not an integer.
 
     Examples
     --------
@@ -424,7 +439,13 @@ def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
     array([ 5., 10.])
     """
     g = as_real_array(per_sample_grads, "per_sample_grads")
-    if g.ndim == 0 or g.shape[axis] == 0:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
+    if g.ndim == 0:
+        raise ValueError("per_sample_grads needs a non-empty sample axis, got a scalar")
+    if not -g.ndim <= axis < g.ndim:
+        raise _AXIS_ERROR(int(axis), g.ndim, "axis")
+    if g.shape[axis] == 0:
         raise ValueError("per_sample_grads needs a non-empty sample axis")
     check_domain("per_sample_grads", g, "real")
     return np.mean(g * g, axis=axis)
