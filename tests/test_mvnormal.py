@@ -875,7 +875,7 @@ def test_far_pairs_are_certified_or_flagged(rng):
 
 
 def test_nielsen_validates_max_segments():
-    for bad in (0, 1, -5, 1.5, True):
+    for bad in (0, 1, -5, 1.5, True, 2**40):
         with pytest.raises(ValueError, match="max_segments"):
             mv.distance_nielsen(M1, S1, M2, S2, max_segments=bad)
     uf = beds.ufuncs.mvnormal_nielsen
