@@ -875,7 +875,7 @@ def test_far_pairs_are_certified_or_flagged(rng):
 
 
 def test_nielsen_validates_max_segments():
-    for bad in (0, 1, -5, 1.5, True):
+    for bad in (0, 1, -5, 1.5, True, 2**40):
         with pytest.raises(ValueError, match="max_segments"):
             mv.distance_nielsen(M1, S1, M2, S2, max_segments=bad)
     uf = beds.ufuncs.mvnormal_nielsen
@@ -1153,3 +1153,11 @@ def test_general_karcher_mean_with_an_unreachable_tol_stops(rng):
     ref_mu, ref_S = mv.karcher_mean(m, C, tol=1e-13)
     np.testing.assert_allclose(mu, ref_mu, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(S, ref_S, rtol=1e-12)
+
+
+def test_karcher_mean_shape_errors_name_the_argument(rng):
+    m, C = np.zeros((3, 2)), spd(rng, 3, 2)
+    with pytest.raises(ValueError, match="batch shapes of mean"):
+        mv.karcher_mean(np.zeros((0, 2)), C)
+    with pytest.raises(ValueError, match="weights of shape"):
+        mv.karcher_mean(m, C, np.ones(0))

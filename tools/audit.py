@@ -227,7 +227,7 @@ def _kernel_targets() -> list[Target]:
             kname = f"{modname}_{name}"
             if not callable(fn) or kname not in KERNELS or name.startswith("_") or name == "karcher_mean":
                 continue
-            if modname == "mvnormal" and name in ("distance", "log", "geodesic", "karcher_mean"):
+            if modname == "mvnormal" and name in ("distance", "log", "geodesic", "karcher_mean", "transport"):
                 continue  # (written by hand below: tol / max_iter)
             k = KERNELS[kname]
             args = {}
@@ -410,6 +410,20 @@ def _belief_targets() -> list[Target]:
                 "cov1": Arg(mv.cov.copy(), "spd", core=2),
                 "mean2": Arg(np.ones((2, 2)), "real", core=1),
                 "cov2": Arg(mv.cov * 2.0, "spd", core=2),
+                "tol": Arg(1e-12, "positive", scalar=True),
+                "max_iter": Arg(50, "int"),
+            },
+        ),
+        T(
+            "beds.mvnormal.transport",
+            beds.mvnormal.transport,
+            {
+                "mean1": Arg(np.zeros((2, 2)), "real", core=1),
+                "cov1": Arg(mv.cov.copy(), "spd", core=2),
+                "mean2": Arg(np.ones((2, 2)), "real", core=1),
+                "cov2": Arg(mv.cov * 2.0, "spd", core=2),
+                "v_mean": Arg(np.array([[0.3, -0.2], [0.1, 0.5]]), "real", core=1),
+                "v_cov": Arg(np.array([[0.2, 0.1], [0.1, -0.3]]), "symmetric", core=2),
                 "tol": Arg(1e-12, "positive", scalar=True),
                 "max_iter": Arg(50, "int"),
             },

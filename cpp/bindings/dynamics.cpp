@@ -3,7 +3,8 @@
 // The Python layer (the package python/beds/dynamics) validates every argument and passes C-contiguous
 // float64 / int64 arrays; the state arrays (mean, prec, eta, gained) are fresh copies that these
 // functions update in place (noconvert: a silent converting copy would lose the update).  The GIL is released during
-// the integration; no Python object is touched inside the loops.
+// the integration (no Python object is touched inside the loops) and Ctrl-C stops it (KeyboardInterrupt, the
+// state discarded) or, when the SIGINT handler does not raise, lets it resume where it stopped.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -50,13 +51,12 @@ py::ssize_t event_stride(const py::array& a, py::ssize_t m, const char* name) {
 
 // Splits the beliefs into one range per thread when the stream is long enough: every range scans
 // the whole stream and handles the events of its own beliefs (the beliefs are independent, so the
-// results are bit-identical for any number of threads).  f(lo, hi) returns a status.  Used for the
-// kinds whose events are expensive (von Mises: two entropies per event; full covariance: a
-// Cholesky factorization), where the duplicated scan of the stream (a few ns per event) is small.
-// Scalar Gaussian events cost about as much as that scan: they stay on one thread (measured on
-// the reference machine: two threads doubled the CPU time).
-template <class F>
-int over_belief_ranges(std::ptrdiff_t n, std::ptrdiff_t m, F& f, bool threaded) {
+// results are bit-identical for any number of threads).  Used for the kinds whose events are
+// expensive (von Mises: two entropies per event; full covariance: a Cholesky factorization), where
+// the duplicated scan of the stream (a few ns per event) is small.  Scalar Gaussian events cost
+// about as much as that scan: they stay on one thread (measured on the reference machine: two
+// threads doubled the CPU time).
+std::ptrdiff_t belief_ranges(std::ptrdiff_t n, std::ptrdiff_t m, bool threaded) {
   constexpr std::ptrdiff_t kMinBeliefs = 256, kMinEvents = 1 << 16;
   std::ptrdiff_t chunks = 1;
   if (threaded && n >= 2 * kMinBeliefs && m >= kMinEvents) {
@@ -64,39 +64,61 @@ int over_belief_ranges(std::ptrdiff_t n, std::ptrdiff_t m, F& f, bool threaded) 
     if (chunks > n / kMinBeliefs) chunks = n / kMinBeliefs;
     if (chunks < 1) chunks = 1;
   }
-  std::vector<int> status(static_cast<std::size_t>(chunks), 0);
-  struct Ctx {
-    F* f;
-    std::ptrdiff_t n, chunks;
-    int* status;
-  } ctx{&f, n, chunks, status.data()};
-  beds::parallel_for(
-      chunks,
-      [](void* c, std::ptrdiff_t k) {
-        auto& x = *static_cast<Ctx*>(c);
-        x.status[k] = (*x.f)(x.n * k / x.chunks, x.n * (k + 1) / x.chunks);
-      },
-      &ctx);
-  for (int st : status)
-    if (st) return st;
-  return dyn::kOk;
+  return chunks;
 }
 
-// Runs integrate(part, scratch) on belief ranges `part` of the batch b, with the GIL released (no
-// Python object is touched inside) and `scratch_per_belief` doubles of scratch per belief, shared
-// by the ranges (each range uses the entries of its own beliefs).  Returns the first bad status.
+// Runs integrate(part, scratch, progress) on belief ranges `part` of the batch b, in a CallScope of
+// the estimated cost: the GIL is released (no Python object is touched inside) and Ctrl-C is
+// watched for (beds/interrupt.hpp).  `scratch_per_belief` doubles of scratch per belief are shared
+// by the ranges (each range uses the entries of its own beliefs).  A range stopped by Ctrl-C
+// returns kInterrupted and keeps its progress: if the host raised (KeyboardInterrupt), throws
+// beds::Interrupted (the state arrays, fresh copies made by the Python layer, are discarded);
+// otherwise the stopped ranges resume where they stopped.  Returns the first bad status.
 template <class Batch, class Integrate>
-int integrate_released(const Batch& b, std::ptrdiff_t m, std::size_t scratch_per_belief, bool threaded,
+int integrate_released(const Batch& b, std::ptrdiff_t m, std::size_t scratch_per_belief, bool threaded, double cost_ns,
                        Integrate integrate) {
-  py::gil_scoped_release release;
+  beds::CallScope scope(cost_ns);
   std::vector<double> scratch(scratch_per_belief * static_cast<std::size_t>(b.n));
-  auto run = [&](std::ptrdiff_t lo, std::ptrdiff_t hi) {
-    Batch part = b;
-    part.lo = lo;
-    part.hi = hi;
-    return integrate(part, scratch.data());
-  };
-  return over_belief_ranges(b.n, m, run, threaded);
+  const std::ptrdiff_t chunks = belief_ranges(b.n, m, threaded);
+  std::vector<dyn::EventProgress> progress(static_cast<std::size_t>(chunks));
+  // a range that does not start (Ctrl-C) keeps kInterrupted
+  std::vector<int> status(static_cast<std::size_t>(chunks), dyn::kInterrupted);
+  std::vector<std::ptrdiff_t> todo(static_cast<std::size_t>(chunks));
+  for (std::ptrdiff_t q = 0; q < chunks; ++q) todo[static_cast<std::size_t>(q)] = q;
+  struct Ctx {
+    const Batch* b;
+    Integrate* integrate;
+    double* scratch;
+    std::ptrdiff_t chunks;
+    const std::ptrdiff_t* todo;
+    dyn::EventProgress* progress;
+    int* status;
+  } ctx{&b, &integrate, scratch.data(), chunks, nullptr, progress.data(), status.data()};
+  for (;;) {
+    ctx.todo = todo.data();
+    beds::parallel_for_interruptible(
+        static_cast<std::ptrdiff_t>(todo.size()),
+        [](void* c, std::ptrdiff_t k) {
+          auto& x = *static_cast<Ctx*>(c);
+          const std::ptrdiff_t q = x.todo[k];
+          Batch part = *x.b;
+          part.lo = x.b->n * q / x.chunks;
+          part.hi = x.b->n * (q + 1) / x.chunks;
+          x.status[q] = (*x.integrate)(part, x.scratch, x.progress[q]);
+        },
+        &ctx);
+    std::vector<std::ptrdiff_t> left;
+    for (std::ptrdiff_t q : todo) {
+      const int st = status[static_cast<std::size_t>(q)];
+      if (st == dyn::kInterrupted)
+        left.push_back(q);
+      else if (st != dyn::kOk)
+        return st;
+    }
+    if (left.empty()) return dyn::kOk;
+    if (scope.stop()) throw beds::Interrupted();  // the host raised: KeyboardInterrupt
+    todo.swap(left);                              // its handler did not raise: resume
+  }
 }
 
 py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_prec, F64 gained, double t0,
@@ -132,11 +154,13 @@ py::tuple integrate_normal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref_p
                    r_prec.mutable_data(),
                    r_gained.mutable_data(),
                    r_count.mutable_data()};
-  // scratch: t_last [n], count [n]
-  check_status(integrate_released(b, m, 2, false, [&](dyn::NormalBatch& part, double* scratch) {
-    part.t_last = scratch;
-    return dyn::integrate_normal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + n);
-  }));
+  // scratch: t_last [n], count [n]; about 10 ns per event and per recorded belief
+  const double cost = 10.0 * (static_cast<double>(m) + static_cast<double>(k + 1) * static_cast<double>(n));
+  check_status(
+      integrate_released(b, m, 2, false, cost, [&](dyn::NormalBatch& part, double* scratch, dyn::EventProgress& pr) {
+        part.t_last = scratch;
+        return dyn::integrate_normal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + n, pr);
+      }));
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);
 }
 
@@ -304,11 +328,13 @@ py::tuple integrate_von_mises(F64 eta, F64 rate, F64 ref_eta, F64 gained, double
   dyn::EventStream ev{m, times.data(), index.data(), angles.data(), kappa_obs.data(), vs, ps};
   dyn::VonMisesRecords rec{k, record_times.data(), r_eta.mutable_data(), r_gained.mutable_data(),
                            r_count.mutable_data()};
-  // scratch: t_last [n], count [n]
-  check_status(integrate_released(b, m, 2, true, [&](dyn::VonMisesBatch& part, double* scratch) {
-    part.t_last = scratch;
-    return dyn::integrate_von_mises(part, ev, rec, t0, t_end, scratch + n);
-  }));
+  // scratch: t_last [n], count [n]; about 200 ns per event, 20 per recorded belief
+  const double cost = 200.0 * static_cast<double>(m) + 20.0 * static_cast<double>(k + 1) * static_cast<double>(n);
+  check_status(
+      integrate_released(b, m, 2, true, cost, [&](dyn::VonMisesBatch& part, double* scratch, dyn::EventProgress& pr) {
+        part.t_last = scratch;
+        return dyn::integrate_von_mises(part, ev, rec, t0, t_end, scratch + n, pr);
+      }));
   return py::make_tuple(r_eta, r_gained, r_count);
 }
 
@@ -355,12 +381,16 @@ py::tuple integrate_mvnormal(F64 mean, F64 prec, F64 rate, F64 ref_mean, F64 ref
                            r_prec.mutable_data(),
                            r_gained.mutable_data(),
                            r_count.mutable_data()};
-  // scratch: t_last [n], logdet [n], count [n]
-  const int status = integrate_released(b, m, 3, true, [&](dyn::MvNormalBatch& part, double* scratch) {
-    part.t_last = scratch;
-    part.logdet = scratch + n;
-    return dyn::integrate_mvnormal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + 2 * n);
-  });
+  // scratch: t_last [n], logdet [n], count [n]; about d^3 ns per event and per belief
+  const double cube = static_cast<double>(d) * static_cast<double>(d) * static_cast<double>(d) + 16.0;
+  const double cost = cube * (static_cast<double>(m) + static_cast<double>(k + 2) * static_cast<double>(n));
+  const int status =
+      integrate_released(b, m, 3, true, cost, [&](dyn::MvNormalBatch& part, double* scratch, dyn::EventProgress& pr) {
+        part.t_last = scratch;
+        part.logdet = scratch + n;
+        return dyn::integrate_mvnormal(static_cast<dyn::Model>(model), flat, part, ev, rec, t0, t_end, scratch + 2 * n,
+                                       pr);
+      });
   if (status == dyn::kBadPrecision) throw py::value_error("a precision matrix is not positive definite");
   check_status(status);
   return py::make_tuple(r_mean, r_prec, r_gained, r_count);

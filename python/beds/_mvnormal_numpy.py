@@ -175,7 +175,13 @@ def karcher_mean(
     check_domain("cov", c, "spd")
     check_iterations(tol, max_iter)
     dt = np.result_type(m.dtype, c.dtype, np.float32)
-    batch = np.broadcast_shapes(m.shape[:-1], c.shape[:-2])
+    try:
+        batch = np.broadcast_shapes(m.shape[:-1], c.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"the batch shapes of mean {m.shape[:-1]} and cov {c.shape[:-2]} do not broadcast "
+            f"(mean (..., n, d), cov (..., n, d, d))"
+        ) from None
     if batch[-1] == 0:
         raise ValueError("karcher_mean of an empty set of beliefs")
     d = m.shape[-1]
@@ -184,7 +190,11 @@ def karcher_mean(
     if weights is None:
         w = np.ones(batch)
     else:
-        w = np.broadcast_to(as_real_array(weights, "weights"), batch).astype(np.float64)
+        w = as_real_array(weights, "weights")
+        try:
+            w = np.broadcast_to(w, batch).astype(np.float64)
+        except ValueError:
+            raise ValueError(f"weights of shape {w.shape} do not broadcast to the batch shape {batch}") from None
         check_domain("weights", w, "nonnegative")
         if not (w.sum(axis=-1) > 0).all():
             raise ValueError("weights must have a positive sum over the reduced axis")

@@ -378,7 +378,7 @@ def distance_nielsen(
     tol : float, optional
         Relative agreement of two successive sums.
     max_segments : int, optional
-        Largest number of segments (an integer >= 2).
+        Largest number of segments (an integer in ``[2, 1000000]``: a bound on the cost of a call).
     return_segments : bool, optional
         Also return the segments used (-1 where ``max_segments`` was reached first).
 
@@ -393,7 +393,7 @@ def distance_nielsen(
     ------
     ValueError
         If an argument is not finite, a covariance is not symmetric positive definite, the shapes
-        do not agree, ``max_segments`` is not an integer >= 2, ``tol`` is not positive, or the
+        do not agree, ``max_segments`` is not an integer in ``[2, 1000000]``, ``tol`` is not positive, or the
         pair is too far apart for the discretized curve.
 
     Warns
@@ -408,8 +408,8 @@ def distance_nielsen(
     >>> round(float(beds.mvnormal.distance_nielsen([0, 0], S1, [1, -1], S2, tol=1e-9)), 4)
     1.8093
     """
-    check_iterations(tol, 1)
-    if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)) or max_segments < 2:
+    check_iterations(tol, max_segments, "max_segments")  # also bounds max_segments (the cost of a call)
+    if max_segments < 2:
         raise ValueError(f"max_segments must be an integer >= 2, got {max_segments!r}")
     v, seg = _call(
         "nielsen",

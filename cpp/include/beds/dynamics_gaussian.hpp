@@ -252,30 +252,44 @@ struct GainQueue {
 
 // Processes the events in time order, records the state at the record times (after the events
 // at the same time), and leaves the state of every belief at t_end (>= every time) in b.
-// `count` [n] is scratch for the number of observations per belief.
+// `count` [n] is scratch for the number of observations per belief.  Returns kInterrupted on
+// Ctrl-C with `pr` set to resume (see dynamics_common.hpp).
 template <Model M, bool Flat>
 inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const Records& rec, double t0, double t_end,
-                            double* count) {
-  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
-    b.t_last[i] = t0;
-    count[i] = 0.0;
+                            double* count, EventProgress& pr) {
+  if (!pr.started) {
+    for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
+      b.t_last[i] = t0;
+      count[i] = 0.0;
+    }
+    pr = EventProgress{0, 0, t0, true};
   }
   GainQueue queue;
-  std::ptrdiff_t j = 0;
-  double t_prev = t0;
+  std::ptrdiff_t j = pr.j;
+  double t_prev = pr.t_prev;
   const std::ptrdiff_t n = b.n;
+  InterruptPoll poll(1 << 15);  // (a few ns per event: a look every 0.1 ms or so)
   // exp(-gamma dt) of the previous event: regular streams (same gamma dt) reuse it
   double last_x = 0.0, last_a = 1.0;
-  for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
+  for (std::ptrdiff_t e = pr.e; e < ev.m; ++e) {
+    if (poll()) {
+      if (kTrackGained<M, Flat>) queue.flush(b.gained);  // (the queued gains, in event order as always)
+      pr = EventProgress{e, j, t_prev, true};
+      return kInterrupted;
+    }
     const double t = ev.time[e];
     if (const int st = check_event(ev, e, t_prev)) return st;
-    t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
       if (kTrackGained<M, Flat>) queue.flush(b.gained);
+      if (poll(b.hi - b.lo)) {  // (t_prev not yet advanced: event e is checked again on resuming)
+        pr = EventProgress{e, j, t_prev, true};
+        return kInterrupted;
+      }
       record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
                           rec.count + j * n);
       ++j;
     }
+    t_prev = t;
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
     if (i < b.lo || i >= b.hi) continue;
@@ -288,6 +302,7 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
           if (const int st = check_event(ev, e + k, t)) return st;
       }
       e += len - 1;
+      poll(len - 1);
       continue;
     }
     double mu = b.mean[i], tau = b.prec[i];
@@ -311,9 +326,14 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
     count[i] += 1.0;
   }
   if (kTrackGained<M, Flat>) queue.flush(b.gained);
-  for (; j < rec.k; ++j)
+  for (; j < rec.k; ++j) {
+    if (poll(b.hi - b.lo)) {
+      pr = EventProgress{ev.m, j, t_prev, true};
+      return kInterrupted;
+    }
     record_all<M, Flat>(b, count, rec.time[j], rec.mean + j * n, rec.prec + j * n, rec.gained + j * n,
                         rec.count + j * n);
+  }
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double mu = b.mean[i], tau = b.prec[i];
     dissipate_one<M, Flat>(b, i, t_end - b.t_last[i], mu, tau);
@@ -325,10 +345,10 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
 }
 
 inline int integrate_normal(Model model, bool flat, const NormalBatch& b, const EventStream& ev, const Records& rec,
-                            double t0, double t_end, double* count) {
-  if (model == Model::additive) return integrate_normal<Model::additive, true>(b, ev, rec, t0, t_end, count);
-  if (flat) return integrate_normal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count);
-  return integrate_normal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
+                            double t0, double t_end, double* count, EventProgress& pr) {
+  if (model == Model::additive) return integrate_normal<Model::additive, true>(b, ev, rec, t0, t_end, count, pr);
+  if (flat) return integrate_normal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count, pr);
+  return integrate_normal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count, pr);
 }
 
 // ----------------------------------------------------------------------------- dense streams

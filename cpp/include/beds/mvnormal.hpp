@@ -245,6 +245,20 @@ Vec<D> spectral_eigenvalues(const Mat<D>& X) {
   return ev;
 }
 
+// Eigen-decomposition X = V diag(ev) V^T of a symmetric matrix, eigenvalues ascending: the stack
+// solver of sym_eigen.hpp (faster than Eigen's SelfAdjointEigenSolver on these small matrices, the
+// same backward stability), Eigen's beyond its size limit.  False if an entry is not finite or the
+// iteration failed.
+template <int D>
+bool sym_eig(const Mat<D>& X, Vec<D>& ev, Mat<D>& V) {
+  if (X.rows() <= sym_eigen::kMaxRows) return sym_eigen::eigen_decomposition(X, ev, V);
+  Eigen::SelfAdjointEigenSolver<Mat<D>> es(X);
+  if (es.info() != Eigen::Success) return false;
+  ev = es.eigenvalues();
+  V = es.eigenvectors();
+  return ev.allFinite();
+}
+
 // The generalized eigenvalues of (Sigma2, Sigma1) of a pair, two-sided.
 template <int D>
 LogEigs<D> pair_eigs(const Pair<D>& p) {
@@ -444,7 +458,6 @@ inline CoshFns cosh_fns(double s) {
 
 template <int D>
 struct Generator {
-  Eigen::SelfAdjointEigenSolver<Mat<D>> es;
   Vec<D> s, c, g, h;  // eigenvalues of K, and c, g, h there
   Mat<D> V, Bt, Dt;   // eigenvectors of K, V^T B V, V^T (Delta - I) V
   Vec<D> xt, dt;      // V^T x, V^T delta
@@ -458,10 +471,8 @@ struct Generator {
     const Eigen::Index d = x.size();
     Mat<D> K = B * B + 2.0 * x * x.transpose();
     K = 0.5 * (K + K.transpose());
-    es.compute(K);
-    if (es.info() != Eigen::Success) return false;
-    V = es.eigenvectors();
-    s = es.eigenvalues().cwiseMax(0.0);
+    if (!sym_eig<D>(K, s, V)) return false;
+    s = s.cwiseMax(0.0);
     c.resize(d);
     g.resize(d);
     h.resize(d);
@@ -500,9 +511,9 @@ struct GeneratorFull {
   static constexpr int N = twice_plus1(D);
   using MatN = Mat<N>;
   using VecN = Vec<N>;
-  Eigen::SelfAdjointEigenSolver<MatN> es;
   VecN a;    // eigenvalues of A
   VecN em1;  // expm1(a)
+  MatN U;    // eigenvectors of A
 
   static void build(const Vec<D>& x, const Mat<D>& B, MatN& A) {
     const Eigen::Index d = x.size();
@@ -520,12 +531,9 @@ struct GeneratorFull {
     const Eigen::Index d = x.size();
     MatN A;
     build(x, B, A);
-    es.compute(A);
-    if (es.info() != Eigen::Success) return false;
-    a = es.eigenvalues();
+    if (!sym_eig<N>(A, a, U)) return false;
     em1.resize(a.size());
     for (Eigen::Index i = 0; i < a.size(); ++i) em1(i) = std::expm1(a(i));
-    const auto U = es.eigenvectors();
     // rows 0..d of U diag(em1) U^T, first d columns
     const Eigen::Matrix<double, plus1(D), N> top = U.topRows(d + 1) * em1.asDiagonal();
     const Eigen::Matrix<double, plus1(D), D> R = top * U.topRows(d).transpose();
@@ -610,9 +618,13 @@ struct Target {
   double triangle = std::numeric_limits<double>::infinity();
   void set(const Vec<D>& m, const Mat<D>& M) {
     const Eigen::Index d = m.size();
-    Eigen::SelfAdjointEigenSolver<Mat<D>> es(M);
-    const Vec<D> mu = es.eigenvalues().cwiseMax(-1.0 + 1e-300);
-    const Mat<D>& V = es.eigenvectors();
+    Vec<D> mu;
+    Mat<D> V;
+    if (!sym_eig<D>(M, mu, V)) {
+      mu.setConstant(d, kNaN);  // a target that Newton cannot reach (not converged)
+      V.setIdentity(d, d);
+    }
+    mu = mu.cwiseMax(-1.0 + 1e-300);
     const Vec<D> c = V.transpose() * m;
     Vec<D> f(d);
     double s = 0.0;
@@ -858,10 +870,13 @@ void projected_point(const Mat<plus1(D)>& U, const Vec<plus1(D)>& l, double t, V
 // Calvo-Oller bound and its SPD log (eigenvalues l = log1p(eig(P2 - I)), vectors U).
 template <int D>
 double calvo_oller_log(const Pair<D>& p, Mat<plus1(D)>& U, Vec<plus1(D)>& l) {
-  Eigen::SelfAdjointEigenSolver<Mat<plus1(D)>> es(embedding_minus_identity<D>(p.m, p.M));
-  const LogEigs<plus1(D)> e(es.eigenvalues(), [&] { return inverse_embedding_eigs<D>(p); });
+  Vec<plus1(D)> ev;
+  if (!sym_eig<plus1(D)>(embedding_minus_identity<D>(p.m, p.M), ev, U)) {
+    l.setConstant(p.m.size() + 1, kNaN);
+    return kNaN;
+  }
+  const LogEigs<plus1(D)> e(ev, [&] { return inverse_embedding_eigs<D>(p); });
   l = e.l;
-  U = es.eigenvectors();
   return e.half_sum_l2();
 }
 
