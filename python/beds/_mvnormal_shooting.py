@@ -378,7 +378,7 @@ def distance_nielsen(
     tol : float, optional
         Relative agreement of two successive sums.
     max_segments : int, optional
-        Largest number of segments (an integer >= 2).
+        Largest number of segments, an integer in ``[2, 1_000_000]``.
     return_segments : bool, optional
         Also return the segments used (-1 where ``max_segments`` was reached first).
 
@@ -393,8 +393,8 @@ def distance_nielsen(
     ------
     ValueError
         If an argument is not finite, a covariance is not symmetric positive definite, the shapes
-        do not agree, ``max_segments`` is not an integer >= 2, ``tol`` is not positive, or the
-        pair is too far apart for the discretized curve.
+        do not agree, ``max_segments`` is not an integer in ``[2, 1_000_000]``, ``tol`` is not
+        positive, or the pair is too far apart for the discretized curve.
 
     Warns
     -----
@@ -411,6 +411,7 @@ def distance_nielsen(
     check_iterations(tol, 1)
     if isinstance(max_segments, bool) or not isinstance(max_segments, (int, np.integer)) or max_segments < 2:
         raise ValueError(f"max_segments must be an integer >= 2, got {max_segments!r}")
+    check_iterations(tol, max_segments, "max_segments")  # (at most MAX_ITERATIONS: a bounded cost)
     v, seg = _call(
         "nielsen",
         [mean1, cov1, mean2, cov2, np.float64(tol), np.int64(max_segments)],
