@@ -1132,6 +1132,8 @@ def _scale_cases() -> list[Case]:
         cases.append(
             Case("beds.normal.kl", "same", f"std={x:g}", True, lambda x=x: N.kl(x, x, x, x), lambda r: float(r) == 0.0)
         )
+    for c in cases:
+        c.kind = "scale"  # (scale invariance and identical beliefs: checked values)
     return cases
 
 
