@@ -1068,13 +1068,9 @@ def _scale_cases() -> list[Case]:
                     "scale",
                     f"c={c:g}",
                     True,
-                    lambda op=op, c=c: getattr(M, op)(
-                        c * u1,
-                        (c * c) * S1 if c * c > 0 and math.isfinite(c * c) else S1,
-                        c * u2,
-                        (c * c) * S2 if c * c > 0 and math.isfinite(c * c) else S2,
-                    ),
-                    lambda r, ref=ref, c=c: (not (c * c > 0 and math.isfinite(c * c))) or close(r, ref, 1e-7),
+                    # the affine map x -> sqrt(c) x: covariances times c (any c of the range), means times sqrt(c)
+                    lambda op=op, c=c: getattr(M, op)(math.sqrt(c) * u1, c * S1, math.sqrt(c) * u2, c * S2),
+                    lambda r, ref=ref: close(r, ref, 1e-7),
                 )
             )
     # identical beliefs at the ends of the range: distance 0 (kl 0)
