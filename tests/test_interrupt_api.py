@@ -99,6 +99,8 @@ def test_karcher_mean_with_an_unreachable_tol_answers_ctrl_c(family, threads):
 _STREAMS = {
     # kind: (system, number of events, value, precision); each takes seconds uninterrupted
     "normal": ("beds.System.normal(np.zeros(100_000), var=1.0, gamma=0.1)", 20_000_000, "0.5", "1.0"),
+    # (the additive model accumulates the information gained per event: a queue flushed on Ctrl-C)
+    "normal_additive": ("beds.System.normal(np.zeros(100_000), var=1.0, q=0.1)", 20_000_000, "0.5", "1.0"),
     "von_mises": ("beds.System.von_mises(np.zeros(1000), 1.0, gamma=0.1)", 10_000_000, "0.5", "1.0"),
     "mvnormal": (
         "beds.System.mvnormal(np.zeros((1000, 8)), cov=np.eye(8), gamma=0.1)",
@@ -113,7 +115,7 @@ def _stream(kind: str, m: int) -> str:
     system, _, value, prec = _STREAMS[kind]
     return (
         f"s = {system}; n = s.batch_shape[0]; value, prec = {value}, {prec}\n"
-        f"idx = rng.integers(0, n, {m}); times = np.sort(rng.random({m})) * 100\n"
+        f"idx = rng.integers(0, n, {m}); times = np.linspace(0.0, 100.0, {m})\n"
     )
 
 
@@ -129,7 +131,7 @@ def test_integrate_answers_ctrl_c(kind, threads):
         small = (times[:20_000], idx[:20_000])
         ref = s.integrate(*small[:1], small[1], value, prec)[0].params()
         before = s.params()
-        first = interrupted(lambda: s.integrate(times, idx, value, prec), delay=0.3)
+        first = interrupted(lambda: s.integrate(times, idx, value, prec), delay=0.15)
         again = s.integrate(*small[:1], small[1], value, prec)[0].params()
         result = {{
             **first,

@@ -726,3 +726,14 @@ def test_out_aliasing_valid_input_gives_the_same_result():
     beds.normal.distance(x, 1.0, 0.0, 2.0, out=m32)
     np.testing.assert_array_equal(m32, ref_ := beds.normal.distance(x, 1.0, 0.0, 2.0).astype(np.float32))
     assert ref_.dtype == np.float32
+
+
+def test_distance_nielsen_max_segments_is_bounded():
+    S = np.eye(2)
+    for bad in (2**62, 2**70, MAX_ITERATIONS + 1):
+        with pytest.raises(ValueError, match="max_segments must be at most"):
+            beds.mvnormal.distance_nielsen([0.0, 0.0], S, [1.0, 0.0], S, max_segments=bad)
+    exact = float(beds.mvnormal.distance([0.0, 0.0], S, [1.0, 0.0], S))
+    assert float(beds.mvnormal.distance_nielsen([0.0, 0.0], S, [1.0, 0.0], S)) == pytest.approx(
+        exact, rel=1e-3
+    )  # (an approximation)

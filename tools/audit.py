@@ -230,6 +230,8 @@ def _kernel_targets() -> list[Target]:
             if modname == "mvnormal" and name in ("distance", "log", "geodesic", "karcher_mean", "transport"):
                 continue  # (written by hand below: tol / max_iter)
             k = KERNELS[kname]
+            if any(op.name in ("tol", "max_iter", "max_segments") for op in k.inputs):
+                continue  # (iteration arguments: written by hand below)
             args = {}
             for op in k.inputs:
                 dom, core = op.domain, len(op.core)
@@ -342,6 +344,20 @@ def _belief_targets() -> list[Target]:
                 "mean2": Arg(np.ones((2, 2)), "real", core=1),
                 "cov2": Arg(mv.cov * 2.0, "spd", core=2),
                 "t": Arg(np.array([0.3, 0.6]), "real"),
+            },
+        ),
+        T(
+            "beds.mvnormal.transport",
+            beds.mvnormal.transport,
+            {
+                "mean1": Arg(np.zeros((2, 2)), "real", core=1),
+                "cov1": Arg(mv.cov.copy(), "spd", core=2),
+                "mean2": Arg(np.ones((2, 2)), "real", core=1),
+                "cov2": Arg(mv.cov * 2.0, "spd", core=2),
+                "v_mean": Arg(np.array([[0.1, 0.2], [0.0, -0.3]]), "real", core=1),
+                "v_cov": Arg(np.array([[[0.1, 0.2], [0.2, -0.1]]] * 2), "symmetric", core=2),
+                "tol": Arg(1e-12, "positive", scalar=True, optional=True),
+                "max_iter": Arg(50, "int", optional=True),
             },
         ),
         T("beds.System.from_belief", beds.System.from_belief, {"belief": belief}, {"gamma": 0.5}),
@@ -895,7 +911,7 @@ def _helper_targets() -> list[Target]:
             s_n.integrate,
             {
                 "times": r(np.array([0.5, 1.0, 1.5]), "nonnegative"),
-                "index": Arg(np.array([0, 1, 0]), "int", low=0),
+                "index": Arg(np.array([0, 1, 0]), "int", low=0, optional=True),
                 "values": r(np.array([0.1, 0.2, 0.3])),
                 "precisions": r(np.array([1.0, 2.0, 1.0]), "nonnegative"),
                 "record": Arg(np.array([0.0, 1.0, 2.0]), "nonnegative", optional=True),
@@ -907,7 +923,7 @@ def _helper_targets() -> list[Target]:
             s_vm.integrate,
             {
                 "times": r(np.array([0.5, 1.0, 1.5]), "nonnegative"),
-                "index": Arg(np.array([0, 1, 0]), "int", low=0),
+                "index": Arg(np.array([0, 1, 0]), "int", low=0, optional=True),
                 "values": r(np.array([0.1, 0.2, 0.3])),
                 "precisions": r(np.array([1.0, 2.0, 1.0]), "nonnegative"),
             },
@@ -917,7 +933,7 @@ def _helper_targets() -> list[Target]:
             s_mv.integrate,
             {
                 "times": r(np.array([0.5, 1.0, 1.5]), "nonnegative"),
-                "index": Arg(np.array([0, 0, 0]), "int", low=0),
+                "index": Arg(np.array([0, 0, 0]), "int", low=0, optional=True),
                 "values": r(np.array([[0.1, 0.2]] * 3), core=1, free_core=True),
                 "precisions": r(np.array([[1.0, 2.0]] * 3), "nonnegative", core=1, free_core=True),
             },
@@ -1066,13 +1082,9 @@ def _scale_cases() -> list[Case]:
                     "scale",
                     f"c={c:g}",
                     True,
-                    lambda op=op, c=c: getattr(M, op)(
-                        c * u1,
-                        (c * c) * S1 if c * c > 0 and math.isfinite(c * c) else S1,
-                        c * u2,
-                        (c * c) * S2 if c * c > 0 and math.isfinite(c * c) else S2,
-                    ),
-                    lambda r, ref=ref, c=c: (not (c * c > 0 and math.isfinite(c * c))) or close(r, ref, 1e-7),
+                    # the affine map x -> sqrt(c) x: covariances times c (any c of the range), means times sqrt(c)
+                    lambda op=op, c=c: getattr(M, op)(math.sqrt(c) * u1, c * S1, math.sqrt(c) * u2, c * S2),
+                    lambda r, ref=ref: close(r, ref, 1e-7),
                 )
             )
     # identical beliefs at the ends of the range: distance 0 (kl 0)
@@ -1130,6 +1142,8 @@ def _scale_cases() -> list[Case]:
         cases.append(
             Case("beds.normal.kl", "same", f"std={x:g}", True, lambda x=x: N.kl(x, x, x, x), lambda r: float(r) == 0.0)
         )
+    for c in cases:
+        c.kind = "scale"  # (scale invariance and identical beliefs: checked values)
     return cases
 
 
@@ -1427,10 +1441,24 @@ LONG_CALLS = {
         "m1, m2 = rng.standard_normal((200, 32)), rng.standard_normal((200, 32)); S1, S2 = spd(200, 32), spd(200, 32)",
         "beds.mvnormal.distance(m1, S1, m2, S2)",
     ),
-    "System.integrate, 1e8 events (normal, 1e4 beliefs)": (
-        "n = 10**4; s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.1); "
-        "times = np.repeat(np.arange(1, n + 1) * 1e-3, n); idx = np.tile(np.arange(n, dtype=np.int64), n)",
+    "System.integrate, 1e8 events in random order (normal, 1e4 beliefs)": (
+        "n, m = 10**4, 10**8; s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.1); "
+        "idx = rng.integers(0, n, m); times = np.sort(rng.random(m)) * 100",
         "s.integrate(times, idx, 0.5, 1.0)",
+    ),
+    "System.integrate, dense stream of 1e9 observations (1e5 steps, 1e4 beliefs)": (
+        "n = 10**4; s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.1); times = np.arange(1, 10**5 + 1) * 1e-3",
+        "s.integrate(times, values=0.5, precisions=1.0)",
+    ),
+    "System.integrate, von Mises, 1e7 events": (
+        "s = beds.System.von_mises(np.zeros(1000), 1.0, gamma=0.1); "
+        "idx = rng.integers(0, 1000, 10**7); times = np.sort(rng.random(10**7)) * 100",
+        "s.integrate(times, idx, 0.5, 1.0)",
+    ),
+    "System.integrate, MVNormal d=8, 3e6 events": (
+        "s = beds.System.mvnormal(np.zeros((1000, 8)), cov=np.eye(8), gamma=0.1); "
+        "idx = rng.integers(0, 1000, 3 * 10**6); times = np.sort(rng.random(3 * 10**6)) * 100",
+        "s.integrate(times, idx, np.zeros(8), 1.0)",
     ),
     "Karcher mean, Normal, tol=1e-300, max_iter=1e6 (1e5 beliefs)": (
         "p = beds.Normal(rng.standard_normal(10**5), np.exp(rng.standard_normal(10**5)))",
@@ -1532,7 +1560,7 @@ def report(
         lines.append("SIGINT latency (SIGINT 0.5 s after the start):")
         for name, r in lat.items():
             lat_s = r.get("latency")
-            ls = f"{lat_s:.3f} s" if isinstance(lat_s, float) else "-"
+            ls = f"{lat_s * 1e3:.1f} ms" if isinstance(lat_s, float) else "-"
             lines.append(f"  {name}: {r.get('outcome')}, latency {ls}, call {r.get('duration', float('nan')):.2f} s")
     if gil is not None:
         lines.append("")

@@ -378,7 +378,7 @@ def distance_nielsen(
     tol : float, optional
         Relative agreement of two successive sums.
     max_segments : int, optional
-        Largest number of segments (an integer in ``[2, 1000000]``: a bound on the cost of a call).
+        Largest number of segments, an integer in ``[2, 1_000_000]``.
     return_segments : bool, optional
         Also return the segments used (-1 where ``max_segments`` was reached first).
 
@@ -393,8 +393,8 @@ def distance_nielsen(
     ------
     ValueError
         If an argument is not finite, a covariance is not symmetric positive definite, the shapes
-        do not agree, ``max_segments`` is not an integer in ``[2, 1000000]``, ``tol`` is not positive, or the
-        pair is too far apart for the discretized curve.
+        do not agree, ``max_segments`` is not an integer in ``[2, 1_000_000]``, ``tol`` is not
+        positive, or the pair is too far apart for the discretized curve.
 
     Warns
     -----

@@ -268,7 +268,9 @@ inline int integrate_normal(const NormalBatch& b, const EventStream& ev, const R
   std::ptrdiff_t j = pr.j;
   double t_prev = pr.t_prev;
   const std::ptrdiff_t n = b.n;
-  InterruptPoll poll(1 << 15);  // (a few ns per event: a look every 0.1 ms or so)
+  // (a few ns per event: a look every 0.1 ms or so; not a multiple of the GainQueue size, so that
+  // a stop also happens with gains queued, and the tests see them flushed)
+  InterruptPoll poll(30000);
   // exp(-gamma dt) of the previous event: regular streams (same gamma dt) reuse it
   double last_x = 0.0, last_a = 1.0;
   for (std::ptrdiff_t e = pr.e; e < ev.m; ++e) {
