@@ -223,7 +223,9 @@ def karcher_mean(
     bad = int(np.count_nonzero(its < 0))
     if bad:
         warnings.warn(
-            f"karcher_mean: {bad} mean(s) did not converge in max_iter={max_iter} iterations",
+            f"karcher_mean: {bad} mean(s) did not reach tol={tol}: stopped after max_iter={max_iter} "
+            "iterations, or earlier when 8 steps in a row were no shorter than the shortest so far "
+            "(the rounding level of the data)",
             ConvergenceWarning,
             stacklevel=2,
         )

@@ -12,6 +12,11 @@ are in probability coordinates and sum to 0.  exp, log, transport, inner and met
 point inside the simplex (every p_i > 0); distances, divergences and geodesics accept boundary
 points.  Reference: Amari, "Information Geometry and Its Applications" (2016), section 2.3; the
 formulas and reference values are on the docs page :doc:`/mathematics/categorical`.
+
+This module is longer than the project's 500-line guideline because it holds every array function
+of the family and its belief class, each with its own numpydoc docstring; about 560 of its 1400
+lines are code (the chord-form kernels' wrappers, the boundary rules of the simplex and the
+spherical Karcher mean), the rest documentation.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ weighted geometric mean.  Reference: S. Amari, *Information Geometry and Its App
 Springer (2016); docs page :doc:`/mathematics/exponential`.
 
 This module is longer than the project's 500-line guideline because it holds every array function
-carries its own numpydoc docstring; about 300 of its lines are code, the rest documentation.
+of the family and its belief class, each with its own numpydoc docstring;
+about 300 of its lines are code, the rest documentation.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ error about 1e-15, checked against mpmath).  Reference: S. Amari, *Information G
 Applications*, Springer (2016); docs page :doc:`/mathematics/poisson`.
 
 This module is longer than the project's 500-line guideline because it holds every array function
-carries its own numpydoc docstring; about 310 of its lines are code, the rest documentation.
+of the family and its belief class, each with its own numpydoc docstring;
+about 310 of its lines are code, the rest documentation.
 """
 
 from __future__ import annotations
