@@ -494,7 +494,7 @@ def test_a_long_dense_stream_releases_the_gil():
     r = _child(
         """
         beds.set_num_threads(1)
-        s, t, values = system(100_000, 1500)
+        s, t, values = system(100_000, 3000)
         stop, ticks = [], []
         def ticker():
             while not stop:

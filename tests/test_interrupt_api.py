@@ -100,9 +100,9 @@ def test_karcher_mean_with_an_unreachable_tol_answers_ctrl_c(family, threads):
 
 _STREAMS = {
     # kind: (system, number of events, value, precision); each takes seconds uninterrupted
-    "normal": ("beds.System.normal(np.zeros(100_000), var=1.0, gamma=0.1)", 20_000_000, "0.5", "1.0"),
+    "normal": ("beds.System.normal(np.zeros(100_000), var=1.0, gamma=0.1)", 40_000_000, "0.5", "1.0"),
     # (the additive model accumulates the information gained per event: a queue flushed on Ctrl-C)
-    "normal_additive": ("beds.System.normal(np.zeros(100_000), var=1.0, q=0.1)", 20_000_000, "0.5", "1.0"),
+    "normal_additive": ("beds.System.normal(np.zeros(100_000), var=1.0, q=0.1)", 40_000_000, "0.5", "1.0"),
     "von_mises": ("beds.System.von_mises(np.zeros(1000), 1.0, gamma=0.1)", 10_000_000, "0.5", "1.0"),
     "mvnormal": (
         "beds.System.mvnormal(np.zeros((1000, 8)), cov=np.eye(8), gamma=0.1)",
