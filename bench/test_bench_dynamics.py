@@ -4,7 +4,7 @@ numpy formulation (regular stream, vectorized over beliefs) and a pure-Python ev
 import beds
 import numpy as np
 import pytest
-from beds.benchmarks import np_integrate_rounds, py_integrate_events
+from beds._bench_dynamics import np_integrate_rounds, py_integrate_events
 
 N, STEPS = 1000, 2000
 

@@ -167,14 +167,50 @@ def reference_cases(seed: int = 2026, n_random: int = 14) -> list[tuple[float, f
     return cases
 
 
+def hard_cases(seed: int = 20260, n_random: int = 24) -> list[tuple[float, float, float, float]]:
+    """The pairs of tests/data/von_mises_distance_hard.csv: random pairs over the whole circle
+    (kappa log-uniform in [1e-3, 1e5], both angles uniform in [-pi, pi]) and hard cases: the ends
+    of [1e-3, 1e5], angles close to pi, tiny angles at nearly equal kappas, geodesics that dip from
+    kappa = 1e5 to 2e-3.  (Thin geodesics at |dmu| <= 1e-8 are left out: there this oracle's root
+    find for the turning point limits it to about 5e-11; the tests compare them with the arc
+    sqrt(kappa A) dmu instead.)"""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(n_random):
+        k1, k2 = 10.0 ** rng.uniform(-3, 5, 2)
+        cases.append((float(rng.uniform(-np.pi, np.pi)), float(k1), float(rng.uniform(-np.pi, np.pi)), float(k2)))
+    cases += [
+        (0.0, 1e-3, 2.0, 1e-3),
+        (0.0, 1e5, 0.003, 1e5),
+        (0.0, 1e5, 3.0, 1e5),
+        (0.0, 1e-3, 3.14159, 1e5),
+        (0.0, 2.0, 3.1415, 3.0),
+        (0.0, 50.0, np.pi - 1e-7, 60.0),
+        (0.0, 1.0, 1e-9, 1.0000001),
+        (0.0, 0.01, 1e-6, 0.02),
+        (0.0, 1e4, 0.5, 1.1e4),
+        (0.0, 3.0, 0.001, 3.0),
+        (0.0, 0.3, 2.9, 0.31),
+        (0.0, 1e5, 1e-3, 2e-3),
+        (0.0, 7.0, 1.0, 9.0),
+        (0.0, 1.5, 2.0, 1.6),
+    ]
+    return cases
+
+
 if __name__ == "__main__":
     # python tests/_von_mises_oracle.py > tests/data/von_mises_distance.csv  (an hour on a busy 2-core machine)
+    # python tests/_von_mises_oracle.py --hard > tests/data/von_mises_distance_hard.csv  (dps 24, about as long)
     import sys
 
-    skip = int(sys.argv[1]) if len(sys.argv) > 1 else 0  # resume: number of cases already written
+    hard = "--hard" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--hard"]
+    skip = int(args[0]) if args else 0  # resume: number of cases already written
     if not skip:
         print("mu1,kappa1,mu2,kappa2,distance")
-    for case in reference_cases()[skip:]:
-        d = distance(*case, dps=22)
-        print(",".join(repr(float(v)) for v in case) + "," + mp.nstr(d, 20), flush=True)
+    for case in (hard_cases() if hard else reference_cases())[skip:]:
+        d = distance(*case, dps=24 if hard else 22)
+        print(",".join(repr(float(v)) for v in case) + "," + mp.nstr(d, 22 if hard else 20), flush=True)
         print(case, file=sys.stderr, flush=True)

@@ -153,6 +153,67 @@ def test_mvnormal_kl_gradient_matches_finite_differences():
     np.testing.assert_allclose(r.natural_grad["cov"], 2 * S1 @ r.grad["cov"] @ S1, rtol=1e-13)
 
 
+def _kl_ref_fd(q, ref, param, i, h):
+    """Central difference of KL(q || ref) in parameter ``param`` of ref at flat index i (ref a single
+    belief); for probabilities a tangent direction (e_i - e_last), which keeps ref on the simplex."""
+    params = dict(zip(type(ref).params, (np.array(a, dtype=np.float64) for a in ref.param_arrays.values())))
+    e = np.zeros_like(params[param])
+    e.flat[i] = 1.0
+    if param == "probs":
+        e.flat[-1] -= 1.0
+
+    def kl(t):
+        moved = dict(params)
+        moved[param] = params[param] + t * e
+        return beds.kl(q, type(ref)(**moved))
+
+    return (kl(h) - kl(-h)) / (2 * h), e
+
+
+@pytest.mark.parametrize("family", ["normal", "diag_normal", "categorical", "exponential", "poisson"])
+def test_kl_reference_gradient_matches_finite_differences(family):
+    """The protocol's gradient of KL(q || q_ref) in q_ref (what beds.torch differentiates)."""
+    q, ref = _pairs()[family]
+    ref = ref if ref.batch_shape == () else ref[0]
+    grads = q.kl_reference_gradient(ref)
+    assert len(grads) == len(type(q).params)
+    for param, g in zip(type(q).params, grads):
+        size = int(np.prod(np.shape(getattr(ref, param))))
+        for i in range(size - (family == "categorical")):
+            fd, e = _kl_ref_fd(q, ref, param, i, 1e-6)
+            got = np.sum(g * e, axis=tuple(range(-np.ndim(e), 0)))  # the directional derivative
+            np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-9)
+    # zero at the reference itself, exactly (factored forms)
+    for g in ref.kl_reference_gradient(ref):
+        g = np.asarray(g)
+        if family == "categorical":
+            g = g - g.mean(axis=-1, keepdims=True)  # only the centred part acts on tangent vectors
+        np.testing.assert_array_equal(g, 0.0)
+
+
+@pytest.mark.parametrize("family", ["von_mises", "mvnormal"])
+def test_kl_reference_gradient_not_implemented(family):
+    q, ref = _pairs()[family]
+    with pytest.raises(NotImplementedError, match="not implemented"):
+        q.kl_reference_gradient(ref)
+
+
+@pytest.mark.parametrize("family", ["normal", "diag_normal"])
+def test_inverse_metric_is_the_closed_form(family, rng):
+    """G^-1 comes from the closed form (std^2, std^2 / 2), the inverse of G (apply_metric both ways)."""
+    q, _ = _pairs()[family]
+    v = [rng.normal(size=a.shape) for a in q.param_arrays.values()]
+    back = q.apply_metric(q.apply_metric(v), inverse=True)
+    for a, b in zip(back, v):
+        np.testing.assert_allclose(a, b, rtol=1e-15)
+    nat = q.apply_metric([np.ones_like(a) for a in v], inverse=True)
+    np.testing.assert_array_equal(nat[0], q.std * q.std)
+    np.testing.assert_array_equal(nat[1], 0.5 * (q.std * q.std))
+    # tiny std: 1 / std^2 overflows, the closed form does not
+    tiny = type(q)(np.zeros_like(q.mean), 1e-160)
+    np.testing.assert_allclose(tiny.apply_metric([np.ones_like(a) for a in v], inverse=True)[0], 1e-320, rtol=1e-2)
+
+
 def test_mvnormal_kl_in_one_dimension_is_the_normal_kl(rng):
     m, s = rng.normal(size=4), np.exp(rng.normal(size=4))
     rn = beds.kl_penalty(beds.Normal(m, s), beds.Normal(0.3, 0.8), 1.0)

@@ -67,25 +67,26 @@ def _run(body: str, timeout: float = 240.0) -> dict:
     return json.loads(lines[-1][len("RESULT ") :])
 
 
-# (setup, call) per kind of call: each would take tens of seconds (or forever) uninterrupted
+# (setup, call) per kind of call: each takes at least 4 s (or forever) uninterrupted on a 2-core
+# machine, so that a machine several times faster still gets the signal during the call
 _CALLS = {
     # element-wise, one output: numpy's single-call path
-    "von_mises_distance": ("a = vm_pairs(1_000_000)", "_core.von_mises_distance(*a)"),
+    "von_mises_distance": ("a = vm_pairs(4_000_000)", "_core.von_mises_distance(*a)"),
     # two outputs: numpy's iterator path
-    "von_mises_log": ("a = vm_pairs(1_000_000)", "_core.von_mises_log(*a)"),
+    "von_mises_log": ("a = vm_pairs(4_000_000)", "_core.von_mises_log(*a)"),
     # buffered iteration (casting float32 -> float64 in chunks) and a 2-d broadcast
     "von_mises_cast": (
-        "a = [x.astype(np.float32) for x in vm_pairs(1_000_000)]",
+        "a = [x.astype(np.float32) for x in vm_pairs(4_000_000)]",
         "_core.von_mises_distance(*a, dtype=np.float64)",
     ),
     "von_mises_broadcast": ("a = vm_pairs(2000)", "_core.von_mises_distance(a[0][:, None], a[1][:, None], a[2], a[3])"),
     # where=: numpy calls the loop on every run of True values (a few elements each)
     "von_mises_where": (
-        "a = vm_pairs(1_000_000); w = rng.random(1_000_000) < 0.5",
-        "_core.von_mises_distance(*a, where=w, out=np.zeros(1_000_000))",
+        "a = vm_pairs(4_000_000); w = rng.random(4_000_000) < 0.5",
+        "_core.von_mises_distance(*a, where=w, out=np.zeros(4_000_000))",
     ),
     # the validated Python function
-    "von_mises_api": ("a = vm_pairs(1_000_000)", "beds.von_mises.distance(*a)"),
+    "von_mises_api": ("a = vm_pairs(4_000_000)", "beds.von_mises.distance(*a)"),
     # gufunc rows that take ~0.1 s each (the shooting iterations poll)
     "mvnormal_d32": (
         "m1, m2 = rng.standard_normal((200, 32)), rng.standard_normal((200, 32)); S1, S2 = spd(200, 32), spd(200, 32)",
@@ -124,7 +125,7 @@ def test_pool_and_results_unchanged_after_an_interrupt():
         beds.set_num_threads(2)
         a = vm_pairs(2000)
         ref = _core.von_mises_distance(*a).tobytes()
-        big = vm_pairs(1_000_000)
+        big = vm_pairs(4_000_000)
         first = interrupted(lambda: _core.von_mises_distance(*big))
         out = np.full(2000, -1.0)
         _core.von_mises_distance(*a, out=out)
@@ -140,8 +141,8 @@ def test_out_is_not_returned_after_an_interrupt():
     """An interrupted call raises: it never returns a partly written out= as its result."""
     r = _run(
         """
-        a = vm_pairs(1_000_000)
-        out = np.full(1_000_000, -1.0)
+        a = vm_pairs(4_000_000)
+        out = np.full(4_000_000, -1.0)
         box = {}
         def call():
             box["ret"] = _core.von_mises_distance(*a, out=out)
@@ -215,11 +216,11 @@ def test_calls_from_other_threads_are_not_interrupted():
 
 
 def test_expensive_small_batches_release_the_gil():
-    """30 pairs of 24-dimensional normals take seconds: another Python thread keeps running."""
+    """60 pairs of 24-dimensional normals take seconds: another Python thread keeps running."""
     r = _run(
         """
         beds.set_num_threads(1)
-        d, n = 24, 30
+        d, n = 24, 60
         m1, m2 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
         S1, S2 = spd(n, d), spd(n, d)
         stop, ticks = [], []

@@ -11,6 +11,7 @@
 #include "dynamics.hpp"
 #include "metadata.hpp"
 #include "ufuncs.hpp"
+#include "validation.hpp"
 
 #if BEDS_WITH_CUDA
 #include "cuda.hpp"
@@ -30,6 +31,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   if (beds_bindings::register_ufuncs(m.ptr()) < 0) throw py::error_already_set();
+  if (beds_bindings::register_validation(m.ptr()) < 0) throw py::error_already_set();
   beds_bindings::register_metadata(m);
   beds_bindings::register_dynamics(m);
 

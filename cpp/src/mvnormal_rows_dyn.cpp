@@ -4,5 +4,6 @@
 namespace beds {
 namespace mvnormal_rows {
 BEDS_MV_ROWS(template, mv::Dyn)
+BEDS_MV_BOUNDED_ROWS(template)
 }  // namespace mvnormal_rows
 }  // namespace beds

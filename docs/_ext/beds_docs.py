@@ -83,7 +83,14 @@ GROUPS = [
     (
         "Thermodynamic diagnostics",
         "Length, action and efficiency of belief trajectories; see {doc}`/mathematics/thermo`.",
-        ["Diagnostics", "trajectory_diagnostics", "coordinate_diagnostics", "excess_work_bound", "landauer_efficiency"],
+        [
+            "Diagnostics",
+            "trajectory_diagnostics",
+            "coordinate_diagnostics",
+            "excess_work_bound",
+            "landauer_efficiency",
+            "LandauerWarning",
+        ],
     ),
     (
         "Threads, devices, warnings, version",

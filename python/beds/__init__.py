@@ -11,6 +11,10 @@ Objects::
 
 Array-level functions, per family: ``beds.normal.distance(mean1, std1, mean2, std2)`` and the raw
 ufuncs in ``beds.ufuncs`` (for dask, xarray and other array libraries).
+
+This module is longer than the project's 500-line guideline because it holds the public namespace:
+the generic operations are defined here with their full numpydoc docstrings; about 190 of its lines
+are code, the rest documentation.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from .regularization import (
 )
 from .thermo import (
     Diagnostics,
+    LandauerWarning,
     coordinate_diagnostics,
     excess_work_bound,
     landauer_efficiency,
@@ -74,6 +79,7 @@ __all__ = [
     "Diagnostics",
     "Exponential",
     "GoverningEquation",
+    "LandauerWarning",
     "MVNormal",
     "Normal",
     "PenaltyResult",
@@ -194,7 +200,11 @@ def distance(p: Belief, q: Belief) -> Any:
     >>> beds.distance(beds.Normal([0.0, 1.0], 1.0), beds.Normal(0.0, 1.0))  # batches broadcast
     array([0.        , 0.98025814])
     """
-    return _belief(p, "p").distance(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.distance(q)
 
 
 def kl(p: Belief, q: Belief) -> Any:
@@ -235,7 +245,11 @@ def kl(p: Belief, q: Belief) -> Any:
     >>> float(beds.kl(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0)))  # ln 2 + 2/8 - 1/2
     0.4431471805599453
     """
-    return _belief(p, "p").kl(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.kl(q)
 
 
 def jeffreys(p: Belief, q: Belief) -> Any:
@@ -278,7 +292,11 @@ def jeffreys(p: Belief, q: Belief) -> Any:
     >>> bool(beds.distance(p, q) <= beds.jeffreys(p, q) ** 0.5)
     True
     """
-    return _belief(p, "p").jeffreys(_belief(q, "q"))
+    if not isinstance(p, Belief):
+        _belief(p, "p")
+    if not isinstance(q, Belief):
+        _belief(q, "q")
+    return p.jeffreys(q)
 
 
 def entropy(p: Belief) -> Any:
@@ -482,8 +500,9 @@ def transport(v: Tangent, q: Belief) -> Tangent:
 
     The Levi-Civita parallel transport of the Fisher-Rao metric along the minimizing geodesic
     from ``v.base`` to ``q``: it preserves inner products and norms, and maps ``log(p, q)`` to the
-    velocity of the same geodesic at ``q``.  Implemented for every family
-    except :class:`~beds.MVNormal` (no closed form: NotImplementedError).  Use it to add tangent vectors
+    velocity of the same geodesic at ``q``.  Implemented for every family; for
+    :class:`~beds.MVNormal` the transport equation is integrated along the exact geodesic (closed
+    form for equal means; see :func:`beds.mvnormal.transport`).  Use it to add tangent vectors
     that live at different beliefs.
 
     Parameters
@@ -504,10 +523,13 @@ def transport(v: Tangent, q: Belief) -> Tangent:
         If ``v`` is not a :class:`~beds.Tangent`, if ``q`` is not a belief, or if ``q`` is not of
         the family of ``v.base``.
     ValueError
-        If the batch shapes do not broadcast, or (Categorical) if ``v.base`` or ``q`` is on the
-        boundary of the simplex.
-    NotImplementedError
-        For :class:`~beds.MVNormal` beliefs (no closed form).
+        If the batch shapes do not broadcast, (Categorical) if ``v.base`` or ``q`` is on the
+        boundary of the simplex, or (MVNormal) if the pair is too far apart for geodesic shooting.
+
+    Warns
+    -----
+    ConvergenceWarning
+        For :class:`~beds.MVNormal` pairs whose geodesic shooting did not converge.
 
     See Also
     --------
@@ -658,7 +680,9 @@ def metric(p: Belief) -> Any:
     return _belief(p, "p").metric()
 
 
-def karcher_mean(p: Belief, weights: Any = None, axis: Any = None, tol: float = 1e-12, max_iter: int = 100) -> Belief:
+def karcher_mean(
+    p: Belief, weights: Any = None, axis: Any = None, tol: float | None = None, max_iter: int | None = None
+) -> Belief:
     """Compute the weighted Frechet (Karcher) mean of a belief batch over batch axes.
 
     The belief ``m`` minimizing ``sum_i w_i d(m, p_i)^2`` over the reduced axes (H. Karcher,
@@ -680,12 +704,14 @@ def karcher_mean(p: Belief, weights: Any = None, axis: Any = None, tol: float = 
     axis : int or tuple of int, optional
         The batch axes to reduce (negative values count from the end); all of them by default.
     tol : float, optional
-        Stopping tolerance (> 0).  This function always passes it, and ``max_iter``, to the
-        family's method, so its defaults replace the family's own (``VonMises`` and ``MVNormal``
-        methods default to 1e-10, the ``Categorical`` method to ``max_iter=200``).  Accepted but
-        unused by the closed forms.
+        Stopping tolerance, a finite number > 0.  None (default): the family's own default
+        (``p.karcher_mean``: 1e-12 for the normal families, 1e-10 for ``VonMises`` and
+        ``MVNormal``).  A tolerance below the rounding level cannot be reached: the iterations then
+        stop at ``max_iter`` with a ConvergenceWarning.  Checked but unused by the closed forms.
     max_iter : int, optional
-        Maximum number of iterations (>= 1).
+        Maximum number of iterations, an integer in ``[1, 1_000_000]`` (the bound keeps every call
+        finite; a long call can be interrupted with Ctrl-C).  None (default): the family's own
+        default (100; 200 for ``Categorical``).
 
     Returns
     -------
@@ -698,7 +724,8 @@ def karcher_mean(p: Belief, weights: Any = None, axis: Any = None, tol: float = 
         If ``p`` is not a belief.
     ValueError
         If ``p`` has batch shape ``()``, an axis is out of range or repeated, the weights do not
-        broadcast, are negative or sum to 0, or ``tol`` / ``max_iter`` are not positive.
+        broadcast, are negative or sum to 0, ``tol`` is not a positive finite number, or
+        ``max_iter`` is not an integer in ``[1, 1_000_000]``.
 
     Warns
     -----
@@ -718,7 +745,8 @@ def karcher_mean(p: Belief, weights: Any = None, axis: Any = None, tol: float = 
     >>> beds.karcher_mean(beds.Exponential([1.0, 4.0]))  # geometric mean of the rates
     Exponential(rate=2., batch_shape=())
     """
-    return _belief(p, "p").karcher_mean(weights=weights, axis=axis, tol=tol, max_iter=max_iter)
+    options = {k: v for k, v in (("tol", tol), ("max_iter", max_iter)) if v is not None}
+    return _belief(p, "p").karcher_mean(weights=weights, axis=axis, **options)
 
 
 def set_num_threads(n: int) -> None:

@@ -7,13 +7,21 @@ shooting to 1e-12), the same-mean closed form, the bounds and the exp map.  Base
 * a scipy shooting reference (``scipy.linalg.expm`` + ``scipy.optimize.least_squares`` on the same
   Eriksen parametrization), on a few pairs;
 * pyRiemann's batched ``distance_riemann`` for the same-mean distance (its metric is sqrt(2) times
-  the Fisher-Rao one: compared after dividing by sqrt(2));
+  the Fisher-Rao one: compared after dividing by sqrt(2)) and its ``mean_riemann`` for the Karcher
+  mean of beliefs that share one mean (the same minimizer: the Riemannian mean of the covariances);
 * the PyPI package ``fisherrao`` (``calvo_oller_distance``: the Calvo-Oller bound without the
   factor 1/2, i.e. sqrt(2) times a lower bound, not the distance) and geomstats
   (``GeneralNormalDistributions``: a product metric that is not Fisher-Rao).
 
 Accuracy: same-mean distance on near pairs (relative perturbation 1e-10) against mpmath at 50
-digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula.
+digits, for beds, pyRiemann and the textbook ``log(eigvalsh)`` formula; Karcher means against a
+fixed-point iteration run to its rounding level.
+
+A second table times the closed-form same-mean paths on the CPU clock of the calling thread (one
+thread; distance at d = 3 and 10; Karcher mean of 1e4 3 x 3 and 1e3 10 x 10 covariances, beds at
+its default tol 1e-10, pyRiemann at its default tol 1e-8, both errors against the reference); a
+third splits the distance and parallel transport at d = 3 (n = 1000) and d = 8 (n = 100) over two
+threads (wall-clock speed-up and the CPU time of each thread).
 """
 
 from __future__ import annotations
@@ -153,6 +161,8 @@ def run_mvnormal(
             cases.append(("same-mean distance", lambda: _mv.same_mean_distance(S1, S2), n, sbase))
             cases.append(("bounds (Calvo-Oller, sqrt J)", lambda: _mv.bounds(m1, S1, m2, S2), n, {}))
             cases.append(("exp map", lambda: _mv.exp(m1, S1, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
+            if d <= 8:
+                cases.append(("transport", lambda: _mv.transport(m1, S1, m2, S2, 0.3 * m2, 0.1 * (S2 - S1)), n, {}))
             for name, fn, count, baselines in cases:
                 ts = []
                 for th in threads:
@@ -170,8 +180,172 @@ def run_mvnormal(
                 rows.append({"kernel": name, "d": d, "us_per_pair": dict(zip(threads, ts)), "baselines_us": bt})
     finally:
         _core.set_num_threads(all_threads)
+    rows += _same_mean_section(print_fn, budget, rng)
     if accuracy:
         _accuracy(print_fn, prd)
+    return rows
+
+
+def _spd_mean_reference(C: np.ndarray, M: np.ndarray, iters: int = 40) -> np.ndarray:
+    """Riemannian mean of SPD matrices by the fixed-point iteration (numpy eigh), run far past
+    convergence from M: the reference of the accuracy columns."""
+
+    def fn(X: np.ndarray, f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        ev, V = np.linalg.eigh(X)
+        return (V * f(ev)[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+    for _ in range(iters):
+        L = np.linalg.cholesky(M)
+        Li = np.linalg.inv(L)
+        G = fn(Li @ C @ Li.T, np.log).mean(axis=0)
+        M = L @ fn(G, np.exp) @ L.T
+    return M
+
+
+def _cpu_best(fns: dict[str, Callable[[], Any]], budget: float, rounds: int = 15) -> dict[str, float]:
+    """Minimum CPU time of the calling thread per function (seconds), rounds interleaved.  For
+    one-thread comparisons: beds runs on the calling thread, and numpy's LAPACK calls on small
+    matrices do too (set OPENBLAS_NUM_THREADS=1 for BLAS-heavy baselines)."""
+    best = dict.fromkeys(fns, float("inf"))
+    for fn in fns.values():
+        fn()
+    start = time.perf_counter()
+    for i in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.thread_time()
+            fn()
+            best[name] = min(best[name], time.thread_time() - t0)
+        if i >= 2 and time.perf_counter() - start > budget * len(fns):
+            break
+    return best
+
+
+def _pyriemann() -> tuple[Any, Any]:
+    """pyRiemann's distance and mean modules (None, None when not installed)."""
+    try:
+        import pyriemann.geometry.distance as prd
+        import pyriemann.geometry.mean as prm
+    except Exception:  # noqa: BLE001
+        try:
+            import pyriemann.utils.distance as prd
+            import pyriemann.utils.mean as prm
+        except Exception:  # noqa: BLE001
+            return None, None
+    return prd, prm
+
+
+def _same_mean_section(
+    print_fn: Callable[[str], None], budget: float, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Same-mean distance and Karcher mean against pyRiemann: one thread, CPU time of the calling
+    thread, minimum over interleaved rounds."""
+    prd, prm = _pyriemann()
+    rows: list[dict[str, Any]] = []
+    all_threads = _core.get_num_threads()
+    _core.set_num_threads(1)
+    print_fn("")
+    print_fn("MVNormal, beliefs with one mean (one thread, CPU time; closed-form affine-invariant paths)")
+    header = f"{'kernel':34s} {'d':>3s} {'n':>6s} {'beds':>10s}   baseline (beds speed-up); accuracy"
+    print_fn(header)
+    print_fn("-" * (len(header) + 20))
+    try:
+        for d, n in ((3, 20000), (10, 2000)):
+            S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
+            fns = {"beds": lambda: _mv.same_mean_distance(S1, S2)}
+            if prd is not None:
+                fns["pyriemann distance_riemann"] = lambda: prd.distance_riemann(S1, S2)
+            t = {k: v / n * 1e6 for k, v in _cpu_best(fns, budget).items()}
+            tb = t.pop("beds")
+            txt = "; ".join(f"{k} {v:.3f} us ({v / tb:.2f}x)" for k, v in t.items())
+            print_fn(f"{'same-mean distance (us/pair)':34s} {d:3d} {n:6d} {tb:10.3f}   {txt}")
+            rows.append({"kernel": "same-mean distance", "d": d, "us_per_pair": {1: tb}, "baselines_us": t})
+        for d, n in ((3, 10000), (10, 1000)):
+            C = _spd(rng, n, d)
+            m = np.broadcast_to(rng.standard_normal(d), (n, d))
+            fns = {"beds": lambda: _mv.karcher_mean(m, C)}
+            if prm is not None:
+                fns["pyriemann mean_riemann"] = lambda: prm.mean_riemann(C)
+            t = {k: v * 1e3 for k, v in _cpu_best(fns, budget, rounds=7).items()}
+            tb = t.pop("beds")
+            _, S = _mv.karcher_mean(m, C)
+            ref = _spd_mean_reference(C, S.copy())
+            err = {"beds": float(np.linalg.norm(S - ref) / np.linalg.norm(ref))}
+            if prm is not None:
+                P = prm.mean_riemann(C)
+                err["pyriemann"] = float(np.linalg.norm(P - ref) / np.linalg.norm(ref))
+            txt = "; ".join(f"{k} {v:.2f} ms ({v / tb:.2f}x)" for k, v in t.items())
+            txt += "; relative error " + ", ".join(f"{k} {v:.1e}" for k, v in err.items())
+            print_fn(f"{'Karcher mean (ms per set)':34s} {d:3d} {n:6d} {tb:10.2f}   {txt}")
+            rows.append(
+                {
+                    "kernel": "karcher mean, one mean (ms)",
+                    "d": d,
+                    "us_per_pair": {1: tb},
+                    "baselines_us": t,
+                    "error": err,
+                }
+            )
+    finally:
+        _core.set_num_threads(all_threads)
+    rows += _thread_split(print_fn, budget, rng)
+    return rows
+
+
+def _thread_split(print_fn: Callable[[str], None], budget: float, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """MVNormal distance and transport, 1 thread against 2 at small batches: wall-clock speed-up and
+    the CPU time of each thread of the 2-thread run (/proc/self/task/*/schedstat; the split
+    speed-up is total CPU / busiest thread, what two free cores give)."""
+    import os
+
+    from ._bench_timing import _best_time, _task_times
+
+    linux = os.path.exists("/proc/self/task")
+    all_threads = _core.get_num_threads()
+    print_fn("")
+    print_fn(f"MVNormal thread split: ms per call, 1 and 2 threads (load average {os.getloadavg()[0]:.1f})")
+    header = (
+        f"{'kernel':24s} {'d':>3s} {'n':>5s} {'1 thr':>8s} {'2 thr':>8s} {'wall x':>7s}   CPU ms per thread, split x"
+    )
+    print_fn(header)
+    print_fn("-" * len(header))
+    rows = []
+    try:
+        for d, n in ((3, 1000), (8, 100)):
+            m1, m2 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+            S1, S2 = _spd(rng, n, d), _spd(rng, n, d)
+            y, C = rng.standard_normal((n, d)), S2 - S1
+            for name, fn in (
+                ("distance", lambda: _mv.distance(m1, S1, m2, S2)),
+                ("transport", lambda: _mv.transport(m1, S1, m2, S2, y, C)),
+            ):
+                _core.set_num_threads(1)
+                t1 = _best_time(fn, budget)
+                _core.set_num_threads(2)
+                t2 = _best_time(fn, budget)
+                row: dict[str, Any] = {
+                    "kernel": f"{name} thread split",
+                    "d": d,
+                    "n": n,
+                    "t1_ms": t1 * 1e3,
+                    "t2_ms": t2 * 1e3,
+                }
+                split = ""
+                if linux:
+                    calls = max(3, int(budget / max(t1, 1e-6)))
+                    before = _task_times()
+                    for _ in range(calls):
+                        fn()
+                    after = _task_times()
+                    busy = sorted((after[k][0] - before[k][0] for k in after if k in before), reverse=True)
+                    busy = [b for b in busy if b > 0.01 * busy[0]]
+                    split = ", ".join(f"{b / calls / 1e6:.2f}" for b in busy) + f"; {sum(busy) / busy[0]:.2f}x"
+                    row.update(
+                        {"cpu_ms_per_thread": [b / calls / 1e6 for b in busy], "split_speedup": sum(busy) / busy[0]}
+                    )
+                print_fn(f"{name:24s} {d:3d} {n:5d} {t1 * 1e3:8.2f} {t2 * 1e3:8.2f} {t1 / t2:7.2f}   {split}")
+                rows.append(row)
+    finally:
+        _core.set_num_threads(all_threads)
     return rows
 
 

@@ -44,6 +44,7 @@ __all__: list[str] = [
     "diag_normal_kl",
     "dynamics_integrate_mvnormal",
     "dynamics_integrate_normal",
+    "dynamics_integrate_normal_dense",
     "dynamics_integrate_von_mises",
     "exponential_distance",
     "exponential_entropy",
@@ -70,6 +71,8 @@ __all__: list[str] = [
     "mvnormal_nielsen",
     "mvnormal_same_cov_distance",
     "mvnormal_same_mean_distance",
+    "mvnormal_spd_mean",
+    "mvnormal_transport",
     "normal_distance",
     "normal_entropy",
     "normal_exp",
@@ -133,6 +136,15 @@ class Kernel(typing.NamedTuple):
 
 # ----------------------------------------------------------------- functions bound with pybind11
 
+def _first_invalid(a: object, domain: int) -> object:
+    """
+    Where the float32/float64 array a leaves the domain with code `domain` (0 real, 1 positive,
+2 nonnegative, 3 unit_interval, 4 probs, 5 probs_interior, 6 tangent_probs): None when it does
+not; (0, index) for the first non-finite element; (1, index) for the first element out of range;
+(2, batch index) for the first row whose sum is off.  NotImplemented for other arrays.  Axes of
+stride 0 are not iterated (index 0 there).  Private: used by the belief constructors.
+    """
+
 def available_simd_levels() -> list:
     """
     The instruction-set builds usable on this CPU.
@@ -183,6 +195,26 @@ def dynamics_integrate_normal(
 ) -> tuple:
     """
     Event-driven integration of scalar Gaussian beliefs (private: use beds.System.integrate). Updates mean, prec, gained in place (state at t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).
+    """
+
+def dynamics_integrate_normal_dense(
+    mean: numpy.typing.NDArray[numpy.float64],
+    prec: numpy.typing.NDArray[numpy.float64],
+    rate: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_mean: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    ref_prec: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    gained: numpy.typing.NDArray[numpy.float64],
+    t0: typing.SupportsFloat | typing.SupportsIndex,
+    t_end: typing.SupportsFloat | typing.SupportsIndex,
+    times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    values: numpy.typing.NDArray[numpy.float64],
+    obs_prec: numpy.typing.NDArray[numpy.float64],
+    record_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    model: typing.SupportsInt | typing.SupportsIndex,
+    flat: bool,
+) -> tuple:
+    """
+    Dense-stream integration of scalar Gaussian beliefs: every belief observed at each of the times (private: use beds.System.integrate without index). values and obs_prec are (steps, n) float64 arrays whose belief axis is contiguous or broadcast (stride 0). Updates mean, prec, gained in place (state at t_end) and returns the records (mean, prec, gained, count), each of shape (k, n).
     """
 
 def dynamics_integrate_von_mises(
@@ -503,7 +535,7 @@ mvnormal_nielsen: numpy.ufunc
 """
 mvnormal_nielsen(mean1[d]: real, cov1[d, d]: spd, mean2[d]: real, cov2[d, d]: spd, tol: float64 positive, max_segments: int64 positive) -> length, segments: int64
 
-Nielsen's sqrt(Jeffreys) length of the projected Calvo-Oller curve (segments -1: not converged).
+Nielsen's sqrt(Jeffreys) length of the projected Calvo-Oller curve (max_segments >= 2; segments -1: not converged).
 """
 mvnormal_same_cov_distance: numpy.ufunc
 """
@@ -516,6 +548,18 @@ mvnormal_same_mean_distance: numpy.ufunc
 mvnormal_same_mean_distance(cov1[d, d]: spd, cov2[d, d]: spd) -> distance
 
 Fisher-Rao distance of two normals with the same mean: sqrt(1/2 sum ln^2 eig(cov1^-1 cov2)).
+"""
+mvnormal_spd_mean: numpy.ufunc
+"""
+mvnormal_spd_mean(cov[n, d, d]: spd, weights[n]: nonnegative, tol: float64 positive, max_iter: int64 positive) -> mean_cov[d, d], iterations: int64
+
+Karcher mean of the covariances cov[..., i, :, :] in the affine-invariant geometry (beliefs with one mean; iterations -1: not converged).
+"""
+mvnormal_transport: numpy.ufunc
+"""
+mvnormal_transport(mean1[d]: real, cov1[d, d]: spd, mean2[d]: real, cov2[d, d]: spd, v_mean[d]: real, v_cov[d, d]: symmetric, tol: float64 positive, max_iter: int64 positive) -> w_mean[d], w_cov[d, d], iterations: int64
+
+Parallel transport of (v_mean, v_cov) from point 1 to point 2 along the geodesic (iterations of the shooting, 0 for equal means, -1: not converged).
 """
 normal_distance: numpy.ufunc
 """

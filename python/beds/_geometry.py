@@ -15,11 +15,15 @@ member                             meaning
                                    strength per belief
 ``kl_gradient(other)``             Euclidean gradient of ``KL(self || other)`` with respect to
                                    the parameters of self, one array per parameter (no default)
+``kl_reference_gradient(other)``   the same with respect to the parameters of ``other`` (no
+                                   default; :mod:`beds.torch` differentiates both arguments)
 ``apply_metric(v, inverse)``       ``G v`` with G the Fisher metric at self: the Euclidean
                                    gradient whose natural gradient is the tangent vector v
                                    (``inverse=True``: ``G^-1 g``, the natural gradient of a
                                    Euclidean gradient g).  Default: :func:`apply_metric`, from
-                                   ``_metric_diagonal`` (or ``metric()``)
+                                   ``_metric_diagonal`` and, for ``G^-1``, the closed form
+                                   ``_inverse_metric_diagonal`` where the family has one (or
+                                   ``metric()``)
 ``chart(name)``                    classmethod: the coordinates called ``name`` (None: the
                                    family's own), a :class:`Chart`.  Default: the family's
                                    coordinates and ``"log_<p>"`` for every positive parameter p
@@ -34,11 +38,19 @@ member                             meaning
                                    natgrad`` (Normal and DiagNormal: fused C++ kernels)
 =================================  ==========================================================
 
+A family keeps its formulas in its own module; where :mod:`beds.torch` needs them on tensors (the
+normal family's KL gradients and metric), the module writes them once as functions of the
+parameter arrays that take numpy arrays and torch tensors alike, and its protocol methods call them.
+
 Gradients are covectors (``dR = sum_i <grad_i, dtheta_i>`` with the Frobenius product for matrix
 parameters, so a covariance gradient is the symmetric matrix G with ``dR = tr(G dSigma)``); natural
 gradients and :class:`~beds.Tangent` components are vectors.  The helpers below (:func:`parameters`,
 :func:`components`, ...) and :func:`beds._belief.tangent` let the generic code handle beliefs and
 tangents without reaching into them.
+
+This module is longer than the project's 500-line guideline because it holds the family protocol,
+whose docstrings are the contract a new family implements; about 150 of its lines are code, the rest
+documentation.
 """
 
 from __future__ import annotations
@@ -413,6 +425,44 @@ class Geometry:
             f"the KL gradient of {type(self).__name__} is not implemented; use divergence='fisher_rao' (generic)"
         )
 
+    def kl_reference_gradient(self, other: Belief) -> Arrays:
+        """Compute the Euclidean gradient of ``KL(self || other)`` with respect to the parameters of ``other``.
+
+        No default: each family implements its closed form (e.g. Normal: ``((mean_o - mean) /
+        std_o^2, ((std_o - std)(std_o + std) - (mean - mean_o)^2) / std_o^3)``).  Used by
+        :mod:`beds.torch`, whose divergences are differentiable in both arguments.
+
+        Parameters
+        ----------
+        other : Belief
+            The reference, of the same family (batch shapes broadcast).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One array per parameter of ``other``.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class (a family without it: VonMises and MVNormal, whose torch modules keep
+            their own closed forms).
+
+        Examples
+        --------
+        >>> import beds
+        >>> beds.Normal([0.0], [1.0]).kl_reference_gradient(beds.Normal([1.0], [2.0]))
+        [array([0.25]), array([0.25])]
+        """
+        raise NotImplementedError(
+            f"the KL gradient in the reference of {type(self).__name__} is not implemented by its family class"
+        )
+
+    def _inverse_metric_diagonal(self) -> np.ndarray | None:
+        """The diagonal of ``G^-1`` in closed form, ``batch + (n,)`` (None: :func:`apply_metric` divides by
+        ``_metric_diagonal``)."""
+        return None
+
     def apply_metric(self: Any, components: Any, inverse: bool = False) -> Arrays:
         """Apply the Fisher metric G of self to a vector: ``G v``, or ``G^-1 v`` with ``inverse``.
 
@@ -600,6 +650,9 @@ class Geometry:
         v = self.log(other)
         base = v.base
         nat = [-expand(strength, base, e) * c for c, e in zip(components(v), event_ndims(base))]
+        # a strength with more batch axes than the beliefs broadcasts them (and the base point)
+        base, nat = broadcast_components(base, nat)
+        nat = [c.copy() if not c.flags.writeable else c for c in nat]
         grad = base.apply_metric(tuple(nat))
         value = 0.5 * strength * self.distance(other) ** 2
         return value, grad, nat, base
@@ -693,7 +746,9 @@ def apply_metric(base: Any, comps: Any, inverse: bool = False) -> Arrays:
     For a family whose metric is a matrix over its flattened parameters (in the order of the
     parameters, each flattened in C order, as :func:`beds.metric`).  A family with a diagonal
     metric (``_metric_diagonal``) is handled element-wise (no dense n x n matrix for a mean-field
-    belief over a million weights); others through ``base.metric()`` and a batched product or solve.
+    belief over a million weights), ``G^-1`` by the family's closed form ``_inverse_metric_diagonal``
+    where it has one (Normal, DiagNormal: ``(std^2, std^2 / 2)``) and by a division otherwise; other
+    families through ``base.metric()`` and a batched product or solve.
 
     Parameters
     ----------
@@ -726,6 +781,9 @@ def apply_metric(base: Any, comps: Any, inverse: bool = False) -> Arrays:
     batch = base.batch_shape
     comps = tuple(np.broadcast_to(c, p.shape) for c, p in zip(comps, parameters(base)))
     flat = _flatten(comps, batch)
+    inv = base._inverse_metric_diagonal() if inverse else None
+    if inv is not None:
+        return _unflatten(flat * inv, comps)
     try:
         diag = base._metric_diagonal()
     except NotImplementedError:

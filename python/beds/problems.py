@@ -29,6 +29,10 @@ Gaussian W2 distance ``sqrt(dmu^2 + (sigma - sigma*)^2)`` (``score="w2"``).
 The canonical examples (:func:`stationary_target_example`, :func:`drifting_target_example`) and
 the simulation check of the tracking conjecture (:func:`tracking_required_rate`,
 :func:`tracking_scan`) are built on :meth:`beds.System.integrate`.
+
+This module is longer than the project's 500-line guideline because it holds the problem classes,
+the canonical examples and the tracking-conjecture check, each documented with its method; about 380
+of its lines are code, the rest documentation.
 """
 
 from __future__ import annotations
@@ -40,10 +44,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_real_array, check_domain
+from ._validation import as_real_array, check_domain, int_scalar, real_scalar
 from .dynamics import System, Trajectory
 
 __all__ = [
+    "MAX_EVENTS",
     "Verdict",
     "classify",
     "drifting_target_example",
@@ -259,7 +264,8 @@ def classify(
     ------
     TypeError
         If ``trajectory`` is not a :class:`~beds.Trajectory`, ``target`` does not hold real numbers,
-        or a target distribution is given for a kind other than ``"normal"``.
+        ``delta``, ``eps`` or ``hold`` is not a real number (a bool counts as one), or a target
+        distribution is given for a kind other than ``"normal"``.
     ValueError
         If ``delta``, ``eps`` or ``hold`` is not a positive finite number, ``hold > 1``, ``rule`` or
         ``score`` is unknown (``"kl"`` for a point target included), the trajectory has fewer than
@@ -288,9 +294,11 @@ def classify(
 
     if not isinstance(trajectory, Trajectory):
         raise TypeError(f"trajectory must be a beds.Trajectory, got {type(trajectory).__name__}")
-    for name, val in (("delta", delta), ("eps", eps), ("hold", hold)):
-        if not (isinstance(val, int | float | np.floating | np.integer) and math.isfinite(val) and val > 0):
-            raise ValueError(f"{name} must be a positive number, got {val!r}")
+    # (a bool counts as a number, as before)
+    delta, eps, hold = (
+        float(v) if isinstance(v, bool) else real_scalar(v, name, "positive")
+        for name, v in (("delta", delta), ("eps", eps), ("hold", hold))
+    )
     if hold > 1:
         raise ValueError(f"hold must be in (0, 1], got {hold!r}")
     if rule not in ("trace", "max_eig", "det"):
@@ -387,6 +395,24 @@ def classify(
 
 
 # ============================================================================ canonical examples
+#: the largest number of observation events one simulation of this module may build (its event
+#: arrays take about 40 bytes per event at their peak): a bound on the memory and time of a call
+MAX_EVENTS = 20_000_000
+
+
+def _stream_steps(n: int, rate: float, horizon: float, what: str) -> int:
+    """The number of observation times of a periodic stream, or a ValueError when the stream of ``n``
+    beliefs would exceed :data:`MAX_EVENTS` events (``what`` says which arguments set it)."""
+    with np.errstate(over="ignore"):
+        steps = math.floor(horizon * rate + 1e-9) if math.isfinite(horizon * rate) else math.inf
+    if steps * n > MAX_EVENTS:
+        raise ValueError(
+            f"the simulation would need {float(steps) * n:.3g} observation events (n={n} beliefs, {float(steps):.3g} "
+            f"observation times), more than the bound of {MAX_EVENTS:g}; {what}"
+        )
+    return int(steps)
+
+
 def _periodic_stream(
     n: int,
     rate: float,
@@ -397,12 +423,24 @@ def _periodic_stream(
     t0: float = 0.0,
 ) -> tuple[np.ndarray, ...]:
     """Every belief observes target(t) + N(0, 1/obs_precision) at t = t0 + (j + 1)/rate."""
-    steps = int(math.floor(horizon * rate + 1e-9))
+    steps = _stream_steps(n, rate, horizon, "reduce rate, horizon or n")
     t = t0 + np.arange(1, steps + 1) / rate
     times = np.repeat(t, n)
     index = np.tile(np.arange(n, dtype=np.int64), steps)
     values = target(times) + rng.standard_normal(times.shape) / math.sqrt(obs_precision)
     return times, index, values
+
+
+def _example_args(gamma: Any, obs_precision: Any, rate: Any, horizon: Any, n: Any, seed: Any) -> tuple:
+    """The validated common arguments of the canonical examples."""
+    gamma = real_scalar(gamma, "gamma", "positive")
+    obs_precision = real_scalar(obs_precision, "obs_precision", "positive")
+    rate = real_scalar(rate, "rate", "positive")
+    horizon = real_scalar(horizon, "horizon", "positive")
+    n = int_scalar(n, "n", 1, MAX_EVENTS)
+    seed = int_scalar(seed, "seed", 0)
+    _stream_steps(n, rate, horizon, "reduce rate, horizon or n")
+    return gamma, obs_precision, rate, horizon, n, seed
 
 
 def stationary_target_example(
@@ -456,8 +494,12 @@ def stationary_target_example(
     Raises
     ------
     ValueError
-        From the system or :func:`classify` when an argument is outside its domain (the arguments
-        are not validated here).
+        If ``theta`` is not finite, ``gamma``, ``obs_precision``, ``rate`` or ``horizon`` is not
+        a positive finite number, ``n`` or ``seed`` is out of range, the stream would exceed
+        :data:`MAX_EVENTS` observation events (``n`` times ``rate * horizon``), or ``delta`` or
+        ``eps`` is not a positive finite number.
+    TypeError
+        If an argument is not a real number (``n`` and ``seed``: not an integer).
 
     See Also
     --------
@@ -470,6 +512,8 @@ def stationary_target_example(
     >>> tr.mean.shape, bool(v.attainable.all()), bool(v.maintainable.all()), bool(v.crystallizable.all())
     ((201, 16), True, True, True)
     """
+    theta = real_scalar(theta, "theta")
+    gamma, obs_precision, rate, horizon, n, seed = _example_args(gamma, obs_precision, rate, horizon, n, seed)
     rng = np.random.default_rng(seed)
     sys_ = System.normal(np.zeros(n), var=np.full(n, 10.0), gamma=gamma, eps=eps)
     times, index, values = _periodic_stream(n, rate, horizon, lambda t: np.full_like(t, theta), obs_precision, rng)
@@ -529,8 +573,12 @@ def drifting_target_example(
     Raises
     ------
     ValueError
-        From the system or :func:`classify` when an argument is outside its domain (the arguments
-        are not validated here).
+        If ``speed`` is not finite, ``gamma``, ``obs_precision``, ``rate`` or ``horizon`` is not
+        a positive finite number, ``n`` or ``seed`` is out of range, the stream would exceed
+        :data:`MAX_EVENTS` observation events (``n`` times ``rate * horizon``), or ``delta`` or
+        ``eps`` is not a positive finite number.
+    TypeError
+        If an argument is not a real number (``n`` and ``seed``: not an integer).
 
     See Also
     --------
@@ -543,6 +591,8 @@ def drifting_target_example(
     >>> bool(v.maintainable.all()), bool(v.crystallizable.any())
     (True, False)
     """
+    speed = real_scalar(speed, "speed")
+    gamma, obs_precision, rate, horizon, n, seed = _example_args(gamma, obs_precision, rate, horizon, n, seed)
     rng = np.random.default_rng(seed)
     sys_ = System.normal(np.zeros(n), var=np.full(n, 1.0), gamma=gamma, eps=eps)
     target = lambda t: speed * t  # noqa: E731
@@ -558,6 +608,12 @@ def _tracking_mse(gamma: float, rate: float, speed: float, obs_precision: float,
     rng = np.random.default_rng(seed)
     alpha = -math.expm1(-gamma / rate)
     burn, span = 8.0 / gamma, 8.0 / gamma
+    _stream_steps(
+        n,
+        rate,
+        burn + span,
+        f"the rate {rate:.6g} needed (about 16 rate / gamma observations per belief) is too high: reduce n",
+    )
     # start at the steady-state precision, the mean at the steady lag
     lag = speed / rate * (1 - alpha) / alpha
     sys_ = System.normal(np.full(n, -lag), precision=np.full(n, obs_precision / alpha), gamma=gamma)
@@ -584,41 +640,41 @@ def tracking_required_rate(
     steady-state mean squared error of the belief's mean against the target is at most ``1 /
     tau*`` (the belief is calibrated: its actual error meets tau*, not only its own variance).
     Found by bisection in log lambda on simulations of ``n`` beliefs with common random numbers,
-    to a relative ``rtol``.  See :doc:`/mathematics/problems`.
-
-    The arguments are not validated: ``gamma = 0`` or ``target_precision = 0`` raise
-    ZeroDivisionError, and ``rtol <= 0`` never ends the bisection.
+    to a relative ``rtol``: at most about 40 simulations, each of ``16 n lambda / gamma``
+    observation events, bounded by :data:`MAX_EVENTS`.  See :doc:`/mathematics/problems`.
 
     Parameters
     ----------
     gamma : float
-        The dissipation rate, > 0.
+        The dissipation rate, > 0 and finite.
     target_precision : float
-        The precision tau* to reach, > 0.
+        The precision tau* to reach, > 0 and finite.
     speed : float
-        The speed v of the target (0: a static target; the sign does not matter).
+        The speed v of the target, finite (0: a static target; the sign does not matter).
     obs_precision : float, optional
-        The precision tau_D of each observation (> 0).
+        The precision tau_D of each observation, > 0 and finite.
     n : int, optional
-        The number of simulated beliefs (more: less noise in the error estimate).
+        The number of simulated beliefs (more: less noise in the error estimate), >= 1.
     seed : int, optional
-        The seed of the common random numbers.
+        The seed of the common random numbers, >= 0.
     rtol : float, optional
-        The relative accuracy of the rate, > 0.
+        The relative accuracy of the rate, in ``[1e-10, 1]`` (finer than the simulation noise is
+        pointless; below the rounding level the bisection could not end).
 
     Returns
     -------
     float
         The rate lambda (observations per unit time); ``inf`` when no rate suffices: when the lag
-        ``speed / gamma`` alone exceeds the accuracy, or above ``1e7 gamma``.
+        ``|speed| / gamma`` alone exceeds the accuracy, or above ``1e7 gamma``.
 
     Raises
     ------
-    ZeroDivisionError
-        If ``gamma`` or ``target_precision`` is 0 (or ``obs_precision`` with a nonzero rate).
     ValueError
-        If ``gamma`` is negative or NaN (from the simulated system), or ``target_precision`` is
-        negative (reported as a negative precision of the simulated belief).
+        If an argument is outside its domain, or a simulation of the search would exceed
+        :data:`MAX_EVENTS` observation events (a rate far above ``gamma tau* / tau_D``, when the
+        lag comes close to the accuracy, or a large ``n``).
+    TypeError
+        If an argument is not a real number (``n`` and ``seed``: not an integer).
 
     See Also
     --------
@@ -633,11 +689,25 @@ def tracking_required_rate(
     >>> problems.tracking_required_rate(1.0, 10.0, 1.0)  # the lag v / gamma = 1 > 1 / sqrt(10)
     inf
     """
+    gamma = real_scalar(gamma, "gamma", "positive")
+    target_precision = real_scalar(target_precision, "target_precision", "positive")
+    speed = abs(real_scalar(speed, "speed"))
+    obs_precision = real_scalar(obs_precision, "obs_precision", "positive")
+    n = int_scalar(n, "n", 1, MAX_EVENTS)
+    seed = int_scalar(seed, "seed", 0)
+    rtol = real_scalar(rtol, "rtol", "positive")
+    if not 1e-10 <= rtol <= 1.0:
+        raise ValueError(f"rtol must lie in [1e-10, 1], got {rtol!r}")
     target_mse = 1.0 / target_precision
-    if speed > 0 and (speed / gamma) ** 2 >= target_mse:
+    if speed > 0 and speed / gamma >= math.sqrt(target_mse):  # (Python floats: inf, no exception)
         return math.inf
     lo = gamma * target_precision / obs_precision / 8.0
     hi = lo * 16.0
+    if not (lo > 0 and math.isfinite(hi)):
+        raise ValueError(
+            f"gamma * target_precision / obs_precision = {gamma * target_precision / obs_precision!r} is outside the "
+            "range a simulation can search (the rates start at an eighth of it)"
+        )
     while _tracking_mse(gamma, hi, speed, obs_precision, n, seed) > target_mse:
         lo, hi = hi, hi * 4.0
         if hi > 1e7 * gamma:
@@ -645,7 +715,7 @@ def tracking_required_rate(
     while _tracking_mse(gamma, lo, speed, obs_precision, n, seed) <= target_mse and lo > 1e-6:
         lo /= 4.0
     while hi / lo > 1 + rtol:
-        mid = math.sqrt(lo * hi)
+        mid = math.sqrt(lo) * math.sqrt(hi)
         if _tracking_mse(gamma, mid, speed, obs_precision, n, seed) <= target_mse:
             hi = mid
         else:
@@ -684,21 +754,22 @@ def tracking_scan(
     Parameters
     ----------
     gammas : array_like, optional
-        The dissipation rates of the static fit (> 0).
+        The dissipation rates of the static fit (> 0), a one-dimensional grid of at least two
+        values (the fits need two or more).
     precisions : array_like, optional
-        The target precisions tau* (> 0).
+        The target precisions tau* (> 0), likewise.
     speeds : array_like, optional
-        The target speeds of the moving fit (> 0).
+        The target speeds of the moving fit (> 0), likewise.
     obs_precision : float, optional
-        The precision of each observation.
+        The precision of each observation, > 0.
     energy_per_observation : float, optional
-        E_obs, a factor of every power.
+        E_obs, a factor of every power, > 0.
     n : int, optional
-        The number of simulated beliefs per rate.
+        The number of simulated beliefs per rate, >= 1.
     gamma_grid : int, optional
-        The number of rates tried per (v, tau*) in the moving fit.
+        The number of rates tried per (v, tau*) in the moving fit, in ``[1, 1000]``.
     seed : int, optional
-        The seed of the common random numbers.
+        The seed of the common random numbers, >= 0.
 
     Returns
     -------
@@ -712,8 +783,12 @@ def tracking_scan(
     Raises
     ------
     ValueError
-        If a grid value is not positive and finite (None is read as NaN), or cannot be converted
-        to float (numpy's message).
+        If a grid is not one-dimensional with at least two values, all positive and finite,
+        ``obs_precision`` or ``energy_per_observation`` is not a positive finite number, ``n``,
+        ``gamma_grid`` (at most 1000) or ``seed`` is out of range, or a simulation would exceed
+        :data:`MAX_EVENTS` observation events (:func:`tracking_required_rate`).
+    TypeError
+        If a grid does not hold real numbers, or an integer argument is not an integer.
 
     See Also
     --------
@@ -726,11 +801,18 @@ def tracking_scan(
     >>> round(r["static_exponents"]["gamma"], 6), r["moving_power"].shape
     (1.0, (2, 2))
     """
-    gammas = np.asarray(gammas, dtype=float)
-    precisions = np.asarray(precisions, dtype=float)
-    speeds = np.asarray(speeds, dtype=float)
+    gammas = as_real_array(gammas, "gammas").astype(float)
+    precisions = as_real_array(precisions, "precisions").astype(float)
+    speeds = as_real_array(speeds, "speeds").astype(float)
     for name, a in (("gammas", gammas), ("precisions", precisions), ("speeds", speeds)):
+        if a.ndim != 1 or a.size < 2:
+            raise ValueError(f"{name} must be a one-dimensional grid of at least two values, got shape {a.shape}")
         check_domain(name, a, "positive")
+    obs_precision = real_scalar(obs_precision, "obs_precision", "positive")
+    energy_per_observation = real_scalar(energy_per_observation, "energy_per_observation", "positive")
+    n = int_scalar(n, "n", 1, MAX_EVENTS)
+    gamma_grid = int_scalar(gamma_grid, "gamma_grid", 1, 1000)
+    seed = int_scalar(seed, "seed", 0)
     static = (
         np.array(
             [

@@ -23,17 +23,19 @@ O(h^2) (relative): the chord-arc defect of a segment is O(h^3) and the speed's m
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._belief import Belief
-from ._validation import as_real_array, check_domain
+from ._validation import as_real_array, check_broadcast, check_domain, check_finite_result, real_scalar
 
 __all__ = [
     "BOLTZMANN",
     "Diagnostics",
+    "LandauerWarning",
     "coordinate_diagnostics",
     "excess_work_bound",
     "landauer_efficiency",
@@ -86,6 +88,23 @@ class Diagnostics(NamedTuple):
     segments: np.ndarray
 
 
+class LandauerWarning(UserWarning):
+    """An energy below the Landauer limit: an efficiency above 1 (:func:`landauer_efficiency`).
+
+    Energy spent cannot fall below ``k_B T`` per nat of information; a value above 1 usually comes
+    from mixed units.
+
+    Examples
+    --------
+    >>> import warnings, beds
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     _ = beds.landauer_efficiency(2.0, beds.energy.joules(1.0))
+    >>> w[0].category.__name__
+    'LandauerWarning'
+    """
+
+
 def _times(times: Any, k: int) -> np.ndarray:
     t = as_real_array(times, "times").astype(np.float64)
     if t.ndim != 1 or t.shape[0] != k:
@@ -93,18 +112,29 @@ def _times(times: Any, k: int) -> np.ndarray:
     check_domain("times", t, "real")
     if k < 2:
         raise ValueError("a trajectory needs at least two points")
-    if not (np.diff(t) > 0).all():
+    with np.errstate(over="ignore"):
+        dt = np.diff(t)
+        span = t[-1] - t[0]
+    if not (dt > 0).all():
         raise ValueError("times must be strictly increasing")
+    if not (np.isfinite(dt).all() and np.isfinite(span)):
+        raise ValueError("times must span less than the largest float (their differences overflow)")
     return t
 
 
-def _summarise(seg: np.ndarray, t: np.ndarray) -> Diagnostics:
+def _summarise(seg: np.ndarray, t: np.ndarray, what: str) -> Diagnostics:
     dt = np.diff(t).reshape((-1,) + (1,) * (seg.ndim - 1))
     duration = float(t[-1] - t[0])
-    length = seg.sum(axis=0)
-    action = duration * (seg * seg / dt).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        eta = np.where(action > 0, length * length / np.where(action > 0, action, 1.0), 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        length = seg.sum(axis=0)
+        action = duration * (seg * seg / dt).sum(axis=0)
+    check_finite_result(what, (length, action), " (the length or the action exceeds the largest float)")
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        a = np.where(action > 0, action, 1.0)
+        eta = length * length / a
+        # where L^2 overflows: (L / sqrt(A))^2
+        eta = np.where(action > 0, np.where(np.isfinite(eta), eta, (length / np.sqrt(a)) ** 2), 1.0)
+    eta = np.minimum(eta, 1.0)  # Cauchy-Schwarz: above 1 only by rounding
     return Diagnostics(length[()], action[()], eta[()], duration, seg)
 
 
@@ -163,9 +193,14 @@ def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagn
         a, b = path[:-1], path[1:]
         k = path.batch_shape[0]
     else:
-        items = list(path)
+        try:
+            items = list(path)
+        except TypeError:
+            items = None
         if not items or not all(isinstance(p, Belief) for p in items):
-            raise TypeError("path must be a belief batch with a time axis or a sequence of beliefs")
+            raise TypeError(
+                f"path must be a belief batch with a time axis or a sequence of beliefs, got {type(path).__name__}"
+            )
         k = len(items)
         if k < 2:
             raise ValueError("a trajectory needs at least two points")
@@ -177,10 +212,10 @@ def trajectory_diagnostics(path: Belief | Sequence[Belief], times: Any) -> Diagn
             seg = np.asarray(path[:-1].distance(path[1:]), dtype=np.float64)
         else:  # batches that broadcast against each other
             seg = np.stack([np.asarray(items[i].distance(items[i + 1])) for i in range(k - 1)])
-        return _summarise(seg, t)
+        return _summarise(seg, t, "trajectory_diagnostics")
     t = _times(times, k)
     seg = np.asarray(a.distance(b), dtype=np.float64)
-    return _summarise(seg, t)
+    return _summarise(seg, t, "trajectory_diagnostics")
 
 
 def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray], np.ndarray]) -> Diagnostics:
@@ -201,8 +236,9 @@ def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray]
         The K+1 sample times, one-dimensional, finite and strictly increasing.
     metric : callable
         ``metric(theta_mid)`` takes midpoints of shape ``(K, ..., n)`` and returns the metric
-        matrices, shape ``(K, ..., n, n)``.  Negative quadratic forms (from rounding) are clipped to
-        0.
+        matrices, shape ``(K, ..., n, n)``: finite, real, positive semi-definite along the path
+        (a quadratic form ``dtheta^T G dtheta`` below ``-1e-12`` times ``sum |dtheta_i G_ij
+        dtheta_j|`` is an error; smaller negative values, from rounding, are taken as 0).
 
     Returns
     -------
@@ -213,10 +249,12 @@ def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray]
     ------
     ValueError
         If ``theta`` has fewer than two axes or is not finite, ``times`` does not have one finite
-        time per point (at least two) or is not strictly increasing, or ``metric`` returns another
-        shape.
+        time per point (at least two) or is not strictly increasing, ``metric`` returns another
+        shape, a value that is not finite or a negative quadratic form (the message names
+        ``metric(theta)`` and the segment), or the length or action overflows.
     TypeError
-        If ``theta`` or ``times`` does not hold real numbers.
+        If ``theta`` or ``times`` does not hold real numbers, ``metric`` is not callable, or what
+        it returns does not hold real numbers.
 
     See Also
     --------
@@ -233,18 +271,34 @@ def coordinate_diagnostics(theta: Any, times: Any, metric: Callable[[np.ndarray]
     (1.0, 1.0)
     """
     th = as_real_array(theta, "theta").astype(np.float64)
-    if th.ndim < 2:
-        raise ValueError(f"theta must have shape (K+1, ..., n), got {th.shape}")
+    if th.ndim < 2 or th.shape[0] < 2 or th.shape[-1] == 0:
+        raise ValueError(f"theta must have shape (K+1, ..., n) with K >= 1 and n >= 1, got {th.shape}")
     check_domain("theta", th, "real")
+    if not callable(metric):
+        raise TypeError(f"metric must be a callable returning the metric matrices, got {type(metric).__name__}")
     t = _times(times, th.shape[0])
-    d = np.diff(th, axis=0)
-    mid = 0.5 * (th[1:] + th[:-1])
-    g = np.asarray(metric(mid), dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = np.diff(th, axis=0)
+        mid = 0.5 * th[1:] + 0.5 * th[:-1]
+    check_finite_result("coordinate_diagnostics", d, " (theta's steps exceed the largest float)")
+    what = "metric(theta)"
+    g = as_real_array(metric(mid), what).astype(np.float64, copy=False)
     if g.shape != mid.shape + (mid.shape[-1],):
-        raise ValueError(f"metric(theta) must return shape {mid.shape + (mid.shape[-1],)}, got {g.shape}")
-    sq = np.einsum("...i,...ij,...j->...", d, g, d)
+        raise ValueError(f"{what} must return shape {mid.shape + (mid.shape[-1],)}, got {g.shape}")
+    check_domain(what, g, "real")
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = np.einsum("...i,...ij,...j->...", d, g, d)
+        size = np.einsum("...i,...ij,...j->...", np.abs(d), np.abs(g), np.abs(d))
+    check_finite_result("coordinate_diagnostics", sq, " (dtheta^T G dtheta exceeds the largest float)")
+    bad = sq < -1e-12 * size
+    if bad.any():
+        k = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{what} must return positive semi-definite matrices; the quadratic form dtheta^T G dtheta is "
+            f"{sq[k].item()!r} at segment {k}"
+        )
     seg = np.sqrt(np.maximum(sq, 0.0))
-    return _summarise(seg, t)
+    return _summarise(seg, t, "coordinate_diagnostics")
 
 
 def excess_work_bound(length: Any, duration: float, relaxation_time: Any, temperature: float = 300.0) -> Any:
@@ -276,10 +330,10 @@ def excess_work_bound(length: Any, duration: float, relaxation_time: Any, temper
     ------
     ValueError
         If ``length`` or ``relaxation_time`` is negative or not finite, ``duration`` or
-        ``temperature`` is not positive and finite (an array ``duration`` raises numpy's
-        "truth value of an array" ValueError).
+        ``temperature`` is not a positive finite scalar, the shapes do not broadcast, or the
+        bound overflows the float range.
     TypeError
-        If an array argument does not hold real numbers (a string ``duration``: numpy's message).
+        If an argument does not hold real numbers.
 
     See Also
     --------
@@ -295,11 +349,13 @@ def excess_work_bound(length: Any, duration: float, relaxation_time: Any, temper
     check_domain("length", L, "nonnegative")
     tau = as_real_array(relaxation_time, "relaxation_time")
     check_domain("relaxation_time", tau, "nonnegative")
-    if not (np.isfinite(duration) and duration > 0):
-        raise ValueError(f"duration must be finite and > 0, got {duration!r}")
-    if not (np.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
-    return BOLTZMANN * temperature * tau * L * L / duration
+    dur = real_scalar(duration, "duration", "positive")
+    temp = real_scalar(temperature, "temperature", "positive")
+    check_broadcast("excess_work_bound", length=L, relaxation_time=tau)
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = (BOLTZMANN * temp) * tau * (L / dur) * L
+    check_finite_result("excess_work_bound", w, " (length^2 relaxation_time / duration is too large)")
+    return w
 
 
 def landauer_efficiency(information: Any, energy: Any, temperature: float = 300.0) -> Any:
@@ -307,7 +363,10 @@ def landauer_efficiency(information: Any, energy: Any, temperature: float = 300.
 
     The ratio of the information gained (nats) to the energy spent, in units of the Landauer limit
     ``k_B T`` per nat (``k_B T ln 2`` per bit): 1 at the limit, below 1 otherwise (negative for a
-    negative information).  R. Landauer, IBM J. Res. Dev. 5 (1961); :doc:`/mathematics/thermo`.
+    negative information).  A value above 1 means an energy below the Landauer limit, which no
+    process reaches: usually a unit error (bits for nats, kJ for J, a wrong temperature).  The
+    values are still returned, with a :class:`~beds.LandauerWarning`.  R. Landauer, IBM J. Res.
+    Dev. 5 (1961); :doc:`/mathematics/thermo`.
 
     Parameters
     ----------
@@ -328,9 +387,15 @@ def landauer_efficiency(information: Any, energy: Any, temperature: float = 300.
     ------
     ValueError
         If ``information`` is not finite, ``energy`` is not > 0 and finite, ``temperature`` is not
-        positive and finite, or the shapes do not broadcast (numpy's message).
+        a positive finite scalar, the shapes do not broadcast, or an efficiency overflows the float
+        range.
     TypeError
         If an argument does not hold real numbers.
+
+    Warns
+    -----
+    LandauerWarning
+        When an efficiency exceeds 1 (by more than rounding: ``1 + 1e-12``).
 
     See Also
     --------
@@ -346,6 +411,22 @@ def landauer_efficiency(information: Any, energy: Any, temperature: float = 300.
     check_domain("information", i, "real")
     e = as_real_array(energy, "energy")
     check_domain("energy", e, "positive")
-    if not (np.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
-    return BOLTZMANN * temperature * i / e
+    temp = real_scalar(temperature, "temperature", "positive")
+    check_broadcast("landauer_efficiency", information=i, energy=e)
+    kt = BOLTZMANN * temp
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        eff = kt * i / e
+        # an intermediate product may overflow or underflow where the result does not
+        eff = np.where(np.isfinite(eff), eff, (kt / e) * i)
+        eff = np.where(np.isfinite(eff), eff, kt * (i / e))
+    check_finite_result("landauer_efficiency", eff, " (information / energy is too large)")
+    above = eff > 1.0 + 1e-12
+    if np.any(above):
+        n = int(np.count_nonzero(above))
+        warnings.warn(
+            f"landauer_efficiency: {n} value(s) above 1 (largest {float(np.max(eff)):.6g}): the energy is below the "
+            "Landauer limit k_B T per nat; check the units (nats, joules, kelvins)",
+            LandauerWarning,
+            stacklevel=2,
+        )
+    return eff

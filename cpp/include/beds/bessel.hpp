@@ -49,6 +49,8 @@ BEDS_HD double poly(const double (&c)[N], double t) {
 }
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
+constexpr double kSqrtTwoPi = 2.506628274631000502415765284811;
+constexpr double kLogSqrtTwoPi = 0.918938533204672741780329736406;
 
 // Everything the von Mises kernels need at one kappa >= 0 (possibly +inf).
 struct Values {
@@ -76,7 +78,7 @@ BEDS_HD Values values(double k) {
   const double u = 1.0 / kb;  // 0 for k = inf
   const double t = 2.0 * coef::kSplit * u - 1.0;
   const double g0 = poly(coef::kG0, t), g1 = poly(coef::kG1, t), ga = poly(coef::kGA, t), gh = poly(coef::kGh, t);
-  const double isq = 1.0 / math::sqrt(kTwoPi * kb);
+  const double isq = 1.0 / (kSqrtTwoPi * math::sqrt(kb));  // (2 pi kb overflows above 2.8e307)
   Values v;
   v.i0e = big ? g0 * isq : s0 * e;
   v.i1e = big ? g1 * isq : ks * s1 * e;
@@ -85,7 +87,7 @@ BEDS_HD Values values(double k) {
   v.one_minus_a = big ? u * ga : 1.0 - ks * (s1 * inv_s0);
   v.a_prime = big ? (u * u) * gh : n * (inv_s0 * inv_s0);
   // log I0 = k + log(g0) - log(2 pi k) / 2 (k = inf gives inf)
-  v.log_i0 = big ? (kb + (math::log(g0) - 0.5 * math::log(kTwoPi * kb))) : math::log1p_pos(s0m1);
+  v.log_i0 = big ? (kb + (math::log(g0) - (kLogSqrtTwoPi + 0.5 * math::log(kb)))) : math::log1p_pos(s0m1);
   return v;
 }
 

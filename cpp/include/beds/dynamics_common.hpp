@@ -11,12 +11,20 @@
 // only (the bindings split large batches over threads this way; every belief's arithmetic is the
 // same whatever the split).
 //
+// Ctrl-C: the event loops look at beds::interrupt_requested() every few thousand events (a few
+// hundred microseconds of work) and between the passes over the beliefs; when it is set they save
+// where they stand in an EventProgress and return kInterrupted.  Called again with the same
+// progress, they resume exactly there (the bindings do so when the host's SIGINT handler did not
+// raise), so an interrupted and resumed call gives the results of an undisturbed one.
+//
 // Pure C++17, no Python: the bindings (cpp/bindings/dynamics.cpp) release the GIL around these.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+#include "beds/interrupt.hpp"
 
 namespace beds {
 namespace dynamics {
@@ -27,7 +35,32 @@ enum class Model : int { multiplicative = 0, additive = 1 };
 // line of defence against out-of-range indices and time reversals).
 // The loops check every event (a predictable branch, free on valid input): the Python layer then
 // diagnoses the bad argument and raises an error that names it.
-enum Status : int { kOk = 0, kBadIndex = 1, kUnsorted = 2, kBadValue = 3, kBadPrecision = 4 };
+// kInterrupted: stopped by Ctrl-C, the EventProgress says where to resume.
+enum Status : int { kOk = 0, kBadIndex = 1, kUnsorted = 2, kBadValue = 3, kBadPrecision = 4, kInterrupted = 5 };
+
+// Where the integration of one belief range stands (see the top of this file).
+struct EventProgress {
+  std::ptrdiff_t e = 0;  // the next event
+  std::ptrdiff_t j = 0;  // the next record
+  double t_prev = 0.0;   // the time of the last event processed (the first call sets it to t0)
+  bool started = false;  // the range's scratch (t_last, counts, ...) is initialized
+};
+
+// Counts the work done since the last look at beds::interrupt_requested() (a thread-local read and
+// a relaxed atomic load, itself cheap): true about every `every` units of work when Ctrl-C is set.
+class InterruptPoll {
+ public:
+  explicit InterruptPoll(std::ptrdiff_t every) noexcept : every_(every), left_(every) {}
+  bool operator()(std::ptrdiff_t work = 1) noexcept {
+    left_ -= work;
+    if (left_ > 0) return false;
+    left_ = every_;
+    return interrupt_requested();
+  }
+
+ private:
+  std::ptrdiff_t every_, left_;
+};
 
 constexpr double kMaxFinite = 1.7976931348623157e308;
 

@@ -130,30 +130,46 @@ inline void mvnormal_record_all(const MvNormalBatch& b, const double* count, dou
   }
 }
 
-// Returns kOk, kBadIndex, kUnsorted, or kBadPrecision when a matrix is not positive definite.
+// Returns kOk, kBadIndex, kUnsorted, kBadPrecision when a matrix is not positive definite, or
+// kInterrupted on Ctrl-C with `pr` set to resume (see dynamics_common.hpp).
 template <Model M, bool Flat>
 inline int integrate_mvnormal(const MvNormalBatch& b, const MvNormalEvents& ev, const MvNormalRecords& rec, double t0,
-                              double t_end, double* count) {
+                              double t_end, double* count, EventProgress& pr) {
   const std::ptrdiff_t n = b.n, d = b.d;
   MvNormalWork w(d);
-  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
-    b.t_last[i] = t0;
-    count[i] = 0.0;
-    w.llt.compute(CMatMap(b.prec + i * d * d, d, d));
-    if (w.llt.info() != Eigen::Success) return kBadPrecision;
-    b.logdet[i] = llt_logdet(w.llt);
+  // (a look at Ctrl-C about every 1e6 flops: the work of an event or a belief is about d^3)
+  const std::ptrdiff_t cost = d * d * d + 16;
+  InterruptPoll poll(1 << 20);
+  if (!pr.started) {
+    for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
+      if (poll(cost)) return kInterrupted;  // (not started: the initialization runs again)
+      b.t_last[i] = t0;
+      count[i] = 0.0;
+      w.llt.compute(CMatMap(b.prec + i * d * d, d, d));
+      if (w.llt.info() != Eigen::Success) return kBadPrecision;
+      b.logdet[i] = llt_logdet(w.llt);
+    }
+    pr = EventProgress{0, 0, t0, true};
   }
-  std::ptrdiff_t j = 0;
-  double t_prev = t0;
-  for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
+  std::ptrdiff_t j = pr.j;
+  double t_prev = pr.t_prev;
+  for (std::ptrdiff_t e = pr.e; e < ev.m; ++e) {
+    if (poll(cost)) {
+      pr = EventProgress{e, j, t_prev, true};
+      return kInterrupted;
+    }
     const double t = ev.time[e];
     if (!(t >= t_prev && t <= kMaxFinite)) return kUnsorted;
-    t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
+      if (poll(cost * (b.hi - b.lo))) {  // (t_prev not yet advanced: event e is checked again on resuming)
+        pr = EventProgress{e, j, t_prev, true};
+        return kInterrupted;
+      }
       mvnormal_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
                                    rec.gained + j * n, rec.count + j * n);
       ++j;
     }
+    t_prev = t;
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
     if (i < b.lo || i >= b.hi) continue;
@@ -175,9 +191,14 @@ inline int integrate_mvnormal(const MvNormalBatch& b, const MvNormalEvents& ev, 
     b.t_last[i] = t;
     count[i] += 1.0;
   }
-  for (; j < rec.k; ++j)
+  for (; j < rec.k; ++j) {
+    if (poll(cost * (b.hi - b.lo))) {
+      pr = EventProgress{ev.m, j, t_prev, true};
+      return kInterrupted;
+    }
     mvnormal_record_all<M, Flat>(b, count, rec.time[j], w, rec.mean + j * n * d, rec.prec + j * n * d * d,
                                  rec.gained + j * n, rec.count + j * n);
+  }
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     b.logdet[i] = mvnormal_dissipate<M, Flat>(b, i, t_end - b.t_last[i], w);
     MatMap(b.prec + i * d * d, d, d) = w.p;
@@ -188,10 +209,10 @@ inline int integrate_mvnormal(const MvNormalBatch& b, const MvNormalEvents& ev, 
 }
 
 inline int integrate_mvnormal(Model model, bool flat, const MvNormalBatch& b, const MvNormalEvents& ev,
-                              const MvNormalRecords& rec, double t0, double t_end, double* count) {
-  if (model == Model::additive) return integrate_mvnormal<Model::additive, true>(b, ev, rec, t0, t_end, count);
-  if (flat) return integrate_mvnormal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count);
-  return integrate_mvnormal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count);
+                              const MvNormalRecords& rec, double t0, double t_end, double* count, EventProgress& pr) {
+  if (model == Model::additive) return integrate_mvnormal<Model::additive, true>(b, ev, rec, t0, t_end, count, pr);
+  if (flat) return integrate_mvnormal<Model::multiplicative, true>(b, ev, rec, t0, t_end, count, pr);
+  return integrate_mvnormal<Model::multiplicative, false>(b, ev, rec, t0, t_end, count, pr);
 }
 
 }  // namespace dynamics

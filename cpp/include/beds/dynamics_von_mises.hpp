@@ -62,23 +62,36 @@ inline void vm_record_all(const VonMisesBatch& b, const double* count, double t,
 }
 
 // Observations: ev.value holds angles x (radians), ev.obs_prec the concentrations kappa_D >= 0.
+// Returns kInterrupted on Ctrl-C with `pr` set to resume (see dynamics_common.hpp).
 inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, const VonMisesRecords& rec, double t0,
-                               double t_end, double* count) {
+                               double t_end, double* count, EventProgress& pr) {
   const std::ptrdiff_t n = b.n;
-  for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
-    b.t_last[i] = t0;
-    count[i] = 0.0;
+  if (!pr.started) {
+    for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
+      b.t_last[i] = t0;
+      count[i] = 0.0;
+    }
+    pr = EventProgress{0, 0, t0, true};
   }
-  std::ptrdiff_t j = 0;
-  double t_prev = t0;
-  for (std::ptrdiff_t e = 0; e < ev.m; ++e) {
+  std::ptrdiff_t j = pr.j;
+  double t_prev = pr.t_prev;
+  InterruptPoll poll(2048);  // (about 0.2 us per event: a look every 0.4 ms)
+  for (std::ptrdiff_t e = pr.e; e < ev.m; ++e) {
+    if (poll()) {
+      pr = EventProgress{e, j, t_prev, true};
+      return kInterrupted;
+    }
     const double t = ev.time[e];
     if (const int st = check_event(ev, e, t_prev)) return st;
-    t_prev = t;
     while (j < rec.k && rec.time[j] < t) {
+      if (poll(b.hi - b.lo)) {  // (t_prev not yet advanced: event e is checked again on resuming)
+        pr = EventProgress{e, j, t_prev, true};
+        return kInterrupted;
+      }
       vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.gained + j * n, rec.count + j * n);
       ++j;
     }
+    t_prev = t;
     const std::int64_t i = ev.index[e];
     if (i < 0 || i >= n) return kBadIndex;
     if (i < b.lo || i >= b.hi) continue;
@@ -92,8 +105,13 @@ inline int integrate_von_mises(const VonMisesBatch& b, const EventStream& ev, co
     b.t_last[i] = t;
     count[i] += 1.0;
   }
-  for (; j < rec.k; ++j)
+  for (; j < rec.k; ++j) {
+    if (poll(b.hi - b.lo)) {
+      pr = EventProgress{ev.m, j, t_prev, true};
+      return kInterrupted;
+    }
     vm_record_all(b, count, rec.time[j], rec.eta + 2 * j * n, rec.gained + j * n, rec.count + j * n);
+  }
   for (std::ptrdiff_t i = b.lo; i < b.hi; ++i) {
     double e0 = b.eta[2 * i], e1 = b.eta[2 * i + 1];
     vm_dissipate_one(b, i, t_end - b.t_last[i], e0, e1);

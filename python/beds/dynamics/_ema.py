@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_domain
+from .._validation import check_broadcast, check_domain, check_finite_result
 from ._common import f64
 
 
@@ -41,8 +41,8 @@ def gamma_from_ema(beta: Any, step: Any) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``beta`` is not in (0, 1] or not finite, ``step`` is not > 0 and finite, or the shapes
-        do not broadcast (numpy's message).
+        If ``beta`` is not in (0, 1] or not finite, ``step`` is not > 0 and finite, the shapes do
+        not broadcast, or the rate overflows the float range (a tiny ``step``).
     TypeError
         If an argument does not hold real numbers.
 
@@ -65,7 +65,11 @@ def gamma_from_ema(beta: Any, step: Any) -> np.ndarray:
     check_domain("beta", b, "positive")
     if not (b <= 1).all():
         raise ValueError("beta must be in (0, 1]")
-    return -np.log(b) / s
+    check_broadcast("gamma_from_ema", beta=b, step=s)
+    with np.errstate(over="ignore"):
+        g = -np.log(b) / s
+    check_finite_result("gamma_from_ema", g, " (-ln(beta) / step exceeds the largest float: step too small)")
+    return g
 
 
 def ema_decay(gamma: Any, step: Any) -> np.ndarray:
@@ -92,7 +96,7 @@ def ema_decay(gamma: Any, step: Any) -> np.ndarray:
     ------
     ValueError
         If ``gamma`` is negative or not finite, ``step`` is not > 0 and finite, or the shapes do
-        not broadcast (numpy's message).
+        not broadcast.
     TypeError
         If an argument does not hold real numbers.
 
@@ -111,7 +115,9 @@ def ema_decay(gamma: Any, step: Any) -> np.ndarray:
     s = f64(step, "step")
     check_domain("gamma", g, "nonnegative")
     check_domain("step", s, "positive")
-    return np.exp(-g * s)
+    check_broadcast("ema_decay", gamma=g, step=s)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(-g * s)  # (gamma step beyond the float range: 0, the limit)
 
 
 def ema_gain(gamma: Any, step: Any) -> np.ndarray:
@@ -139,7 +145,7 @@ def ema_gain(gamma: Any, step: Any) -> np.ndarray:
     ------
     ValueError
         If ``gamma`` is negative or not finite, ``step`` is not > 0 and finite, or the shapes do
-        not broadcast (numpy's message).
+        not broadcast.
     TypeError
         If an argument does not hold real numbers.
 
@@ -160,4 +166,6 @@ def ema_gain(gamma: Any, step: Any) -> np.ndarray:
     s = f64(step, "step")
     check_domain("gamma", g, "nonnegative")
     check_domain("step", s, "positive")
-    return -np.expm1(-g * s)
+    check_broadcast("ema_gain", gamma=g, step=s)
+    with np.errstate(over="ignore", under="ignore"):
+        return -np.expm1(-g * s)

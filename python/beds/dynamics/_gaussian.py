@@ -17,7 +17,7 @@ exact (no time step):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .._validation import check_domain
 from ..diag_normal import DiagNormal
 from ..normal import Normal
 from ._common import HALF_LOG_2PI_E, bcast, by_rule, f64, read_observation, reference_pair
+from ._events import check_dense
 
 State = dict[str, np.ndarray]
 
@@ -171,7 +172,14 @@ class GaussianKind:
         check_domain("mean", m, "real")
         check_domain(pname, p, "positive")
         if pname == "var":
-            p = 1.0 / p
+            with np.errstate(over="ignore", divide="ignore"):
+                p = 1.0 / p
+            if not np.isfinite(p).all():
+                i = tuple(int(j) for j in np.argwhere(~np.isfinite(p))[0])
+                raise ValueError(
+                    f"var must be >= {1.0 / np.finfo(np.float64).max:.6g} (the state holds its inverse, the precision, "
+                    f"which must be finite); found {f64(var, 'var')[i].item()!r} at index {i}"
+                )
         try:
             m, p = np.broadcast_arrays(m, p)
         except ValueError:
@@ -277,25 +285,9 @@ class GaussianKind:
             t = np.repeat(t, d)
             v = v.reshape(-1)
             r = r.reshape(-1)
-        mean = np.ascontiguousarray(state["mean"], dtype=np.float64).reshape(-1).copy()
-        prec = np.ascontiguousarray(state["precision"], dtype=np.float64).reshape(-1).copy()
-        p0 = prec.copy()
-        rate = np.ascontiguousarray(rate, dtype=np.float64).reshape(-1)
-        flat = ref is None or additive
-        if flat:
-            rm = rp = np.zeros(0)
-        else:
-            rm = np.ascontiguousarray(ref["mean"], dtype=np.float64).reshape(-1)
-            rp = np.ascontiguousarray(ref["precision"], dtype=np.float64).reshape(-1)
-        gained = np.zeros_like(mean)
-        model = 1 if additive else 0
-        r_mean, r_prec, r_gain, r_count = _core.dynamics_integrate_normal(
-            mean,
-            prec,
-            rate,
-            rm,
-            rp,
-            gained,
+        arrays = _flat_arrays(state, rate, ref, additive)
+        out = _core.dynamics_integrate_normal(
+            *arrays.head,
             float(t0),
             float(ev.t_end),
             np.ascontiguousarray(t),
@@ -303,17 +295,96 @@ class GaussianKind:
             np.ascontiguousarray(v),
             np.ascontiguousarray(r),
             np.ascontiguousarray(rec),
-            model,
-            bool(flat and model == 0),
+            *arrays.model,
         )
-        half_log_ratio = 0.5 * np.log(r_prec / p0)
-        if flat and model == 0:
+        return self._finish(state, arrays, t0, rec, out)
+
+    def integrate_dense(
+        self, state: State, rate: np.ndarray, ref: State | None, additive: bool, t0: float, dense: Any, frozen: Any
+    ) -> tuple[State, tuple[np.ndarray, ...]]:
+        """Run a dense stream in C++ and record the trajectory (:meth:`beds.System.integrate`).
+
+        A dense stream (:class:`~beds.dynamics._events.Dense`) observes every belief at each time.
+        The compiled loop streams one row of values per step over tiles of contiguous beliefs
+        (split over threads; it releases the GIL and stops on Ctrl-C) and gives the results of
+        :meth:`integrate` on the expanded event stream, bit for bit.  Crystallized beliefs
+        (``frozen``) take no observation: they run apart, through the event loop with no event.
+
+        Parameters
+        ----------
+        state : dict of str to numpy.ndarray
+            The state ``{"mean", "precision"}`` at ``t0`` (not modified).
+        rate : numpy.ndarray
+            The rate gamma (multiplicative) or q (additive), broadcast to the state, 0 for frozen
+            beliefs.
+        ref : dict of str to numpy.ndarray or None
+            The reference ``{"mean", "precision"}``; None: flat.
+        additive : bool
+            The additive-diffusion model.
+        t0 : float
+            The time of ``state``.
+        dense : beds.dynamics._events.Dense
+            The stream, as :func:`~beds.dynamics._events.read_dense` returns it (times checked).
+        frozen : numpy.ndarray
+            Mask of the crystallized beliefs, of the batch shape.
+
+        Returns
+        -------
+        state : dict of str to numpy.ndarray
+            The state at ``dense.t_end``.
+        records : tuple of numpy.ndarray
+            The recorded mean, precision, entropy, information gained and dissipated, and
+            observation count, each of leading axis ``len(dense.record)``.
+
+        Raises
+        ------
+        ValueError
+            If a value is not finite or a precision is negative or not finite (the message names
+            ``values`` or ``precisions`` and the first bad element).
+        KeyboardInterrupt
+            If Ctrl-C is pressed while the loop runs (on Python's main thread).
+        """
+        steps = dense.times.shape[0]
+        arrays = _flat_arrays(state, rate, ref, additive)
+        n = arrays.mean.shape[0]
+        values = _rows(dense.values, steps, n)
+        precs = _rows(dense.precisions, steps, n)
+        rec = np.ascontiguousarray(dense.record)
+        args = (float(t0), float(dense.t_end), np.ascontiguousarray(dense.times))
+        try:
+            if not frozen.any():
+                out = _core.dynamics_integrate_normal_dense(*arrays.head, *args, values, precs, rec, *arrays.model)
+            else:
+                fz = frozen[..., None] if self.mean_field else frozen
+                live = ~np.broadcast_to(fz, state["mean"].shape).reshape(-1)
+                out = _split_frozen(arrays, live, args, values, precs, rec)
+        except ValueError:
+            check_dense(dense)  # raises the error that names the argument
+            raise
+        return self._finish(state, arrays, t0, rec, out)
+
+    def _finish(
+        self, state: State, arrays: Any, t0: float, rec: np.ndarray, out: tuple[np.ndarray, ...]
+    ) -> tuple[State, tuple[np.ndarray, ...]]:
+        """The state at the end and the records (mean, precision, entropy, gained, dissipated, count)
+        from the compiled loop's output."""
+        r_mean, r_prec, r_gain, r_count = out
+        shape = state["mean"].shape
+        rate = arrays.rate
+        # 1/2 ln(tau / tau0), then the information dissipated and gained; in place where possible
+        # (every fresh array of a large batch costs page faults as much as its arithmetic)
+        half = np.divide(r_prec, arrays.p0)
+        np.log(half, out=half)
+        half *= 0.5
+        if arrays.model == (0, True):
             dissipated = 0.5 * rate[None, :] * (rec - t0)[:, None]
-            r_gain = dissipated + half_log_ratio
+            r_gain = np.add(dissipated, half, out=half)
         else:
-            dissipated = r_gain - half_log_ratio
+            dissipated = np.subtract(r_gain, half, out=half)
         full = (rec.shape[0],) + shape
-        ent = HALF_LOG_2PI_E - 0.5 * np.log(r_prec)
+        ent = np.log(r_prec)
+        ent *= 0.5
+        ent = np.subtract(HALF_LOG_2PI_E, ent, out=ent)
         if self.mean_field:
             red = lambda a: a.reshape(full).sum(-1)  # noqa: E731
             counts = r_count.reshape(full)[..., 0]
@@ -321,7 +392,101 @@ class GaussianKind:
             red = lambda a: a.reshape(full)  # noqa: E731
             counts = r_count.reshape(full)
         records = (r_mean.reshape(full), r_prec.reshape(full), red(ent), red(r_gain), red(dissipated), counts)
-        return {"mean": mean.reshape(shape), "precision": prec.reshape(shape)}, records
+        return {"mean": arrays.mean.reshape(shape), "precision": arrays.prec.reshape(shape)}, records
+
+
+class _Flat(NamedTuple):
+    """The arguments of the compiled Gaussian loops: fresh flat copies of the state (updated in
+    place), the rates and the reference (empty when flat), the information gained (in place), and
+    the initial precisions (for the information accounting)."""
+
+    mean: np.ndarray
+    prec: np.ndarray
+    rate: np.ndarray
+    ref_mean: np.ndarray
+    ref_prec: np.ndarray
+    gained: np.ndarray
+    p0: np.ndarray
+    model: tuple[int, bool]
+
+    @property
+    def head(self) -> tuple[np.ndarray, ...]:
+        """The first arguments of the compiled loops (mean, prec, rate, ref_mean, ref_prec, gained)."""
+        return self.mean, self.prec, self.rate, self.ref_mean, self.ref_prec, self.gained
+
+    def take(self, sel: np.ndarray) -> _Flat:
+        """The arrays of the beliefs ``sel`` (fresh copies)."""
+        ref = (self.ref_mean[sel], self.ref_prec[sel]) if self.ref_mean.size else (self.ref_mean, self.ref_prec)
+        return _Flat(self.mean[sel], self.prec[sel], self.rate[sel], *ref, self.gained[sel], self.p0[sel], self.model)
+
+
+def _flat_arrays(state: State, rate: np.ndarray, ref: State | None, additive: bool) -> _Flat:
+    mean = np.ascontiguousarray(state["mean"], dtype=np.float64).reshape(-1).copy()
+    prec = np.ascontiguousarray(state["precision"], dtype=np.float64).reshape(-1).copy()
+    rate = np.ascontiguousarray(rate, dtype=np.float64).reshape(-1)
+    flat = ref is None or additive
+    if flat:
+        rm = rp = np.zeros(0)
+    else:
+        rm = np.ascontiguousarray(ref["mean"], dtype=np.float64).reshape(-1)
+        rp = np.ascontiguousarray(ref["precision"], dtype=np.float64).reshape(-1)
+    model = 1 if additive else 0
+    p0 = np.asarray(state["precision"], dtype=np.float64).reshape(-1)  # not modified: a view when possible
+    return _Flat(mean, prec, rate, rm, rp, np.zeros_like(mean), p0, (model, bool(flat and model == 0)))
+
+
+def _rows(a: np.ndarray, steps: int, n: int) -> np.ndarray:
+    """A ``(steps,) + shape`` broadcast view as ``(steps, n)`` rows whose belief axis is contiguous or
+    broadcast (stride 0), as the dense loop reads them: a view when the layout allows it, else one
+    contiguous row (when every step shares it) or a contiguous copy."""
+    item = a.itemsize
+    if steps == 0 or n == 0:
+        return np.zeros((steps, n))
+    inner = [(size, stride) for size, stride in zip(a.shape[1:], a.strides[1:]) if size != 1]
+    if all(stride == 0 for _, stride in inner):
+        belief = 0
+    else:
+        belief, expect = item, item
+        for size, stride in reversed(inner):
+            if stride != expect:
+                belief = None
+                break
+            expect *= size
+    step = a.strides[0] if steps > 1 else 0
+    if belief is None or step % item:
+        if step == 0:
+            row = np.ascontiguousarray(a[0]).reshape(n)
+            return np.lib.stride_tricks.as_strided(row, (steps, n), (0, item), writeable=False)
+        return np.ascontiguousarray(a).reshape(steps, n)
+    return np.lib.stride_tricks.as_strided(a, (steps, n), (step, belief), writeable=False)
+
+
+def _split_frozen(
+    arrays: _Flat, live: np.ndarray, args: tuple, values: np.ndarray, precs: np.ndarray, rec: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """The dense loop on the live beliefs and the event loop, with no event, on the crystallized ones
+    (whose rates are 0), merged; the state arrays of ``arrays`` are updated."""
+    on, off = np.flatnonzero(live), np.flatnonzero(~live)
+    a_on, a_off = arrays.take(on), arrays.take(off)
+
+    def cols(x: np.ndarray) -> np.ndarray:
+        if x.strides[1] == 0:
+            return np.lib.stride_tricks.as_strided(x, (x.shape[0], on.size), x.strides, writeable=False)
+        return np.ascontiguousarray(np.take(x, on, axis=1))
+
+    out_on = _core.dynamics_integrate_normal_dense(*a_on.head, *args, cols(values), cols(precs), rec, *arrays.model)
+    none = np.zeros(0)
+    out_off = _core.dynamics_integrate_normal(
+        *a_off.head, *args[:2], none, np.zeros(0, dtype=np.int64), none, none, rec, *arrays.model
+    )
+    out = tuple(np.empty((rec.shape[0], live.shape[0])) for _ in out_on)
+    for full, x_on, x_off in zip(out, out_on, out_off):
+        full[:, on] = x_on
+        full[:, off] = x_off
+    for name in ("mean", "prec", "gained"):
+        getattr(arrays, name)[on] = getattr(a_on, name)
+        getattr(arrays, name)[off] = getattr(a_off, name)
+    return out
 
 
 NORMAL = GaussianKind("normal", mean_field=False)

@@ -64,7 +64,10 @@ class MVNormalKind:
             raise ValueError(f"mean needs a last axis of d >= 1 coordinates, got shape {m.shape}")
         d = m.shape[-1]
         if p.ndim < 2 or p.shape[-2:] != (d, d):
-            raise ValueError(f"{pname} must have shape batch + ({d}, {d}), got {p.shape}")
+            raise ValueError(
+                f"mean {m.shape} and {pname} {p.shape} do not match: {pname} must have shape batch + (d, d) with "
+                f"d = {d}, the last axis of mean"
+            )
         check_spd(p, pname)
         if pname == "cov":
             p = np.linalg.inv(p)
@@ -168,12 +171,18 @@ class MVNormalKind:
         shape, d = state["mean"].shape[:-1], state["mean"].shape[-1]
         x = bcast(x, shape + (d,), "value")
         if r.ndim >= 2 and r.shape[-2:] == (d, d):
-            if (
-                r.size
-                and not (np.linalg.eigvalsh(0.5 * (r + np.swapaxes(r, -1, -2))) >= -1e-12 * np.abs(r).max()).all()
-            ):
+            rt = np.swapaxes(r, -1, -2)
+            # relative to the largest entry of each matrix (as the event stream of integrate)
+            asym = ~(np.abs(r - rt) <= 1e-10 * np.max(np.abs(r), axis=(-2, -1), keepdims=True))
+            if asym.any():
+                i = tuple(int(j) for j in np.argwhere(asym)[0])
+                raise ValueError(
+                    f"precision must be a symmetric matrix (to 1e-10 of its largest entry); found precision{list(i)} = "
+                    f"{r[i].item()!r} but the transposed entry is {rt[i].item()!r}"
+                )
+            rm = 0.5 * r + 0.5 * rt
+            if rm.size and not (np.linalg.eigvalsh(rm) >= -1e-12 * np.abs(rm).max()).all():
                 raise ValueError("precision must be positive semi-definite")
-            rm = r
         else:
             rv = bcast(r, shape + (d,), "precision")
             rm = rv[..., :, None] * np.eye(d)

@@ -3,18 +3,21 @@
 A :class:`System` validates its arguments, holds the state arrays and dispatches every operation to
 the object of its kind (``_gaussian.NORMAL`` / ``DIAG_NORMAL``, ``_mvnormal.MVNORMAL``,
 ``_von_mises.VON_MISES``), which receives and returns arrays.
+
+This module is longer than the project's 500-line guideline because it holds the System front with
+its constructors and operations, each documented; about 340 of its lines are code, the rest
+documentation.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_domain
-from ._common import RULES, bcast, f64, scalar_time
-from ._events import drop_frozen, read_events
+from .._validation import check_domain, real_scalar
+from ._common import KINDS, RULES, bcast, f64, scalar_time
+from ._events import drop_frozen, expand_dense, read_dense, read_events
 from ._gaussian import DIAG_NORMAL, NORMAL
 from ._kinds import get_kind
 from ._mvnormal import MVNORMAL
@@ -22,6 +25,14 @@ from ._trajectory import Trajectory
 from ._von_mises import VON_MISES
 
 State = dict[str, np.ndarray]
+
+
+def _frozen_array(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (``a`` itself when it is read-only already)."""
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
 
 
 def _settings(
@@ -61,16 +72,19 @@ class System:
 
     Build a system with :meth:`normal`, :meth:`diag_normal`, :meth:`mvnormal` (also spelled
     :meth:`mv_normal`), :meth:`von_mises` or :meth:`from_belief`; calling ``System(...)`` directly
-    is internal and validates nothing.  Operations return new systems and the array properties
-    return copies, with two exceptions: the attributes below can be assigned, and :attr:`rate`,
-    :attr:`gamma` and :attr:`q` return the stored rate array itself (writing into it changes the
-    system).  The state is float64 whatever the input dtype.
+    is internal and validates nothing.  A system is immutable: operations return new systems, the
+    attributes below cannot be assigned (AttributeError), the array properties return copies,
+    and :attr:`rate`, :attr:`gamma` and :attr:`q` a read-only view of the stored rates.  The
+    state is float64 whatever the input dtype, copied from the input.
 
     The class is longer than the others of the package (about 950 lines, 670 of them docstrings:
     its code is under 300 lines) because it is the whole public face of the dynamics: five
     constructors with their keyword arguments, the read-only properties, the operations and
     :meth:`integrate`.  It holds no formula: the validation of a kind's arrays, its arithmetic and
     its integrator are in the kind's module.
+
+    The class is longer than the 300-line guideline because it holds the front of every belief kind: its
+    constructors, read-outs and exact steps each carry a full docstring; about 280 of its lines are code.
 
     Attributes
     ----------
@@ -118,17 +132,43 @@ class System:
         frozen: np.ndarray | None = None,
         output: np.ndarray | None = None,
     ) -> None:
-        # Internal: use the classmethod constructors, which validate.
-        self.kind = kind
-        self._state = state
-        self._rate = rate
-        self.model = model
-        self._ref = ref
-        self.eps = eps
-        self.rule = rule
-        self.t = t
-        self._frozen = np.zeros(self.batch_shape, dtype=bool) if frozen is None else frozen
-        self._output = output
+        # Internal: use the classmethod constructors, which validate.  The arrays are the system's
+        # own (the constructors copy their input) and become read-only here: systems share them.
+        init = object.__setattr__
+        init(self, "kind", kind)
+        init(self, "_state", {k: _frozen_array(v) for k, v in state.items()})
+        init(self, "_rate", _frozen_array(rate))
+        init(self, "model", model)
+        init(self, "_ref", None if ref is None else {k: _frozen_array(v) for k, v in ref.items()})
+        init(self, "eps", eps)
+        init(self, "rule", rule)
+        init(self, "t", t)
+        init(self, "_frozen", _frozen_array(np.zeros(self.batch_shape, dtype=bool) if frozen is None else frozen))
+        init(self, "_output", None if output is None else _frozen_array(output))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"System is immutable: cannot set {name!r} (operations return new systems)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"System is immutable: cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple:
+        # (pickle and copy: the slots are restored through the constructor, not by assignment)
+        return (
+            System,
+            (
+                self.kind,
+                self._state,
+                self._rate,
+                self.model,
+                self._ref,
+                self.eps,
+                self.rule,
+                self.t,
+                self._frozen,
+                self._output,
+            ),
+        )
 
     @classmethod
     def _build(cls, k: Any, args: tuple, gamma: Any, q: Any, reference: Any, eps: Any, rule: str, t: Any) -> System:
@@ -539,14 +579,14 @@ class System:
     def rate(self) -> np.ndarray:
         """The dissipation rate: gamma (multiplicative model) or q (additive model).
 
-        Broadcast to the batch shape (``batch + (d,)`` for ``"diag_normal"``), float64.  This is
-        the stored array, not a copy: writing into it changes the system.
+        Broadcast to the batch shape (``batch + (d,)`` for ``"diag_normal"``), float64, a read-only
+        view of the stored rates (``.copy()`` gives a writable array).
         """
         return self._rate
 
     @property
     def gamma(self) -> np.ndarray:
-        """The multiplicative dissipation rate (the stored array, as :attr:`rate`).
+        """The multiplicative dissipation rate (a read-only view, as :attr:`rate`).
 
         Raises
         ------
@@ -559,7 +599,7 @@ class System:
 
     @property
     def q(self) -> np.ndarray:
-        """The additive diffusion rate (the stored array, as :attr:`rate`).
+        """The additive diffusion rate (a read-only view, as :attr:`rate`).
 
         Raises
         ------
@@ -587,8 +627,8 @@ class System:
         Raises
         ------
         AttributeError
-            For von Mises systems (see :attr:`kappa` and :meth:`uncertainty`; the message
-            mentions a ``circular_var`` that System does not have).
+            For von Mises systems, which have no variance (see :attr:`kappa`, :attr:`mu` and
+            :meth:`uncertainty`, the circular variance ``1 - A(kappa)``).
         """
         return self._k.var(self._state)
 
@@ -806,9 +846,9 @@ class System:
         precision : array_like
             The observation precisions tau_D (von Mises: concentrations kappa_D), >= 0 and
             finite, broadcasting like ``value``.  For ``"mvnormal"`` also a matrix R of shape
-            ``(d, d)`` or ``batch + (d, d)``, whose symmetric part must be positive semi-definite
-            (R itself is not symmetrised: a non-symmetric R gives a non-symmetric precision), or
-            a vector (the diagonal of R).
+            ``(d, d)`` or ``batch + (d, d)``, symmetric (to 1e-10 of its largest entry; then
+            symmetrised)
+            and positive semi-definite, or a vector (the diagonal of R).
 
         Returns
         -------
@@ -819,7 +859,7 @@ class System:
         ------
         ValueError
             If a value or precision is not finite, a precision is negative (a matrix: not
-            positive semi-definite), or the shapes do not broadcast to the batch.
+            symmetric or not positive semi-definite), or the shapes do not broadcast to the batch.
         TypeError
             If an argument does not hold real numbers.
 
@@ -844,8 +884,9 @@ class System:
         The normalized product of the densities, i.e. the sum of the natural parameters: for
         Gaussians the precisions (matrices) add and the means are precision-weighted, for von
         Mises the ``eta`` add.  A prior that both agents share is counted twice.  The result
-        keeps this system's rates, reference, threshold, time, frozen mask and outputs; unlike
-        :meth:`assimilate` and :meth:`dissipate`, fusion also changes the crystallized beliefs.
+        keeps this system's rates, reference, threshold, time, frozen mask and outputs; as with
+        :meth:`assimilate` and :meth:`dissipate`, this system's crystallized (frozen) beliefs do not
+        change (a frozen belief of ``other`` is fused like any other: its state is its belief).
         See :doc:`/mathematics/dynamics`.
 
         Parameters
@@ -889,7 +930,14 @@ class System:
             raise ValueError(
                 f"other's batch shape {other.batch_shape} must broadcast to this system's {self.batch_shape}"
             )
-        return self._replace(self._k.fuse(self._state, other._state))
+        fused = self._k.fuse(self._state, other._state)
+        if self._frozen.any():  # crystallized beliefs are halted: they keep their state
+            nb = self._frozen.ndim
+            fused = {
+                k: np.where(self._frozen.reshape(self._frozen.shape + (1,) * (v.ndim - nb)), self._state[k], v)
+                for k, v in fused.items()
+            }
+        return self._replace(fused)
 
     def crystallized(self) -> np.ndarray:
         """Tell which beliefs have an uncertainty below ``eps``.
@@ -921,7 +969,7 @@ class System:
         """Halt the beliefs whose uncertainty is below ``eps``: they output their mean.
 
         **[BEDS]** A crystallized belief outputs ``E[q_T]`` and halts: from then on it no longer
-        dissipates, assimilates or integrates events (:meth:`fuse` still changes it).  The means
+        dissipates, assimilates, integrates events or fuses.  The means
         of the newly crystallized beliefs are written into :attr:`output` (earlier outputs are
         kept; NaN where no belief crystallized) and :attr:`frozen` marks them.  See
         :doc:`/mathematics/dynamics`.
@@ -960,45 +1008,118 @@ class System:
     def integrate(
         self,
         times: Any,
-        index: Any,
-        values: Any,
-        precisions: Any,
+        index: Any = None,
+        values: Any = None,
+        precisions: Any = None,
         record: Any = None,
         *,
         t_end: Any = None,
         temperature: float = 300.0,
     ) -> tuple[System, Trajectory]:
-        """Runs an observation stream and records the trajectory.
+        """Runs an observation stream, exactly, and records the trajectory.
 
-        Event ``e`` observes belief ``index[e]`` (a flat C-order index into the batch) at
-        ``times[e]`` with value ``values[e]`` and precision ``precisions[e]`` (Gaussian: the
-        observation precision tau_D, per coordinate ``(m, d)`` for diag_normal; for mvnormal one
-        matrix per event ``(m, d, d)``, one shared matrix ``(d, d)`` or ``(1, d, d)``, or diagonal
-        vectors ``(m, d)`` / ``(d,)``, or a scalar times I (a 2-D ``(d, d)`` array is read as
-        per-event vectors when m == d: pass ``(1, d, d)`` then); von Mises: the angle and its
-        concentration kappa_D).  Values and precisions broadcast over the events.
-        ``times`` must be nondecreasing and >= ``self.t``; between events each belief dissipates
-        exactly.  The state is recorded at each time of ``record`` (nondecreasing, >= ``self.t``;
-        default: ``t_end``) after the events at that same time.  Returns the system at ``t_end``
-        (default: the last event or record time) and the :class:`Trajectory`.
+        Two forms of stream:
 
-        Every kind runs in C++ (GIL released; large von Mises and full-covariance batches are split
-        over threads by belief ranges).  Crystallized (frozen) beliefs ignore their events.
+        * **events** (``index`` given): event ``e`` observes belief ``index[e]`` (a flat C-order
+          index into the batch) at ``times[e]`` with value ``values[e]`` and precision
+          ``precisions[e]``.  Values and precisions broadcast over the ``(m,)`` events (times the
+          event shape of the kind, see below).
+        * **dense** (no ``index``): every belief is observed at each time: at ``times[s]``, belief
+          ``b`` sees ``values[s][b]`` with precision ``precisions[s][b]``.  Values and precisions
+          broadcast (numpy rules) to ``(steps,) + batch_shape`` (plus the event shape), so a scalar
+          precision, one per belief ``batch_shape``, or one per step ``(steps, 1)`` (one 1 per batch
+          axis) all work.  It is the event stream that lists, at each time, every belief in flat C
+          order, and gives the same results bit for bit, but runs faster and needs no ``(steps *
+          n,)`` arrays of times and indices: for the Gaussian kinds a compiled loop streams one row
+          of values per step over tiles of contiguous beliefs (split over threads, with results
+          that do not depend on the number of threads); it releases the GIL and stops on Ctrl-C
+          (KeyboardInterrupt).  Full-covariance and von Mises dense streams are expanded into
+          their event stream (the cost per observation dominates there).
+
+        Between observations each belief dissipates exactly (multiplicative: natural parameters
+        ``x <- a x + (1 - a) x_ref``, ``a = exp(-gamma dt)``; additive: ``var <- var + q dt``); an
+        observation is Bayes' rule (Gaussian: ``tau+ = tau- + tau_D``, ``mu+ = mu- + (tau_D / tau+)
+        (D - mu-)``).  Crystallized (frozen) beliefs ignore their observations and do not dissipate.
+
+        Parameters
+        ----------
+        times : array_like, shape (m,) or (steps,)
+            Observation times, nondecreasing and >= ``self.t``.
+        index : array_like of int, shape (m,), optional
+            The belief of each event (flat C-order index in ``[0, n)``).  None (default): a dense
+            stream.
+        values : array_like
+            The observed values: events ``(m,)`` (``(m, d)`` for diag_normal and mvnormal), dense
+            ``(steps,) + batch_shape`` (``+ (d,)``), broadcastable; angles for von Mises beliefs.
+        precisions : array_like
+            The observation precisions ``tau_D >= 0`` (von Mises: concentrations ``kappa_D``), shaped
+            and broadcast as ``values``; per coordinate for diag_normal.  mvnormal: matrices (last
+            two axes ``(d, d)``, symmetric positive semi-definite), diagonals (last axis ``d``) or
+            scalars (times the identity); with events, a 2-D ``(d, d)`` array is read as one vector
+            per event when m == d (pass ``(1, d, d)`` then).
+        record : array_like, shape (k,), optional
+            Times at which to record the state (nondecreasing, >= ``self.t``), after the
+            observations at the same time.  Default: ``[t_end]``.
+        t_end : float, optional
+            The time of the returned system (>= every observation and record time).  Default: the
+            last observation or record time.
+        temperature : float, optional
+            Kelvins, for the Landauer energy of the trajectory (default 300).
+
+        Returns
+        -------
+        system : System
+            The system at ``t_end``.
+        trajectory : Trajectory
+            The states at the record times (shape ``(k,) + batch_shape`` plus the kind's axes), the
+            entropies, the information gained and dissipated, the observation counts and the energy.
+
+        Raises
+        ------
+        TypeError
+            If ``values`` or ``precisions`` is missing, or an argument is not an array of real
+            numbers (``index``: integers).
+        ValueError
+            If an argument has the wrong shape or does not broadcast (the message names it), times
+            are not sorted, not finite or before ``self.t``, an index is out of range, a value is
+            not finite, a precision is negative or not finite, record times are not sorted, or
+            ``t_end`` is before the last time.
+
+        Examples
+        --------
+        >>> import numpy as np, beds
+        >>> s = beds.System.normal(mean=np.zeros(3), var=1.0, gamma=0.5)
+        >>> times = 0.1 * np.arange(1, 101)                        # 100 steps
+        >>> values = np.random.default_rng(0).normal(1.0, 0.5, (100, 3))
+        >>> final, traj = s.integrate(times, values=values, precisions=4.0, record=[5.0, 10.0])
+        >>> traj.mean.shape, traj.observations[-1]
+        ((2, 3), array([100., 100., 100.]))
+        >>> index = np.tile(np.arange(3), 100)                     # the same stream, event by event
+        >>> f2, t2 = s.integrate(np.repeat(times, 3), index, values.ravel(), 4.0, record=[5.0, 10.0])
+        >>> bool((t2.mean == traj.mean).all() and (f2.precision == final.precision).all())
+        True
         """
-        temperature = float(temperature)
-        if not (math.isfinite(temperature) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number of kelvins, got {temperature!r}")
+        temperature = real_scalar(temperature, "temperature", "positive")
         k = self._k
         layout = (self.t, self.batch_shape, k.event_shape(self._state), k.matrix_precisions)
-        ev = read_events(*layout, times, index, values, precisions, record, t_end, False)
+        additive = self.model == "additive"
+        if index is None:
+            dense = read_dense(*layout, times, values, precisions, record, t_end)
+            if hasattr(k, "integrate_dense"):
+                state, records = k.integrate_dense(
+                    self._state, self._rate_live(), self._ref, additive, self.t, dense, self._frozen
+                )
+                return self._replace(state, t=dense.t_end), Trajectory(self.kind, dense.record, *records, temperature)
+            ev = expand_dense(dense, *layout)  # checks every element
+        else:
+            ev = read_events(*layout, times, index, values, precisions, record, t_end, False)
         try:
             ev = drop_frozen(ev, self._frozen)
-            state, records = k.integrate(
-                self._state, self._rate_live(), self._ref, self.model == "additive", self.t, ev
-            )
+            state, records = k.integrate(self._state, self._rate_live(), self._ref, additive, self.t, ev)
         except ValueError as err:
-            # the compiled loop found a bad event: diagnose it (raises an error naming the argument)
-            read_events(*layout, times, index, values, precisions, record, t_end, True)
+            if index is not None:
+                # the compiled loop found a bad event: diagnose it (raises an error naming the argument)
+                read_events(*layout, times, index, values, precisions, record, t_end, True)
             raise err
         return self._replace(state, t=ev.t_end), Trajectory(self.kind, ev.record, *records, temperature)
 
@@ -1016,9 +1137,8 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
         The kind, as :attr:`System.kind` (``"mv_normal"`` is read as ``"mvnormal"``).
     params : dict of str to array_like
         The parameters of the kind, as :meth:`System.params` returns them: ``mean`` and
-        ``precision``; ``mean`` and ``cov``; ``mu`` and ``kappa``.  They are validated by the
-        belief's constructor.  Give numpy arrays: the Gaussian kinds compute ``1 / precision``
-        first, which fails with a TypeError for a list.
+        ``precision`` (> 0 and finite); ``mean`` and ``cov``; ``mu`` and ``kappa``.  Real arrays
+        (lists too); the belief's constructor validates the rest.
 
     Returns
     -------
@@ -1028,11 +1148,11 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
     Raises
     ------
     ValueError
-        If ``kind`` is unknown, or a parameter is outside the family's domain.
-    KeyError
-        If ``params`` lacks a parameter of the kind (the message is only the missing name).
+        If ``kind`` is unknown, ``params`` lacks a parameter of the kind (the message names it), or
+        a parameter is outside the family's domain.
     TypeError
-        If a Gaussian precision is not an array (a list, for instance).
+        If ``kind`` is not a string, ``params`` is not a mapping, or a parameter does not hold real
+        numbers.
 
     See Also
     --------
@@ -1044,6 +1164,29 @@ def to_belief(kind: str, params: dict[str, np.ndarray]) -> Any:
     >>> beds.dynamics.to_belief("normal", {"mean": np.array([0.0, 1.0]), "precision": np.array([4.0, 1.0])})
     Normal(mean=[0. 1.], std=[0.5 1. ], batch_shape=(2,))
     """
+    from collections.abc import Mapping
+
     from ._common import canonical_kind
 
-    return get_kind(canonical_kind(kind)).belief(params)
+    if not isinstance(kind, str):
+        raise TypeError(f"kind must be a string, one of {KINDS}, got {type(kind).__name__}")
+    kind = canonical_kind(kind)
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of parameter arrays, got {type(params).__name__}")
+    names = _PARAM_NAMES[kind]
+    missing = [n for n in names if n not in params]
+    if missing:
+        raise ValueError(f"params of a {kind!r} belief need {names}; missing {missing}")
+    arrays = {n: f64(params[n], f"params[{n!r}]") for n in names}
+    if "precision" in arrays:
+        check_domain("params['precision']", arrays["precision"], "positive")
+    return get_kind(kind).belief(arrays)
+
+
+#: the parameters of :meth:`System.params` by kind
+_PARAM_NAMES = {
+    "normal": ("mean", "precision"),
+    "diag_normal": ("mean", "precision"),
+    "mvnormal": ("mean", "cov"),
+    "von_mises": ("mu", "kappa"),
+}

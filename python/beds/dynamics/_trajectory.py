@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_domain
+from .._validation import check_broadcast, check_domain, check_finite_result
 from ..energy import BOLTZMANN
 from ._common import canonical_kind, f64
 from ._kinds import get_kind
@@ -116,8 +116,8 @@ class Trajectory:
         Raises
         ------
         ValueError
-            If ``energy_per_observation`` is negative or not finite, or does not broadcast
-            (numpy's message).
+            If ``energy_per_observation`` is negative or not finite, does not broadcast (the
+            message names both shapes), or the energy overflows the float range.
         TypeError
             If it does not hold real numbers.
 
@@ -134,7 +134,11 @@ class Trajectory:
         """
         e = f64(energy_per_observation, "energy_per_observation")
         check_domain("energy_per_observation", e, "nonnegative")
-        return self.observations * e
+        check_broadcast("operational_energy", observations=self.observations, energy_per_observation=e)
+        with np.errstate(over="ignore"):
+            w = self.observations * e
+        check_finite_result("operational_energy", w, " (observations times energy_per_observation)")
+        return w
 
     def variance(self) -> np.ndarray:
         """Compute the recorded variances.

@@ -36,8 +36,7 @@ def von_mises_mean_resultant(kappa: Any) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     kappa : array_like
-        The concentrations, >= 0 and not NaN; converted to float64.  ``inf`` gives
-        ``(-inf, 1)`` with numpy's divide-by-zero warning.
+        The concentrations, >= 0 and finite; converted to float64.
 
     Returns
     -------
@@ -49,8 +48,9 @@ def von_mises_mean_resultant(kappa: Any) -> tuple[np.ndarray, np.ndarray]:
     Raises
     ------
     ValueError
-        If ``kappa`` is negative or NaN, or cannot be converted to float64 (a string, for
-        instance: numpy's message).
+        If ``kappa`` is negative or not finite (NaN, infinite).
+    TypeError
+        If ``kappa`` does not hold real numbers (a string, a complex number, a long double).
 
     See Also
     --------
@@ -63,7 +63,13 @@ def von_mises_mean_resultant(kappa: Any) -> tuple[np.ndarray, np.ndarray]:
     >>> log_i0e.round(6), a.round(6)
     (array([ 0.      , -0.764086]), array([0.     , 0.44639]))
     """
-    k = np.asarray(kappa, dtype=np.float64)
+    k = f64(kappa, "kappa")
+    check_domain("kappa", k, "nonnegative")
+    return _mean_resultant(k)
+
+
+def _mean_resultant(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`von_mises_mean_resultant` without the validation (float64 concentrations >= 0)."""
     # log I0 - kappa keeps full relative accuracy where log I0 is small; log(I0e) where it is large
     with np.errstate(invalid="ignore"):
         log_i0e = np.where(k <= 16.0, special.log_i0(k) - k, np.log(special.i0e(k)))
@@ -75,14 +81,13 @@ def von_mises_entropy(kappa: Any) -> np.ndarray:
 
     ``H = ln(2 pi I0(kappa)) - kappa A(kappa)``, ``A = I1 / I0``: ``ln(2 pi)`` for the uniform
     law (``kappa = 0``), decreasing without bound as ``kappa`` grows (about ``1/2 ln(2 pi e /
-    kappa)``).  The compiled kernel of :func:`beds.von_mises.entropy`, called without its
-    validation (K. V. Mardia and P. E. Jupp, *Directional Statistics*, 2000).
+    kappa)``).  The compiled kernel of :func:`beds.von_mises.entropy` on float64 (K. V. Mardia and
+    P. E. Jupp, *Directional Statistics*, 2000).
 
     Parameters
     ----------
     kappa : array_like
-        The concentrations, converted to float64.  Not validated: a negative, NaN or infinite
-        ``kappa`` gives NaN (with numpy's invalid-value warning).
+        The concentrations, >= 0 and finite; converted to float64.
 
     Returns
     -------
@@ -92,11 +97,13 @@ def von_mises_entropy(kappa: Any) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``kappa`` cannot be converted to float64 (numpy's message).
+        If ``kappa`` is negative or not finite (NaN, infinite).
+    TypeError
+        If ``kappa`` does not hold real numbers (a string, a complex number, a long double).
 
     See Also
     --------
-    beds.von_mises.entropy : The validated array-level function.
+    beds.von_mises.entropy : The array-level function (float32 stays float32).
 
     Examples
     --------
@@ -104,7 +111,14 @@ def von_mises_entropy(kappa: Any) -> np.ndarray:
     >>> beds.dynamics.von_mises_entropy([0.0, 1.0]).round(6)  # ln(2 pi) at kappa = 0
     array([1.837877, 1.627401])
     """
-    return _core.von_mises_entropy(np.asarray(kappa, dtype=np.float64))
+    k = f64(kappa, "kappa")
+    check_domain("kappa", k, "nonnegative")
+    return _entropy(k)
+
+
+def _entropy(k: np.ndarray) -> np.ndarray:
+    """:func:`von_mises_entropy` without the validation (float64 concentrations >= 0, finite)."""
+    return _core.von_mises_entropy(k)
 
 
 def _natural(mu: np.ndarray, kappa: np.ndarray) -> np.ndarray:
@@ -210,7 +224,9 @@ class VonMisesKind:
 
     @staticmethod
     def var(state: State) -> np.ndarray:
-        raise AttributeError("von Mises beliefs have circular_var, kappa and mu")
+        raise AttributeError(
+            "von Mises systems have no variance: see kappa, mu and uncertainty() (the circular variance 1 - A(kappa))"
+        )
 
     @classmethod
     def params(cls, state: State) -> dict[str, np.ndarray]:
@@ -223,7 +239,7 @@ class VonMisesKind:
     @staticmethod
     def variance(kappa: np.ndarray) -> np.ndarray:
         """The circular variance ``1 - A(kappa)``."""
-        return 1.0 - von_mises_mean_resultant(kappa)[1]
+        return 1.0 - _mean_resultant(kappa)[1]
 
     @classmethod
     def uncertainty(cls, state: State, rule: str) -> np.ndarray:
@@ -231,7 +247,7 @@ class VonMisesKind:
 
     @classmethod
     def entropy(cls, state: State) -> np.ndarray:
-        return von_mises_entropy(cls.kappa(state))
+        return _entropy(cls.kappa(state))
 
     # ------------------------------------------------------------------ operations
     @staticmethod
@@ -268,7 +284,7 @@ class VonMisesKind:
         rate = np.ascontiguousarray(rate, dtype=np.float64).reshape(-1)
         reta = np.zeros_like(eta) if ref is None else np.ascontiguousarray(ref["eta"], dtype=np.float64).reshape(-1)
         gained = np.zeros(eta.size // 2)
-        h0 = von_mises_entropy(np.hypot(eta[0::2], eta[1::2]))
+        h0 = _entropy(np.hypot(eta[0::2], eta[1::2]))
         r_eta, r_gain, r_count = _core.dynamics_integrate_von_mises(
             eta,
             rate,
@@ -286,7 +302,7 @@ class VonMisesKind:
         r_eta = r_eta.reshape((k,) + shape + (2,))
         kap = np.hypot(r_eta[..., 0], r_eta[..., 1])
         mu = np.arctan2(r_eta[..., 1], r_eta[..., 0])
-        ent = von_mises_entropy(kap)
+        ent = _entropy(kap)
         r_gain = r_gain.reshape((k,) + shape)
         # dissipated = gained - (H(t0) - H(t))
         diss = r_gain - (h0.reshape(shape) - ent)

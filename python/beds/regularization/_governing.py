@@ -1,4 +1,9 @@
-"""The governing equation of the BEDS regularizers: :class:`GoverningEquation`."""
+"""The governing equation of the BEDS regularizers: :class:`GoverningEquation`.
+
+This module is longer than the project's 500-line guideline because it holds the governing equation
+with its special cases and steps, each documented; about 320 of its lines are code, the rest
+documentation.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,26 @@ import numpy as np
 
 from .._belief import Belief
 from .._geometry import event_ndims, expand
-from .._validation import as_real_array, check_domain
+from .._validation import as_real_array, check_broadcast, check_domain, real_scalar
 from ..categorical import Categorical
-from ._penalty import PenaltyResult, as_belief, as_strength, fisher_rao_penalty, kl_penalty
+from ._penalty import PenaltyResult, as_belief, as_strength, check_strength_shape, fisher_rao_penalty, kl_penalty
 from ._steps import coordinates, moved_coordinates, step_belief, step_vector
 
 _DIVERGENCES = ("fisher_rao", "kl", "euclidean")
 _METRICS = ("fisher", "euclidean")
 _REFERENCE_LAWS = ("fixed", "previous_task", "moving")
 _PRECISION_LAWS = ("frozen", "summed", "decayed")
+
+
+#: the largest number of actions of :meth:`GoverningEquation.sac_entropy` (its uniform policy is an array)
+_MAX_ACTIONS = 2**28
+
+
+def _finite(x: Any, name: str) -> np.ndarray:
+    """A finite real array as float64, or a TypeError / ValueError naming ``name``."""
+    a = as_real_array(x, name).astype(np.float64)
+    check_domain(name, a, "real")
+    return a
 
 
 def _choice(value: str, options: tuple[str, ...], name: str) -> str:
@@ -55,6 +71,14 @@ class GoverningEquation:
     :meth:`ewc`, :meth:`online_ewc`, :meth:`ema`, :meth:`sac_entropy`, :meth:`fisher_rao`; each is
     tested against the original method's update (:doc:`/mathematics/regularization`).
 
+    ``strength`` is a settable property: change it between tasks (or along a schedule) without
+    rebuilding the equation, ``eq.strength = 0.5``, validated like the constructor's argument.
+    Gradients are new writable arrays (the gradient and the natural gradient never share memory);
+    :meth:`penalty` and :meth:`step` take ``out=`` buffers for training loops that reuse them.
+
+    The class is longer than the 300-line guideline because it holds the special cases (Ridge, EWC, EMA, SAC,
+    Fisher-Rao) and four kinds of step, each fully documented; about 250 of its lines are code.
+
     Parameters
     ----------
     reference : Belief or array_like
@@ -87,7 +111,7 @@ class GoverningEquation:
     weights : numpy.ndarray or None
         The current precision weights.
     strength : numpy.ndarray
-        The strength.
+        The strength (settable: :attr:`strength`, :meth:`set_strength`).
     divergence, metric, reference_law, precision_law : str
         The four choices.
     gamma, decay : float
@@ -100,13 +124,14 @@ class GoverningEquation:
     Raises
     ------
     ValueError
-        If a choice is unknown, ``gamma`` is negative or not finite, ``decay`` is not in [0, 1], the
+        If a choice is unknown, ``gamma`` is negative or not finite, ``decay`` is not in [0, 1] (or
+        either is not a scalar), the
         strength or weights are negative or not finite, a parameter array reference is not finite,
         is given with a divergence other than ``"euclidean"`` or with ``param``, or ``param`` is not
         a chart of the belief's family.
     TypeError
-        If ``gamma`` or ``decay`` is not a real scalar (an array raises numpy's message), or an
-        array argument does not hold real numbers.
+        If ``gamma`` or ``decay`` is not a real number, or an array argument does not hold real
+        numbers.
 
     See Also
     --------
@@ -159,14 +184,67 @@ class GoverningEquation:
             if param is not None:
                 raise ValueError("param applies to beliefs only")
         self.param = param
-        self.strength = as_strength(strength, dtype)
+        self._dtype = np.dtype(dtype)
+        self.strength = strength
         self.weights = None if weights is None else as_strength(weights, dtype, "weights")
-        if not (math.isfinite(gamma) and gamma >= 0):
-            raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
-        if not (math.isfinite(decay) and 0 <= decay <= 1):
-            raise ValueError(f"decay must be in [0, 1], got {decay!r}")
-        self.gamma = float(gamma)
-        self.decay = float(decay)
+        self.gamma = real_scalar(gamma, "gamma", "nonnegative")
+        self.decay = real_scalar(decay, "decay", "unit_interval")
+
+    @property
+    def strength(self) -> np.ndarray:
+        """The strength ``s`` of the penalty: >= 0, an array broadcasting like the penalty's.
+
+        Settable between tasks (or along a schedule) without rebuilding the equation, validated like
+        the constructor's argument; a Python number takes the dtype of the reference::
+
+            eq.strength = 10.0
+
+        Raises
+        ------
+        TypeError
+            A value that is not real numbers.
+        ValueError
+            A negative or non-finite value (the message names ``strength``).
+        """
+        return self._strength
+
+    @strength.setter
+    def strength(self, value: Any) -> None:
+        self._strength = as_strength(value, self._dtype)
+
+    def set_strength(self, value: Any) -> GoverningEquation:
+        """Set :attr:`strength` and return the equation.
+
+        The same as assigning ``eq.strength = value``, returning the equation for chaining (in a
+        schedule, or between the tasks of a continual-learning run); nothing else is rebuilt.
+
+        Parameters
+        ----------
+        value : float or array_like
+            The new strength, >= 0 and finite.
+
+        Returns
+        -------
+        GoverningEquation
+            ``self``.
+
+        Raises
+        ------
+        TypeError
+            If ``value`` does not hold real numbers.
+        ValueError
+            If ``value`` is negative or not finite (the message names ``strength``).
+
+        Examples
+        --------
+        >>> import beds
+        >>> eq = beds.GoverningEquation.fisher_rao(beds.Normal(0.0, 1.0), strength=1.0)
+        >>> q = beds.Normal(1.0, 1.0)  # at distance sqrt(2) ln 2 from the reference
+        >>> float(eq.set_strength(4.0)(q))  # 4/2 d^2 = 4 (ln 2)^2
+        1.9218120556728056
+        """
+        self.strength = value
+        return self
 
     def __repr__(self) -> str:
         return (
@@ -210,7 +288,8 @@ class GoverningEquation:
         >>> beds.GoverningEquation.ridge(0.5, center=1.0).penalty(np.array([0.0, 2.0])).value
         0.5
         """
-        return cls(np.asarray(center, dtype=np.float64), divergence="euclidean", metric="euclidean", strength=strength)
+        c = _finite(center, "center")
+        return cls(c, divergence="euclidean", metric="euclidean", strength=strength)
 
     @classmethod
     def ewc(cls, theta_star: Any, fisher: Any, strength: float) -> GoverningEquation:
@@ -241,7 +320,8 @@ class GoverningEquation:
         Raises
         ------
         ValueError
-            If a value is negative or not finite.
+            If a value is negative or not finite, or the shapes of ``theta_star`` and ``fisher`` do not
+            broadcast.
         TypeError
             If an argument does not hold real numbers.
 
@@ -258,12 +338,14 @@ class GoverningEquation:
         >>> eq.consolidate(np.ones(2), [1.0, 1.0]); eq.weights
         array([2., 5.])
         """
+        theta, f = _finite(theta_star, "theta_star"), as_strength(fisher, np.dtype(np.float64), "fisher")
+        check_broadcast("ewc", theta_star=theta, fisher=f)
         return cls(
-            theta_star,
+            theta,
             divergence="euclidean",
             metric="euclidean",
             strength=strength,
-            weights=fisher,
+            weights=f,
             reference_law="previous_task",
             precision_law="summed",
         )
@@ -295,7 +377,8 @@ class GoverningEquation:
         Raises
         ------
         ValueError
-            If a value is negative or not finite, or ``decay`` is not in [0, 1].
+            If a value is negative or not finite, ``decay`` is not in [0, 1], or the shapes of
+            ``theta_star`` and ``fisher`` do not broadcast.
         TypeError
             If an argument does not hold real numbers.
 
@@ -306,12 +389,14 @@ class GoverningEquation:
         >>> eq.consolidate(np.ones(2), [1.0, 1.0]); eq.weights  # 0.5 F* + F
         array([1.5, 3. ])
         """
+        theta, f = _finite(theta_star, "theta_star"), as_strength(fisher, np.dtype(np.float64), "fisher")
+        check_broadcast("online_ewc", theta_star=theta, fisher=f)
         return cls(
-            theta_star,
+            theta,
             divergence="euclidean",
             metric="euclidean",
             strength=strength,
-            weights=fisher,
+            weights=f,
             reference_law="previous_task",
             precision_law="decayed",
             decay=decay,
@@ -346,11 +431,10 @@ class GoverningEquation:
         Raises
         ------
         ValueError
-            If ``beta`` is not in (0, 1), ``dt`` is not > 0, or ``reference`` is an array that is not
-            finite.
+            If ``beta`` is not in (0, 1), ``dt`` is not > 0 and finite, either is not a scalar, or
+            ``reference`` is an array that is not finite.
         TypeError
-            If ``beta`` or ``dt`` cannot be compared with numbers, or ``reference`` does not hold real
-            numbers.
+            If ``beta`` or ``dt`` is not a real number, or ``reference`` does not hold real numbers.
 
         Examples
         --------
@@ -359,10 +443,10 @@ class GoverningEquation:
         >>> eq.advance(np.ones(2), 1.0)  # 0.9 * 0 + 0.1 * 1
         array([0.1, 0.1])
         """
-        if not (0 < beta < 1):
+        beta = real_scalar(beta, "beta", "positive")
+        if not beta < 1:
             raise ValueError(f"beta must be in (0, 1), got {beta!r}")
-        if not (dt > 0):
-            raise ValueError(f"dt must be > 0, got {dt!r}")
+        dt = real_scalar(dt, "dt", "positive")
         is_b = isinstance(reference, Belief)
         return cls(
             reference,
@@ -388,7 +472,8 @@ class GoverningEquation:
         alpha : float
             The temperature, >= 0 and finite.
         num_actions : int
-            The number of actions k, >= 1 (converted with ``int``: 2.7 is read as 2).
+            The number of actions k, in ``[1, 2**28]`` (a real number is converted with ``int``:
+            2.7 is read as 2).
 
         Returns
         -------
@@ -398,9 +483,11 @@ class GoverningEquation:
         Raises
         ------
         ValueError
-            If ``num_actions`` < 1 or ``alpha`` is negative or not finite.
+            If ``num_actions`` is not in ``[1, 2**28]`` (or is NaN), or ``alpha`` is negative or not
+            finite.
         TypeError
-            If ``num_actions`` cannot be converted to int.
+            If ``num_actions`` is not a number (a string, a bool) or ``alpha`` does not hold real
+            numbers.
 
         Examples
         --------
@@ -410,9 +497,18 @@ class GoverningEquation:
         >>> round(float(eq(pi)), 12) == round(float(0.2 * (beds.kl(pi, beds.Categorical([0.25] * 4)))), 12)
         True
         """
-        k = int(num_actions)
-        if k < 1:
+        if isinstance(num_actions, (bool, np.bool_, str, bytes)) or not isinstance(
+            num_actions, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(f"num_actions must be an integer, got {type(num_actions).__name__}")
+        if not (math.isfinite(num_actions) and num_actions >= 1):
             raise ValueError(f"num_actions must be >= 1, got {num_actions!r}")
+        if num_actions > _MAX_ACTIONS:
+            raise ValueError(
+                f"num_actions must be at most {_MAX_ACTIONS} (a uniform policy over them is built), got {num_actions!r}"
+            )
+        k = int(num_actions)
+        alpha = as_strength(alpha, np.dtype(np.float64), "alpha")
         return cls(
             Categorical(np.full(k, 1.0 / k)), divergence="kl", metric="euclidean", strength=alpha, param="logits"
         )
@@ -458,6 +554,7 @@ class GoverningEquation:
         >>> round(float(eq.penalty(beds.Normal(1.0, 2.0)).value), 6)
         1.414627
         """
+        gamma = real_scalar(gamma, "gamma", "nonnegative")
         return cls(
             as_belief(reference, "reference"),
             divergence="fisher_rao",
@@ -472,7 +569,7 @@ class GoverningEquation:
     def _total_strength(self) -> np.ndarray:
         return self.strength if self.weights is None else self.strength * self.weights
 
-    def penalty(self, state: Any) -> PenaltyResult:
+    def penalty(self, state: Any, *, out: Any = None) -> PenaltyResult:
         """Compute the value, gradient and natural gradient of ``strength * D(state, reference)``.
 
         Beliefs: :func:`fisher_rao_penalty` or :func:`kl_penalty` with ``strength * weights``, or for the
@@ -487,20 +584,28 @@ class GoverningEquation:
         state : Belief or array_like
             The current beliefs (of the reference's family) or parameters (finite, broadcasting with
             the reference).
+        out : tuple of numpy.ndarray, optional
+            Buffers the gradients are written into (for a training loop that reuses them).  A
+            parameter array: ``(grad, natural_grad)``, two float64 arrays of the state's shape.
+            Beliefs with ``divergence="fisher_rao"`` in the family's coordinates of Normal and
+            DiagNormal: the five arrays of :func:`beds.fisher_rao_penalty` (value, grad mean,
+            grad std, natural grad mean, natural grad std).
 
         Returns
         -------
         PenaltyResult
-            The value (batch shape for beliefs, a float for arrays), the gradients by name
-            (``"theta"`` for arrays) and the natural gradient as a Tangent (None for arrays and for
-            the Euclidean divergence).
+            The value (batch shape for beliefs, a float for arrays), the gradient and the natural
+            gradient by name (``"theta"`` for arrays; writable arrays that never share memory, the
+            ``out`` buffers when given) and the direction as a Tangent (None for arrays and for the
+            Euclidean divergence).
 
         Raises
         ------
         TypeError
-            If a belief state is of another family or not a belief.
+            If a belief state is of another family or not a belief; ``out`` of the wrong kind.
         ValueError
-            If an array state is not finite, or the shapes do not broadcast.
+            If an array state is not finite, or the shapes do not broadcast; ``out`` of the wrong
+            shape, dtype or with an unsupported divergence or chart.
 
         Examples
         --------
@@ -508,32 +613,51 @@ class GoverningEquation:
         >>> r = beds.GoverningEquation.ewc(np.zeros(2), [1.0, 4.0], 2.0).penalty(np.ones(2))
         >>> r.value, r.grad["theta"]
         (5.0, array([2., 8.]))
+        >>> g, nat = np.empty(2), np.empty(2)  # buffers reused by a training loop
+        >>> r = beds.GoverningEquation.ridge(0.5).penalty(np.array([1.0, 2.0]), out=(g, nat))
+        >>> r.grad["theta"] is g, g
+        (True, array([0.5, 1. ]))
         """
         lam = self._total_strength()
         if not self.is_belief:
             th = as_real_array(state, "state")
             check_domain("state", th, "real")
-            diff = th - self.reference
-            w = lam
-            value = 0.5 * float(np.sum(w * diff * diff))
-            g = w * diff
-            nat = g if self.metric == "euclidean" or self.weights is None else self.strength * diff
-            return PenaltyResult(value, {"theta": np.asarray(g)}, {"theta": np.asarray(nat)}, None)
+            if out is None:
+                diff = th - self.reference
+                g = lam * diff
+                value = 0.5 * float(np.sum(g * diff))
+                nat = g.copy() if self.metric == "euclidean" or self.weights is None else self.strength * diff
+                return PenaltyResult(value, {"theta": np.asarray(g)}, {"theta": np.asarray(nat)}, None)
+            g, nat = _vector_out(out, np.broadcast_shapes(th.shape, self.reference.shape, lam.shape))
+            np.subtract(th, self.reference, out=nat)  # nat holds the difference for now
+            np.multiply(nat, lam, out=g)
+            value = 0.5 * float(np.vdot(g, nat))
+            if self.metric == "euclidean" or self.weights is None:
+                np.copyto(nat, g)
+            else:
+                np.multiply(nat, self.strength, out=nat)
+            return PenaltyResult(value, {"theta": g}, {"theta": nat}, None)
         q = as_belief(state, "state")
         self.reference._check_same(q, "state")
         if self.divergence == "fisher_rao":
-            return fisher_rao_penalty(q, self.reference, lam, param=self.param)
+            return fisher_rao_penalty(q, self.reference, lam, param=self.param, out=out)
+        if out is not None:
+            raise ValueError(
+                "out= is supported for parameter vectors and for divergence='fisher_rao' on Normal and "
+                f"DiagNormal beliefs; this equation has divergence={self.divergence!r}"
+            )
         if self.divergence == "kl":
             return kl_penalty(q, self.reference, lam, param=self.param)
         names, th = coordinates(q, self.param)
         _, ref = coordinates(self.reference, self.param)
+        check_strength_shape(lam, q, self.reference)
         value, grads = 0.0, {}
         for n, a, b, e in zip(names, th, ref, event_ndims(q)):
             d = a - b
             g = expand(lam, q, e) * d
             value = value + 0.5 * np.sum(g * d, axis=tuple(range(-e, 0))) if e else value + 0.5 * g * d
             grads[n] = g
-        return PenaltyResult(value, grads, dict(grads), None)
+        return PenaltyResult(value, grads, {n: g.copy() for n, g in grads.items()}, None)
 
     def __call__(self, state: Any) -> Any:
         """Compute the penalty value ``strength * D(state, reference)``.
@@ -566,7 +690,15 @@ class GoverningEquation:
         return self.penalty(state).value
 
     # ------------------------------------------------------------------------------ steps
-    def step(self, state: Any, lr: float, loss_grad: Mapping[str, Any] | Any = None, method: str = "explicit") -> Any:
+    def step(
+        self,
+        state: Any,
+        lr: float,
+        loss_grad: Mapping[str, Any] | Any = None,
+        method: str = "explicit",
+        *,
+        out: Any = None,
+    ) -> Any:
         """Take one step of the governing equation with step size ``lr``.
 
         * ``"explicit"``: the gradient step ``theta - lr M^-1 (grad L + grad R)`` in the coordinates of
@@ -599,11 +731,15 @@ class GoverningEquation:
             for beliefs.  None: no loss.
         method : {"explicit", "implicit", "riemannian", "flow"}, optional
             The scheme.
+        out : numpy.ndarray, optional
+            Parameter arrays only: a float64 array of the state's shape that receives the new
+            parameters (it may be the state itself: an in-place update).  Beliefs are immutable, a
+            step returns a new belief (``out`` must be None).
 
         Returns
         -------
         Belief or numpy.ndarray
-            The new state (float64 for parameter arrays).
+            The new state (float64 for parameter arrays; ``out`` when given).
 
         Raises
         ------
@@ -611,7 +747,8 @@ class GoverningEquation:
             If ``method`` is unknown, ``lr`` is not finite and > 0, a gradient or state is not finite,
             ``loss_grad`` names an unknown coordinate, the step leaves the family's domain (use a
             smaller ``lr``, ``"riemannian"`` or ``"implicit"``), ``"implicit"`` is asked for the KL
-            divergence, or ``"flow"`` is asked with a loss or for another (divergence, metric) pair.
+            divergence, or ``"flow"`` is asked with a loss or for another (divergence, metric) pair;
+            ``out`` is given for beliefs or is not a writable float64 array of the state's shape.
         TypeError
             If a belief state is of another family, or ``loss_grad`` for beliefs is not a mapping.
 
@@ -628,11 +765,19 @@ class GoverningEquation:
         method = _choice(method, ("explicit", "implicit", "riemannian", "flow"), "method")
         if not (isinstance(lr, (int, float, np.floating)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be finite and > 0, got {lr!r}")
+        if out is not None and self.is_belief:
+            raise ValueError("out= applies to parameter vectors; a step on beliefs returns a new belief")
         if method == "flow":
-            return self._flow(state, float(lr), loss_grad)
-        if not self.is_belief:
-            return step_vector(self, state, float(lr), loss_grad, method)
-        return step_belief(self, as_belief(state, "state"), float(lr), loss_grad, method)
+            result = self._flow(state, float(lr), loss_grad)
+        elif not self.is_belief:
+            result = step_vector(self, state, float(lr), loss_grad, method)
+        else:
+            return step_belief(self, as_belief(state, "state"), float(lr), loss_grad, method)
+        if out is None:
+            return result
+        dst = _buffer(out, np.shape(result), "out")
+        np.copyto(dst, result)
+        return dst
 
     def _flow(self, state: Any, t: float, loss_grad: Any) -> Any:
         if loss_grad is not None:
@@ -688,8 +833,7 @@ class GoverningEquation:
         """
         if self.reference_law != "moving":
             raise ValueError(f"advance needs reference_law='moving', this equation has {self.reference_law!r}")
-        if not (math.isfinite(dt) and dt >= 0):
-            raise ValueError(f"dt must be finite and >= 0, got {dt!r}")
+        dt = real_scalar(dt, "dt", "nonnegative")
         a = -math.expm1(-self.gamma * dt)
         if not self.is_belief:
             th = as_real_array(state, "state")
@@ -757,6 +901,28 @@ class GoverningEquation:
             self.weights = self.decay * self.weights + f
 
 
+def _buffer(o: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``o`` if it is a writable float64 array of ``shape`` (TypeError or ValueError naming ``what``)."""
+    if not isinstance(o, np.ndarray):
+        raise TypeError(f"{what} must be a numpy array, got {type(o).__name__}")
+    if o.shape != tuple(shape) or o.dtype != np.float64 or not o.flags.writeable:
+        raise ValueError(
+            f"{what} must be a writable float64 array of shape {tuple(shape)}, got {o.dtype} {o.shape}"
+            + ("" if o.flags.writeable else " (read-only)")
+        )
+    return o
+
+
+def _vector_out(out: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The two gradient buffers ``(grad, natural_grad)`` of a parameter vector's penalty."""
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError("out must be a tuple (grad, natural_grad) of two numpy arrays")
+    g, nat = _buffer(out[0], shape, "out[0]"), _buffer(out[1], shape, "out[1]")
+    if np.shares_memory(g, nat):
+        raise ValueError("out[0] and out[1] must not share memory")
+    return g, nat
+
+
 def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float, lr: float) -> float:
     """Take one gradient step of SAC's temperature dual in log alpha.
 
@@ -770,15 +936,13 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
     Parameters
     ----------
     log_alpha : float
-        The current log temperature.
+        The current log temperature, a finite real number.
     entropy : array_like
-        The entropies of the policy over a batch (averaged), finite; empty gives NaN (with numpy's
-        warning).
+        The entropies of the policy over a batch (averaged), finite, at least one.
     target_entropy : float
-        The target entropy H_target (often ``-dim(action)`` or a fraction of ``log k``).
+        The target entropy H_target (often ``-dim(action)`` or a fraction of ``log k``), finite.
     lr : float
-        The step size.  ``log_alpha``, ``target_entropy`` and ``lr`` are converted with ``float``
-        and not otherwise checked (a NaN passes through).
+        The step size, finite and >= 0.
 
     Returns
     -------
@@ -788,10 +952,10 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
     Raises
     ------
     ValueError
-        If ``entropy`` is not finite, or a scalar argument is a string that is not a number.
+        If ``entropy`` is empty or not finite, a scalar argument is not finite (or is an array of
+        another shape than ``()``), ``lr`` is negative, or the new log temperature overflows.
     TypeError
-        If ``entropy`` does not hold real numbers, or a scalar argument cannot be converted to
-        float.
+        If an argument does not hold real numbers (a string, a complex number, a bool).
 
     See Also
     --------
@@ -803,6 +967,24 @@ def sac_temperature_update(log_alpha: float, entropy: Any, target_entropy: float
     >>> beds.sac_temperature_update(0.0, [1.0, 2.0], target_entropy=2.0, lr=0.1)  # entropy below target
     0.05
     """
+    la = real_scalar(log_alpha, "log_alpha")
     h = as_real_array(entropy, "entropy")
+    if h.size == 0:
+        raise ValueError("entropy must hold at least one value")
     check_domain("entropy", h, "real")
-    return float(log_alpha) - float(lr) * (float(np.mean(h)) - float(target_entropy))
+    target = real_scalar(target_entropy, "target_entropy")
+    step = real_scalar(lr, "lr", "nonnegative")
+    with np.errstate(over="ignore"):
+        mean = float(np.mean(h, dtype=np.float64))
+    if not math.isfinite(mean):  # the sum overflowed: average values scaled by their largest magnitude
+        scale = float(np.max(np.abs(h)))
+        mean = float(np.mean(h / scale, dtype=np.float64)) * scale
+    if step == 0.0:
+        return la
+    new = la - step * (mean - target)  # Python floats: overflow gives inf, no exception
+    if not math.isfinite(new):
+        raise ValueError(
+            f"sac_temperature_update: the new log temperature is not representable (lr {step!r} times the entropy gap "
+            f"{mean - target!r} overflows)"
+        )
+    return new

@@ -12,8 +12,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._belief import Belief, Tangent, tangent
+from .._dask import is_dask_array
 from .._geometry import Arrays, broadcast_components, event_ndims, expand, strength_layout_shape
-from .._validation import as_real_array, check_domain
+from .._validation import as_real_array, check_domain, check_finite_result
+
+try:  # numpy's AxisError, a ValueError and an IndexError
+    from numpy.exceptions import AxisError as _AXIS_ERROR
+except ImportError:  # numpy < 1.25
+    from numpy import AxisError as _AXIS_ERROR  # noqa: NPY201
 
 
 class PenaltyResult(NamedTuple):
@@ -270,13 +276,19 @@ def fisher_rao_penalty(
     value, grad, nat, base = q.fisher_rao_penalty_parts(q_ref, lam, out)
     with np.errstate(all="ignore"):
         g, n = in_chart(base, param, grad, nat)
-    _check_representable("fisher_rao_penalty", value, g, n)
+    # (the fused kernels raise for results that are not representable: checked again only in
+    # another chart, whose conversion can overflow)
+    if param is not None or not getattr(q, "_fused_penalty_checks_range", False):
+        _check_representable("fisher_rao_penalty", value, g, n)
     return PenaltyResult(value, g, n, tangent(base, nat))
 
 
 def _check_representable(what: str, value: Any, grad: dict[str, np.ndarray], nat: dict[str, np.ndarray]) -> None:
     """ValueError when a penalty, its gradient or natural gradient does not fit the float range
-    (every input was valid: the strength is too large for these beliefs)."""
+    (every input was valid: the strength is too large for these beliefs).  dask arrays are not
+    checked here (that would compute them)."""
+    if any(is_dask_array(a) for a in [value, *grad.values(), *nat.values()]):
+        return
     for name, a in [("value", value)] + [(f"gradient {k}", v) for k, v in grad.items()]:
         if not np.isfinite(a).all():
             raise ValueError(
@@ -357,9 +369,15 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
         grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
         base, grad = broadcast_components(base, grad)
         nat = base.apply_metric(tuple(grad), inverse=True)
-        g, n = in_chart(base, param, grad, nat)
+        g, n = in_chart(base, param, [_writable(x) for x in grad], nat)
     _check_representable("kl_penalty", value, g, n)
     return PenaltyResult(value, g, n, tangent(base, nat))
+
+
+def _writable(a: Any) -> Any:
+    """``a``, or a copy of it when it is a read-only numpy array (a broadcast view): gradients are
+    returned as arrays the caller may write into (torch.from_numpy warns on read-only arrays)."""
+    return a.copy() if isinstance(a, np.ndarray) and not a.flags.writeable else a
 
 
 def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
@@ -373,21 +391,23 @@ def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
     Parameters
     ----------
     grad_cov : array_like
-        The covariance gradients G, shape ``(..., d, d)`` (need not be symmetric).
+        The covariance gradients G, shape ``(..., d, d)`` (need not be symmetric), finite.
     chol : array_like
-        The Cholesky factors L, shape ``(..., d, d)`` with the same ``d``; batch axes broadcast.
-        Only the product with L is used: its upper triangle is not checked to be 0.
+        The Cholesky factors L, shape ``(..., d, d)`` with the same ``d``, finite; batch axes
+        broadcast.  Only the product with L is used: its upper triangle is not checked to be 0.
 
     Returns
     -------
     numpy.ndarray
         The gradients with respect to L, lower triangular, shape of the broadcast batch ``+ (d,
-        d)``.  Not checked for finiteness (NaN propagates).
+        d)``, finite.
 
     Raises
     ------
     ValueError
-        If ``grad_cov`` is not a batch of square matrices or ``chol`` has other matrix dimensions.
+        If ``grad_cov`` is not a batch of square matrices, ``chol`` has other matrix dimensions,
+        the batch shapes do not broadcast, an entry is not finite, or the result overflows the
+        float range.
     TypeError
         If an argument does not hold real numbers.
 
@@ -403,7 +423,16 @@ def cholesky_grad(grad_cov: Any, chol: Any) -> np.ndarray:
     L = as_real_array(chol, "chol")
     if g.ndim < 2 or g.shape[-1] != g.shape[-2] or L.shape[-2:] != g.shape[-2:]:
         raise ValueError(f"grad_cov {g.shape} and chol {L.shape} must be (..., d, d) matrices of the same size")
-    return np.tril((g + np.swapaxes(g, -1, -2)) @ L)
+    try:
+        np.broadcast_shapes(g.shape[:-2], L.shape[:-2])
+    except ValueError:
+        raise ValueError(f"batch shapes do not broadcast: grad_cov {g.shape}, chol {L.shape}") from None
+    check_domain("grad_cov", g, "real")
+    check_domain("chol", L, "real")
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.tril((g + np.swapaxes(g, -1, -2)) @ L)
+    check_finite_result("cholesky_grad", r, " (grad_cov times chol exceeds the largest float)")
+    return r
 
 
 def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
@@ -430,11 +459,10 @@ def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the input is 0-d or the sample axis is empty, or a value is not finite.
-    IndexError
-        If ``axis`` is out of range.
+        If the input is 0-d or the sample axis is empty, or a value is not finite; if ``axis`` is
+        out of range (numpy's AxisError, a ValueError and an IndexError).
     TypeError
-        If the input does not hold real numbers.
+        If the input does not hold real numbers, or ``axis`` is not an integer.
 
     Examples
     --------
@@ -443,7 +471,13 @@ def empirical_fisher(per_sample_grads: Any, axis: int = 0) -> np.ndarray:
     array([ 5., 10.])
     """
     g = as_real_array(per_sample_grads, "per_sample_grads")
-    if g.ndim == 0 or g.shape[axis] == 0:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
+    if g.ndim == 0:
+        raise ValueError("per_sample_grads needs a non-empty sample axis, got a scalar")
+    if not -g.ndim <= axis < g.ndim:
+        raise _AXIS_ERROR(int(axis), g.ndim, "axis")
+    if g.shape[axis] == 0:
         raise ValueError("per_sample_grads needs a non-empty sample axis")
     check_domain("per_sample_grads", g, "real")
     return np.mean(g * g, axis=axis)

@@ -74,8 +74,8 @@ def sigreg(
     ------
     ValueError
         If ``x`` is not a non-empty 2-d array or not finite, ``directions`` has the wrong shape, is
-        not finite or has a zero row, ``num_directions`` is not a positive int, ``knots`` is not an
-        int in [2, 257], or ``t_max`` is not finite and > 0.
+        not finite or has a zero row, ``num_directions`` is not a positive int (or is too large to
+        allocate), ``knots`` is not an int in [2, 257], or ``t_max`` is not finite and > 0.
     TypeError
         If ``x`` or ``directions`` does not hold real numbers.
 
@@ -99,7 +99,13 @@ def sigreg(
     if directions is None:
         if not isinstance(num_directions, (int, np.integer)) or isinstance(num_directions, bool) or num_directions < 1:
             raise ValueError(f"num_directions must be a positive int, got {num_directions!r}")
-        a = np.random.default_rng(seed).standard_normal((int(num_directions), xa.shape[1]))
+        try:
+            a = np.random.default_rng(seed).standard_normal((int(num_directions), xa.shape[1]))
+        except (MemoryError, ValueError, OverflowError):
+            raise ValueError(
+                f"num_directions = {num_directions!r} is too large: {num_directions!r} x {xa.shape[1]} directions "
+                "cannot be allocated"
+            ) from None
     else:
         a = as_real_array(directions, "directions")
         if a.ndim != 2 or a.shape[1] != xa.shape[1] or a.shape[0] == 0:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .._belief import Belief
-from .._validation import as_real_array, check_domain
+from .._validation import as_real_array, check_broadcast, check_domain, real_scalar
 from ..categorical import Categorical
 from ..dynamics import _gaussian
 from ._penalty import as_belief
@@ -90,8 +89,7 @@ def belief_update(
     >>> beds.belief_update(beds.Normal(0.0, 1.0), beds.Normal(1.0, 2.0), 0.5, 1.0, observation=2.0, obs_std=0.5)
     Normal(mean=1.721263, std=0.461025, batch_shape=())
     """
-    if not (isinstance(dt, (int, float, np.floating)) and math.isfinite(dt) and dt >= 0):
-        raise ValueError(f"dt must be finite and >= 0, got {dt!r}")
+    dt = real_scalar(dt, "dt", "nonnegative")
     g = as_real_array(gamma, "gamma")
     check_domain("gamma", g, "nonnegative")
     b = as_real_array(beta, "beta")
@@ -111,6 +109,7 @@ def _gaussian_update(
     q: Any, q_ref: Any, g: np.ndarray, dt: float, b: np.ndarray, observation: Any, obs_std: Any, likelihood: Any
 ) -> Belief:
     ref = None if q_ref is None else (q_ref.mean, 1.0 / q_ref.std**2)
+    check_broadcast("belief_update", q=q.mean, gamma=g, beta=b)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean, tau = _gaussian.dissipate(q.mean, 1.0 / q.std**2, g, dt, ref)
     if observation is not None:
@@ -120,6 +119,7 @@ def _gaussian_update(
         check_domain("observation", y, "real")
         sd = as_real_array(obs_std, "obs_std")
         check_domain("obs_std", sd, "positive")
+        check_broadcast("belief_update", q=q.mean, observation=y, obs_std=sd, beta=b)
         with np.errstate(divide="ignore", invalid="ignore"):
             mean, tau = _gaussian.assimilate(mean, tau, y, b / sd**2)
     if not (np.all(tau > 0) and np.all(np.isfinite(tau))):

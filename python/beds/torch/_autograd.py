@@ -24,10 +24,25 @@ _FLOATS = (torch.float32, torch.float64)
 class Penalty(NamedTuple):
     """Value of a penalty and its natural gradient (``return_natural=True``).
 
-    ``value`` is differentiable (autograd gives the Euclidean gradient); ``natural_grad`` is a tuple
-    of detached tensors, one per parameter of the first belief, in the coordinates of the inputs:
-    the Riemannian gradient ``G^-1 grad`` (G the Fisher metric) that a natural-gradient optimizer
-    steps along.
+    What the ``fisher_rao_penalty`` functions of :mod:`beds.torch` return with
+    ``return_natural=True``.  The natural gradient is the Riemannian gradient ``G^-1 grad`` (G the
+    Fisher metric) that a natural-gradient optimizer steps along: for ``strength/2 d^2`` it is
+    ``-strength Log_q(q_ref)`` (S. Amari, "Natural gradient works efficiently in learning", Neural
+    Computation 10, 1998; :doc:`/torch`).
+
+    Parameters
+    ----------
+    value : torch.Tensor
+        The penalty per belief, differentiable (autograd gives the Euclidean gradient).
+    natural_grad : tuple of torch.Tensor
+        Detached tensors, one per parameter of the first belief, in the coordinates of the inputs.
+
+    Examples
+    --------
+    >>> import torch, beds.torch as bt
+    >>> r = bt.normal.fisher_rao_penalty(torch.tensor(0.0), 1.0, 0.0, 2.0, return_natural=True)
+    >>> round(r.value.item(), 6), round(r.natural_grad[1].item(), 6)   # (ln 2)^2, -Log_std = -ln 2
+    (0.480453, -0.693147)
     """
 
     value: torch.Tensor
@@ -51,10 +66,40 @@ def _device_error(fn: str, name: str, t: torch.Tensor) -> TypeError:
 
 
 def prepare(fn: str, names: Sequence[str], values: Sequence[Any]) -> tuple[list[torch.Tensor], torch.dtype]:
-    """Checks the arguments of ``fn`` and returns them as tensors of one dtype.
+    """Check the arguments of ``fn`` and return them as tensors of one dtype.
 
     Tensors must be dense CPU tensors of dtype float32 or float64, all of the same dtype; Python
-    numbers (not bools) take that dtype (numpy's "weak scalar" rule).  Nothing is copied or moved.
+    numbers (not bools) take that dtype (numpy's "weak scalar" rule), or torch's default dtype when
+    no argument is a tensor.  Nothing is copied or moved.
+
+    Parameters
+    ----------
+    fn : str
+        The public function, for the messages.
+    names : sequence of str
+        The argument names.
+    values : sequence
+        The arguments.
+
+    Returns
+    -------
+    tensors : list of torch.Tensor
+        The arguments as tensors (the tensors themselves, numbers converted).
+    dtype : torch.dtype
+        Their dtype.
+
+    Raises
+    ------
+    TypeError
+        For a CUDA or sparse tensor, a dtype other than float32/float64, mixed dtypes, or a value that
+        is neither a tensor nor a real Python number (the message names the argument and the fix).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from beds.torch._autograd import prepare
+    >>> prepare("f", ["a", "b"], [torch.zeros(2, dtype=torch.float64), 1.0])
+    ([tensor([0., 0.], dtype=torch.float64), tensor(1., dtype=torch.float64)], torch.float64)
     """
     dtype = None
     first = ""
@@ -88,17 +133,77 @@ def prepare(fn: str, names: Sequence[str], values: Sequence[Any]) -> tuple[list[
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
-    """A numpy view of a CPU tensor's memory (no copy; strides kept, stride-0 broadcasts included)."""
+    """Return a numpy view of a CPU tensor's memory (no copy).
+
+    Strides are kept, stride-0 broadcasts included: the kernels gather strided operands themselves.
+
+    Parameters
+    ----------
+    t : torch.Tensor
+        A CPU tensor.
+
+    Returns
+    -------
+    numpy.ndarray
+        The view (detached from autograd).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from beds.torch._autograd import to_numpy
+    >>> to_numpy(torch.ones(2).expand(3, 2)).strides   # the broadcast is kept
+    (0, 4)
+    """
     return t.detach().numpy()
 
 
 def from_numpy(a: Any) -> torch.Tensor:
-    """A tensor over a kernel's output array (no copy; 0-d results become 0-d tensors)."""
+    """Return a tensor over a kernel's output array (no copy; 0-d results become 0-d tensors).
+
+    Parameters
+    ----------
+    a : numpy.ndarray or numpy scalar
+        The output.
+
+    Returns
+    -------
+    torch.Tensor
+        The tensor sharing its memory.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from beds.torch._autograd import from_numpy
+    >>> from_numpy(np.float64(2.0))
+    tensor(2., dtype=torch.float64)
+    """
     return torch.from_numpy(a if isinstance(a, np.ndarray) else np.asarray(a))
 
 
 def reduce_to(g: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-    """Sums a gradient computed at the broadcast shape back to the shape of input ``t``."""
+    """Sum a gradient computed at the broadcast shape back to the shape of input ``t``.
+
+    The reverse of broadcasting: the axes that ``t`` was broadcast along are summed.
+
+    Parameters
+    ----------
+    g : torch.Tensor
+        The gradient at the broadcast shape.
+    t : torch.Tensor
+        The input.
+
+    Returns
+    -------
+    torch.Tensor
+        The gradient of the shape of ``t``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from beds.torch._autograd import reduce_to
+    >>> reduce_to(torch.ones(3, 2), torch.zeros(2))
+    tensor([3., 3.])
+    """
     if g.shape == t.shape:
         return g
     if t.dim() == 0:
@@ -120,11 +225,57 @@ class Spec:
     n_extra = 0  #: trailing outputs that are not differentiable (natural gradients)
 
     def forward(self, ctx: Any, arrays: list[np.ndarray], tensors: Sequence[torch.Tensor]) -> tuple:
+        """Compute the outputs on numpy views of the inputs.
+
+        Runs inside ``torch.autograd.Function.forward``; may store what the backward needs on ``ctx``.
+
+        Parameters
+        ----------
+        ctx : object
+            The autograd context.
+        arrays : list of numpy.ndarray
+            Views of the input tensors (:func:`to_numpy`).
+        tensors : sequence of torch.Tensor
+            The inputs themselves.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The outputs (returned as tensors over them); the last ``n_extra`` are not differentiable.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def backward(
         self, ctx: Any, tensors: Sequence[torch.Tensor], grads: Sequence[torch.Tensor], needs: Sequence[bool]
     ) -> list[torch.Tensor | None]:
+        """Compute the gradients of the inputs, times the incoming gradients.
+
+        Parameters
+        ----------
+        ctx : object
+            The autograd context (what :meth:`forward` stored).
+        tensors : sequence of torch.Tensor
+            The saved inputs.
+        grads : sequence of torch.Tensor
+            The incoming gradients, one per differentiable output.
+        needs : sequence of bool
+            Which inputs need a gradient.
+
+        Returns
+        -------
+        list of torch.Tensor or None
+            One entry per input, at the broadcast shape (reduced to the input shapes by the caller).
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
 
@@ -177,7 +328,29 @@ _FUNCTIONS: dict[str, type] = {}
 
 
 def apply(spec: Spec, tensors: Sequence[torch.Tensor]) -> Any:
-    """Runs ``spec`` as an autograd function on checked tensors (``grad_fn`` named after it)."""
+    """Run ``spec`` as an autograd function on checked tensors.
+
+    One ``torch.autograd.Function`` subclass per spec name (cached), so that ``grad_fn`` is named after
+    the public function (``BedsNormalDistance``).
+
+    Parameters
+    ----------
+    spec : Spec
+        The operation.
+    tensors : sequence of torch.Tensor
+        Its inputs (checked by :func:`prepare` and the family).
+
+    Returns
+    -------
+    torch.Tensor or tuple of torch.Tensor
+        The outputs.
+
+    Examples
+    --------
+    >>> import torch, beds.torch as bt
+    >>> bt.normal.distance(torch.tensor(0.0, requires_grad=True), 1.0, 0.0, 2.0).grad_fn.name()
+    'BedsNormalDistanceBackward'
+    """
     fn = _FUNCTIONS.get(spec.name)
     if fn is None:
         title = "".join(w.capitalize() for w in spec.name.replace(".", "_").split("_"))
@@ -186,7 +359,18 @@ def apply(spec: Spec, tensors: Sequence[torch.Tensor]) -> Any:
 
 
 def grad_np(g: torch.Tensor) -> np.ndarray:
-    """numpy view of an incoming gradient."""
+    """Return a numpy view of an incoming gradient (:func:`to_numpy`).
+
+    Parameters
+    ----------
+    g : torch.Tensor
+        The gradient.
+
+    Returns
+    -------
+    numpy.ndarray
+        The view.
+    """
     return to_numpy(g)
 
 
@@ -196,6 +380,23 @@ def numpy_backward(
     grads: Sequence[torch.Tensor],
     needs: Sequence[bool],
 ) -> list[torch.Tensor | None]:
-    """Runs a numpy backward ``fn(arrays, grad_arrays, needs)`` and wraps its results as tensors."""
+    """Run a numpy backward ``fn(arrays, grad_arrays, needs)`` and wrap its results as tensors.
+
+    Parameters
+    ----------
+    fn : callable
+        The backward on numpy views; returns one array (or None) per input.
+    tensors : sequence of torch.Tensor
+        The saved inputs.
+    grads : sequence of torch.Tensor
+        The incoming gradients.
+    needs : sequence of bool
+        Which inputs need a gradient.
+
+    Returns
+    -------
+    list of torch.Tensor or None
+        The gradients as tensors over the arrays.
+    """
     res = fn([to_numpy(t) for t in tensors], [grad_np(g) for g in grads], needs)
     return [None if r is None else from_numpy(np.asarray(r)) for r in res]

@@ -10,6 +10,14 @@ validated array functions of beds, so errors name the arguments) and the pieces 
   subgradient of a distance at coincident points, never NaN);
 * ``log(a, b)``: ``Log_a(b)`` in the input coordinates (for natural gradients);
 * ``kl_grad`` / ``jeffreys_grad``: closed-form gradients of the divergences in both arguments.
+
+The formulas belong to the families: where a family module writes them as functions of its
+parameter arrays that take tensors too (the normal family's KL gradients and inverse metric,
+:mod:`beds.normal`; the categorical logit map, :mod:`beds.categorical`), the torch modules call them;
+the others call the numpy functions and kernels of the family on views of the tensors.
+
+This module is longer than the project's 500-line guideline because it holds one autograd family per
+belief family, each documented; about 190 of its lines are code, the rest documentation.
 """
 
 from __future__ import annotations
@@ -28,14 +36,51 @@ T = torch.Tensor
 
 
 def expand(x: Any, ndim: int) -> Any:
-    """Appends ``ndim`` unit axes (a batch-shaped quantity laid out against event axes)."""
+    """Append ``ndim`` unit axes to x: a batch-shaped quantity laid out against event axes.
+
+    Parameters
+    ----------
+    x : torch.Tensor, numpy.ndarray or float
+        The quantity (a number or a 0-d value is returned as it is).
+    ndim : int
+        The number of event axes.
+
+    Returns
+    -------
+    torch.Tensor, numpy.ndarray or float
+        A view with ``ndim`` trailing axes of length 1.
+    """
     if ndim == 0 or getattr(x, "ndim", 0) == 0:
         return x
     return x[(...,) + (None,) * ndim]
 
 
 class Family:
-    """Numerical pieces of one family (see the module docstring)."""
+    """The numerical pieces of one family for the autograd functions (see the module docstring).
+
+    One subclass per torch module (``_NormalFamily``, ...), with the class attributes below; the
+    methods take the belief parameters as lists (numpy views for the forward pass, tensors for the
+    gradient pieces).
+
+    The class is longer than the 300-line guideline because it holds the documented contract of the autograd
+    families; about 40 of its lines are code.
+
+    Attributes
+    ----------
+    name : str
+        The module name (``"normal"``), in the function names and messages.
+    params : tuple of str
+        The parameter names.
+    events : tuple of int
+        The number of event axes of each parameter.
+    domains : tuple of str
+        The domain of each parameter (``beds._validation.check_domain``).
+    per_coordinate_strength : bool
+        True when a strength broadcasts with the parameters (DiagNormal).
+    distance_twice, kl_twice : bool
+        True when the distance (penalty) or divergence gradients are torch operations (double
+        backward works).
+    """
 
     name = ""
     params: tuple[str, ...] = ()
@@ -47,18 +92,100 @@ class Family:
 
     # ---------------------------------------------------------------- forward (numpy, validated)
     def distance(self, a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+        """Compute the Fisher-Rao distances with the validated numpy functions of the family.
+
+        Parameters
+        ----------
+        a : list of numpy.ndarray
+            The parameters of the first beliefs (views of the tensors).
+        b : list of numpy.ndarray
+            Those of the second beliefs.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per belief.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def kl(self, a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+        """Compute KL(a || b) with the validated numpy functions of the family.
+
+        Parameters
+        ----------
+        a : list of numpy.ndarray
+            The parameters of the first beliefs (views of the tensors).
+        b : list of numpy.ndarray
+            Those of the second beliefs.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per belief.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def jeffreys(self, a: list[np.ndarray], b: list[np.ndarray]) -> np.ndarray:
+        """Compute the Jeffreys divergences with the validated numpy functions of the family.
+
+        Parameters
+        ----------
+        a : list of numpy.ndarray
+            The parameters of the first beliefs (views of the tensors).
+        b : list of numpy.ndarray
+            Those of the second beliefs.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per belief.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def penalty(
         self, a: list[np.ndarray], b: list[np.ndarray], lam: np.ndarray, natural: bool
     ) -> tuple[np.ndarray, list[np.ndarray] | None, list[np.ndarray] | None]:
-        """(value, gradient with respect to a or None, natural gradient or None)."""
+        """Compute the penalty ``lam/2 d^2``, its gradient with respect to a and its natural gradient.
+
+        Default: the value from :meth:`distance` and the natural gradient ``-lam Log_a(b)`` (from
+        :meth:`log`), no gradient (the backward then uses :meth:`half_sq_grad`); Normal and DiagNormal
+        override it with their fused kernels.
+
+        Parameters
+        ----------
+        a : list of numpy.ndarray
+            The parameters of the first beliefs (views of the tensors).
+        b : list of numpy.ndarray
+            Those of the second beliefs.
+        lam : numpy.ndarray
+            The strength (validated by the caller).
+        natural : bool
+            Whether the natural gradient is wanted.
+
+        Returns
+        -------
+        value : numpy.ndarray
+            The penalties.
+        grad : list of numpy.ndarray or None
+            The gradient with respect to a, or None.
+        natural_grad : list of numpy.ndarray or None
+            The natural gradient (with ``natural``), or None.
+        """
         d = self.distance(a, b)
         value = 0.5 * lam * d * d
         nat = None
@@ -67,37 +194,187 @@ class Family:
         return np.asarray(value, dtype=d.dtype), None, nat
 
     def lam_layout(self, lam: Any, event: int) -> Any:
+        """Lay a strength out against a parameter with ``event`` event axes.
+
+        Parameters
+        ----------
+        lam : torch.Tensor or numpy.ndarray
+            The strength.
+        event : int
+            The parameter's number of event axes.
+
+        Returns
+        -------
+        torch.Tensor or numpy.ndarray
+            ``lam`` itself (per-coordinate strengths) or with ``event`` unit axes appended.
+        """
         return lam if self.per_coordinate_strength else expand(lam, event)
 
     # ---------------------------------------------------------------- gradient pieces
     def log(self, a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+        """Compute the Riemannian logarithm ``Log_a(b)`` in the input coordinates (for natural gradients).
+
+        Parameters
+        ----------
+        a : list of numpy.ndarray
+            The parameters of the first beliefs (views of the tensors).
+        b : list of numpy.ndarray
+            Those of the second beliefs.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The tangent components at a.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def half_sq_grad(self, a: Sequence[T], b: Sequence[T]) -> list[T]:
+        """Compute the gradient of ``d(a, b)^2 / 2`` with respect to a: ``-G(a) Log_a(b)``.
+
+        Exactly zero at ``a == b``.
+
+        Parameters
+        ----------
+        a : sequence of torch.Tensor
+            The parameters of the first beliefs.
+        b : sequence of torch.Tensor
+            Those of the second beliefs.
+
+        Returns
+        -------
+        list of torch.Tensor
+            One gradient per parameter of a, at the broadcast shape.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def distance_grad(self, a: Sequence[T], b: Sequence[T], w: T | None, go: T) -> list[T]:
-        """The gradient of d with respect to a, times the incoming gradient ``go``: here
-        ``half_sq_grad(a, b) * w`` with ``w = go / d`` (0 where d == 0), computed once by the caller."""
+        """Compute the gradient of d with respect to a, times the incoming gradient ``go``.
+
+        Default: ``half_sq_grad(a, b) * w`` with ``w = go / d`` (0 where d == 0: the subgradient at
+        coincident points), computed once by the caller for both sides.
+
+        Parameters
+        ----------
+        a : sequence of torch.Tensor
+            The parameters of the first beliefs.
+        b : sequence of torch.Tensor
+            Those of the second beliefs.
+        w : torch.Tensor or None
+            ``go / d`` (None for families that compute the gradient of d themselves).
+        go : torch.Tensor
+            The incoming gradient.
+
+        Returns
+        -------
+        list of torch.Tensor
+            One gradient per parameter of a.
+
+        Raises
+        ------
+        AssertionError
+            If ``w`` is None (a family that passes None overrides this method).
+        """
         assert w is not None
         return [g.mul_(expand(w, e)) for g, e in zip(self.half_sq_grad(a, b), self.events)]
 
     def half_sq(self, a: Sequence[T], b: Sequence[T]) -> T:
-        """``d^2 / 2`` per strength element (per coordinate for DiagNormal)."""
+        """Compute ``d^2 / 2`` per strength element (per coordinate for DiagNormal), as a tensor.
+
+        The gradient of the penalty with respect to the strength.
+
+        Parameters
+        ----------
+        a : sequence of torch.Tensor
+            The parameters of the first beliefs.
+        b : sequence of torch.Tensor
+            Those of the second beliefs.
+
+        Returns
+        -------
+        torch.Tensor
+            The values (not differentiable).
+        """
         d = from_numpy(self.distance([to_numpy(t) for t in a], [to_numpy(t) for t in b]))
         return 0.5 * d * d
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
+        """Compute the gradients of ``KL(a || b)`` with respect to a and to b.
+
+        Closed forms (torch operations where ``kl_twice``): the family's formulas (:meth:`beds.Normal.kl_gradient`
+        and :meth:`beds.Normal.kl_reference_gradient` and their equivalents).
+
+        Parameters
+        ----------
+        a : sequence of torch.Tensor
+            The parameters of the first beliefs.
+        b : sequence of torch.Tensor
+            Those of the second beliefs.
+
+        Returns
+        -------
+        grad_a : list of torch.Tensor
+            One gradient per parameter of a, at the broadcast shape.
+        grad_b : list of torch.Tensor
+            One gradient per parameter of b.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class.
+        """
         raise NotImplementedError
 
     def jeffreys_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
+        """Compute the gradients of the Jeffreys divergence: the KL gradients in both orders, added.
+
+        Parameters
+        ----------
+        a : sequence of torch.Tensor
+            The parameters of the first beliefs.
+        b : sequence of torch.Tensor
+            Those of the second beliefs.
+
+        Returns
+        -------
+        grad_a : list of torch.Tensor
+            One gradient per parameter of a, at the broadcast shape.
+        grad_b : list of torch.Tensor
+            One gradient per parameter of b.
+        """
         ga, gb = self.kl_grad(a, b)
         hb, ha = self.kl_grad(b, a)
         return [x + y for x, y in zip(ga, ha)], [x + y for x, y in zip(gb, hb)]
 
     # ---------------------------------------------------------------- input checks
     def check(self, fn: str, names: Sequence[str], tensors: Sequence[T]) -> list[T]:
-        """Family-specific checks and layout before the kernels run (e.g. shapes); returns the tensors."""
+        """Check and lay out the tensors before the kernels run (shapes, class counts, ...).
+
+        Default: nothing to check.
+
+        Parameters
+        ----------
+        fn : str
+            The public function, for the messages.
+        names : sequence of str
+            The argument names.
+        tensors : sequence of torch.Tensor
+            The arguments.
+
+        Returns
+        -------
+        list of torch.Tensor
+            The tensors (possibly expanded views).
+        """
         return list(tensors)
 
 
@@ -110,8 +387,24 @@ def _broadcast_scalar(go: T) -> float | None:
 
 
 def times_grad(g: T, go: T, event: int) -> T:
-    """``g * go`` with go laid out against ``event`` trailing axes (no pass over g when go is a
-    broadcast 1, the gradient of a sum)."""
+    """Multiply a gradient by the incoming gradient ``go``, laid out against ``event`` trailing axes.
+
+    No pass over g when go is a broadcast 1 (the gradient of a sum).
+
+    Parameters
+    ----------
+    g : torch.Tensor
+        The gradient at the broadcast shape.
+    go : torch.Tensor
+        The incoming gradient (batch-shaped).
+    event : int
+        The number of event axes of g.
+
+    Returns
+    -------
+    torch.Tensor
+        ``g * go``.
+    """
     c = _broadcast_scalar(go)
     if c is None:
         return g * expand(go, event)
@@ -119,7 +412,20 @@ def times_grad(g: T, go: T, event: int) -> T:
 
 
 def grad_over_distance(go: T, d: np.ndarray) -> np.ndarray:
-    """``go / d`` where d > 0 and 0 where d == 0 (the subgradient at coincident points), one pass."""
+    """Compute ``go / d`` where d > 0 and 0 where d == 0 (the subgradient at coincident points), in one pass.
+
+    Parameters
+    ----------
+    go : torch.Tensor
+        The incoming gradient.
+    d : numpy.ndarray
+        The distances.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratios, of the broadcast shape.
+    """
     c = _broadcast_scalar(go)
     num = to_numpy(go) if c is None else np.asarray(c, dtype=d.dtype)
     shape = np.broadcast_shapes(num.shape, d.shape)
@@ -128,6 +434,14 @@ def grad_over_distance(go: T, d: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------ specs
 class DistanceSpec(Spec):
+    """The autograd operation of a family's distance: forward on the kernels, backward ``-G Log / d`` per side.
+
+    Parameters
+    ----------
+    fam : Family
+        The family.
+    """
+
     def __init__(self, fam: Family) -> None:
         self.fam = fam
         self.name = f"{fam.name}.distance"
@@ -153,6 +467,16 @@ class DistanceSpec(Spec):
 
 
 class DivergenceSpec(Spec):
+    """The autograd operation of a family's KL or Jeffreys divergence, with its closed-form gradients.
+
+    Parameters
+    ----------
+    fam : Family
+        The family.
+    which : str
+        ``"kl"`` or ``"jeffreys"``.
+    """
+
     def __init__(self, fam: Family, which: str) -> None:
         self.fam = fam
         self.which = which
@@ -171,6 +495,16 @@ class DivergenceSpec(Spec):
 
 
 class PenaltySpec(Spec):
+    """The autograd operation of a family's Fisher-Rao penalty (and, optionally, its natural gradient).
+
+    Parameters
+    ----------
+    fam : Family
+        The family.
+    natural : bool
+        Whether the natural gradient is an extra (non-differentiable) output.
+    """
+
     def __init__(self, fam: Family, natural: bool) -> None:
         self.fam = fam
         self.natural = natural
@@ -207,7 +541,16 @@ class PenaltySpec(Spec):
 
 # ------------------------------------------------------------------------------- front ends
 class Functions:
-    """The public functions of one family, bound to its ``Family`` object."""
+    """The public functions of one family, bound to its ``Family`` object.
+
+    Each function checks its arguments (:func:`beds.torch._autograd.prepare` and the family's
+    ``check``) and applies the family's spec.
+
+    Parameters
+    ----------
+    fam : Family
+        The family.
+    """
 
     def __init__(self, fam: Family) -> None:
         self.fam = fam
@@ -222,6 +565,13 @@ class Functions:
         self._pen_names = list(p) + [f"{n}_ref" for n in p] + ["strength"]
 
     def names(self) -> list[str]:
+        """Return the argument names of the pair functions (``mean1, std1, mean2, std2``, ...).
+
+        Returns
+        -------
+        list of str
+            The names.
+        """
         return list(self._names)
 
     def _pair(self, spec: Spec, op: str, args: Sequence[Any]) -> T:
@@ -232,15 +582,73 @@ class Functions:
         return apply(spec, tensors)
 
     def distance(self, *args: Any) -> T:
+        """Compute the distance of the pair given as ``(*params1, *params2)``, differentiable.
+
+        Parameters
+        ----------
+        *args : torch.Tensor or float
+            The parameters of both beliefs.
+
+        Returns
+        -------
+        torch.Tensor
+            One value per belief.
+        """
         return self._pair(self.dist, "distance", args)
 
     def kl_div(self, *args: Any) -> T:
+        """Compute the KL divergence of the pair given as ``(*params1, *params2)``, differentiable.
+
+        Parameters
+        ----------
+        *args : torch.Tensor or float
+            The parameters of both beliefs.
+
+        Returns
+        -------
+        torch.Tensor
+            One value per belief.
+        """
         return self._pair(self.kl, "kl", args)
 
     def jeffreys(self, *args: Any) -> T:
+        """Compute the Jeffreys divergence of the pair given as ``(*params1, *params2)``, differentiable.
+
+        Parameters
+        ----------
+        *args : torch.Tensor or float
+            The parameters of both beliefs.
+
+        Returns
+        -------
+        torch.Tensor
+            One value per belief.
+        """
         return self._pair(self.jeff, "jeffreys", args)
 
     def penalty(self, args: Sequence[Any], strength: Any, return_natural: bool) -> Any:
+        """Compute the Fisher-Rao penalty of ``args = (*params, *params_ref)`` with ``strength``.
+
+        Parameters
+        ----------
+        args : sequence of torch.Tensor or float
+            The parameters of the beliefs and of the references.
+        strength : torch.Tensor or float
+            The strength.
+        return_natural : bool
+            Also return the natural gradient (a :class:`~beds.torch.Penalty`).
+
+        Returns
+        -------
+        torch.Tensor or Penalty
+            The penalty per belief, or ``Penalty(value, natural_grad)``.
+
+        Raises
+        ------
+        ValueError
+            If the strength is negative or not finite, or a parameter is outside its domain (named with
+            the penalty's own argument names).
+        """
         fn = f"beds.torch.{self.fam.name}.fisher_rao_penalty"
         names = self._pen_names
         tensors, _ = prepare(fn, names, [*args, strength])
@@ -266,7 +674,18 @@ class Functions:
 
 
 def sqrt_safe(x: T) -> T:
-    """sqrt with a finite derivative at 0 (where the value is used only through a masked branch)."""
+    """Compute sqrt with a finite derivative at 0 (where the value is used only through a masked branch).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        The argument.
+
+    Returns
+    -------
+    torch.Tensor
+        ``sqrt(x)`` where x > 0, 1 elsewhere.
+    """
     return torch.sqrt(torch.where(x > 0, x, torch.ones_like(x)))
 
 

@@ -155,7 +155,13 @@ _F = Functions(_CategoricalFamily())
 
 
 def distance(logits1: Any, logits2: Any) -> T:
-    """Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between ``softmax(logits1)`` and ``softmax(logits2)``.
+    """Compute the Fisher-Rao distance ``2 arccos(sum sqrt(p q))`` between two softmax beliefs, differentiable.
+
+    The value of :func:`beds.categorical.distance` on ``p = softmax(logits1)``, ``q =
+    softmax(logits2)`` (the probabilities of ``beds.Categorical(logits=...)``).  The gradient in
+    logits1 is ``-a (delta + |delta|^2 a / 2) / sin(d/2)`` with ``a = sqrt(p)``, ``delta = sqrt(q) -
+    sqrt(p)`` taken from the logits (module docstring), 0 at equal distributions; torch operations,
+    differentiable twice.
 
     Parameters
     ----------
@@ -165,16 +171,25 @@ def distance(logits1: Any, logits2: Any) -> T:
     Returns
     -------
     torch.Tensor
-        Distances of the broadcast batch shape (value of :func:`beds.categorical.distance` on the
-        softmax probabilities).  Gradient ``-a (delta + |delta|^2 a / 2) / sin(d/2)`` (module
-        docstring), 0 at equal distributions; differentiable twice.
+        Distances of the broadcast batch shape.
 
     Raises
     ------
     TypeError
-        Device, dtype or type of an argument (named).
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or not a tensor.
     ValueError
-        Non-finite logits, no class axis, different class counts, batches that do not broadcast.
+        If a logit is not finite, an argument has no class axis, the numbers of classes differ, or the
+        batch shapes do not broadcast.
+
+    See Also
+    --------
+    beds.categorical.distance : The numpy function on probabilities.
+
+    Notes
+    -----
+    Reference: S. Amari, *Information Geometry and Its Applications*, Springer (2016), section 2.3;
+    :doc:`/mathematics/categorical`, :doc:`/torch`.
 
     Examples
     --------
@@ -188,9 +203,12 @@ def distance(logits1: Any, logits2: Any) -> T:
 
 
 def kl(logits1: Any, logits2: Any) -> T:
-    """KL(p || q) of ``p = softmax(logits1)``, ``q = softmax(logits2)``, differentiable twice.
+    """Compute KL(p || q) of ``p = softmax(logits1)``, ``q = softmax(logits2)``, differentiable twice.
 
-    Gradients: ``p (log(p/q) - KL)`` in logits1 and ``q - p`` in logits2.
+    ``sum_i p_i log(p_i / q_i)``; gradients ``p (log(p/q) - KL)`` in logits1 (the logit image of
+    :meth:`beds.Categorical.kl_gradient`) and ``q - p`` in logits2 (that of
+    :meth:`beds.Categorical.kl_reference_gradient`), with ``log(q/p)`` and ``q - p`` taken from the
+    logits (``expm1`` of the log-ratio) so that near pairs keep their relative accuracy.
 
     Parameters
     ----------
@@ -204,8 +222,21 @@ def kl(logits1: Any, logits2: Any) -> T:
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or not a tensor.
+    ValueError
+        If a logit is not finite, an argument has no class axis, the numbers of classes differ, or the
+        batch shapes do not broadcast.
+
+    See Also
+    --------
+    beds.categorical.kl : The numpy function on probabilities.
+
+    Notes
+    -----
+    Reference: S. Amari, *Information Geometry and Its Applications*, Springer (2016), section 2.3;
+    :doc:`/mathematics/categorical`, :doc:`/torch`.
 
     Examples
     --------
@@ -219,7 +250,9 @@ def kl(logits1: Any, logits2: Any) -> T:
 
 
 def jeffreys(logits1: Any, logits2: Any) -> T:
-    """Jeffreys divergence ``sum (p - q) log(p / q)`` of two softmax beliefs, differentiable twice.
+    """Compute the Jeffreys divergence ``sum (p - q) log(p / q)`` of two softmax beliefs, differentiable twice.
+
+    ``KL(p || q) + KL(q || p)``; the gradients are the sums of the KL gradients in both orders.
 
     Parameters
     ----------
@@ -229,12 +262,25 @@ def jeffreys(logits1: Any, logits2: Any) -> T:
     Returns
     -------
     torch.Tensor
-        ``KL(p || q) + KL(q || p)`` in nats.
+        Jeffreys divergences in nats.
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or not a tensor.
+    ValueError
+        If a logit is not finite, an argument has no class axis, the numbers of classes differ, or the
+        batch shapes do not broadcast.
+
+    See Also
+    --------
+    beds.categorical.jeffreys : The numpy function on probabilities.
+
+    Notes
+    -----
+    Reference: H. Jeffreys, "An invariant form for the prior probability in estimation problems",
+    Proc. R. Soc. A 186 (1946); :doc:`/torch`.
 
     Examples
     --------
@@ -248,18 +294,18 @@ def jeffreys(logits1: Any, logits2: Any) -> T:
 
 
 def fisher_rao_penalty(logits: Any, logits_ref: Any, strength: Any = 1.0, *, return_natural: bool = False) -> Any:
-    """``strength/2 d_FR^2(softmax(logits), softmax(logits_ref))`` per belief, differentiable twice.
+    """Compute ``strength/2 d_FR^2(softmax(logits), softmax(logits_ref))`` per belief, differentiable twice.
 
-    The logit gradient is ``-strength Log_p(p_ref)`` (the logarithm map in probability
-    coordinates, as :func:`beds.fisher_rao_penalty` with ``param="logits"``); the natural gradient
-    is its centred solution ``-strength (w - mean(w))``, ``w = Log_p(p_ref) / p``.
+    The logit gradient is ``-strength Log_p(p_ref)`` (the logarithm map in probability coordinates, as
+    :func:`beds.fisher_rao_penalty` with ``param="logits"``); the natural gradient is its centred
+    solution ``-strength (w - mean(w))``, ``w = Log_p(p_ref) / p``.
 
     Parameters
     ----------
     logits, logits_ref : torch.Tensor
         Logits of the beliefs and of the reference, shape ``batch + (k,)``.
     strength : torch.Tensor or float, default 1.0
-        >= 0, broadcasting with the batch shape.
+        The strength (finite, >= 0), broadcasting with the batch shape.
     return_natural : bool, default False
         Also return the natural gradient in logit coordinates.
 
@@ -270,8 +316,21 @@ def fisher_rao_penalty(logits: Any, logits_ref: Any, strength: Any = 1.0, *, ret
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`; strength < 0 or not finite.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or not a tensor.
+    ValueError
+        If a logit is not finite, an argument has no class axis, the numbers of classes differ, or the
+        batch shapes do not broadcast; or if strength is negative or not finite.
+
+    See Also
+    --------
+    beds.fisher_rao_penalty : The numpy function (``param="logits"``).
+
+    Notes
+    -----
+    Reference: S. Amari, *Information Geometry and Its Applications*, Springer (2016), section 2.3;
+    :doc:`/mathematics/categorical`, :doc:`/torch`.
 
     Examples
     --------
@@ -285,12 +344,13 @@ def fisher_rao_penalty(logits: Any, logits_ref: Any, strength: Any = 1.0, *, ret
 
 
 def natural_gradient(logits: Any, grad_logits: Any) -> T:
-    """The natural gradient in logit coordinates of a Euclidean logit gradient.
+    """Compute the natural gradient in logit coordinates of a Euclidean logit gradient.
 
     The logit Fisher matrix ``diag(p) - p p^T`` is singular along the constant vector (logits are
     defined up to a constant); the minimum-norm solution of ``(diag p - p p^T) x = g`` is
     ``x = g / p - mean(g / p)`` (exact when ``sum g = 0``, which every gradient of a function of
-    ``softmax(logits)`` satisfies).
+    ``softmax(logits)`` satisfies).  The family's formula (the vector map of
+    ``beds.Categorical.chart("logits")``), in differentiable torch operations.
 
     Parameters
     ----------
@@ -306,8 +366,17 @@ def natural_gradient(logits: Any, grad_logits: Any) -> T:
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or not a tensor.
+    ValueError
+        If a logit is not finite, an argument has no class axis, the numbers of classes differ, or the
+        batch shapes do not broadcast.
+
+    Notes
+    -----
+    Reference: S. Amari, "Natural gradient works efficiently in learning", Neural Computation 10
+    (1998); :doc:`/mathematics/regularization`, :doc:`/torch`.
 
     Examples
     --------
@@ -318,5 +387,4 @@ def natural_gradient(logits: Any, grad_logits: Any) -> T:
     fn = "beds.torch.categorical.natural_gradient"
     (z, g), _ = prepare(fn, ["logits", "grad_logits"], [logits, grad_logits])
     z, g = _CategoricalFamily().check(fn, ["logits", "grad_logits"], [z, g])
-    w = g / torch.softmax(z, dim=-1)
-    return w - w.mean(dim=-1, keepdim=True)
+    return _cat._logits_vector(torch.softmax(z, dim=-1), g)

@@ -20,7 +20,7 @@ from .. import normal as _normal
 from .._validation import call_checked
 from ._autograd import from_numpy, prepare, to_numpy
 from ._family import Family, Functions
-from .normal import check_positive, normal_kl_grad
+from .normal import check_positive
 
 __all__ = ["distance", "fisher_rao_penalty", "jeffreys", "kl", "natural_gradient"]
 
@@ -78,33 +78,49 @@ class _DiagNormalFamily(Family):
         return 0.5 * d * d
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-        return normal_kl_grad(a, b)
+        g1, g2 = _normal._kl_gradients(*a, *b)  # the coordinate-wise normal formula, on tensors
+        return list(g1), list(g2)
 
 
 _F = Functions(_DiagNormalFamily())
 
 
 def distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """Fisher-Rao distance of mean-field normals, ``sqrt(sum_i d_normal(i)^2)`` over the last axis.
+    """Compute the Fisher-Rao distance of mean-field normals, ``sqrt(sum_i d_normal(i)^2)`` over the last axis.
+
+    The product of d half-planes (:func:`beds.diag_normal.distance` on the tensors' memory).  The
+    gradient is the coordinate-wise ``-G Log`` of the normal family over the total distance (one pass
+    of ``beds.ufuncs.normal_fr_penalty``), 0 at coincident beliefs; first order only.
 
     Parameters
     ----------
     mean1, std1, mean2, std2 : torch.Tensor or float
-        Tensors of shape ``batch + (d,)`` (broadcasting; at least one of each pair with the last
-        axis), CPU, float32 or float64; std > 0.
+        Tensors of shape ``batch + (d,)`` (broadcasting; a scalar is shared by the coordinates, but at
+        least one argument needs the last axis), CPU, float32 or float64; std > 0.
 
     Returns
     -------
     torch.Tensor
-        Distances of the broadcast batch shape.  Gradient: the coordinate-wise ``-G Log`` over the
-        total distance (0 at coincident beliefs).
+        Distances of the broadcast batch shape.
 
     Raises
     ------
     TypeError
-        Device, dtype or type of an argument (named).
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or neither a tensor nor a real Python number.
     ValueError
-        Values out of the domain, shapes that do not broadcast, scalars where a last axis is needed.
+        If an element is outside its domain (the message names the argument and the index), the shapes
+        do not broadcast, or every argument is a scalar (no coordinate axis).
+
+    See Also
+    --------
+    beds.diag_normal.distance : The numpy function.
+
+    Notes
+    -----
+    Reference: S. I. R. Costa, S. A. Santos, J. E. Strapasson, "Fisher information distance: a
+    geometrical reading", Discrete Applied Mathematics 197 (2015); :doc:`/mathematics/diag_normal`,
+    :doc:`/torch`.
 
     Examples
     --------
@@ -117,7 +133,12 @@ def distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 
 
 def kl(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """KL(N1 || N2) of mean-field normals (sum of the coordinate KLs), differentiable twice.
+    """Compute KL(N1 || N2) of mean-field normals (the sum of the coordinate KLs), differentiable twice.
+
+    ``sum_i [log(std2_i/std1_i) + (std1_i^2 + dmu_i^2) / (2 std2_i^2) - 1/2]`` (the kernel of
+    :func:`beds.diag_normal.kl`); the gradients are the normal family's closed forms per coordinate
+    (:meth:`beds.DiagNormal.kl_gradient`, :meth:`beds.DiagNormal.kl_reference_gradient`) in torch
+    operations.
 
     Parameters
     ----------
@@ -127,12 +148,24 @@ def kl(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
     Returns
     -------
     torch.Tensor
-        ``sum_i [log(std2_i/std1_i) + (std1_i^2 + dmu_i^2) / (2 std2_i^2) - 1/2]`` per belief.
+        KL divergences per belief (nats).
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (the message names the argument and the index), the shapes
+        do not broadcast, or every argument is a scalar (no coordinate axis).
+
+    See Also
+    --------
+    beds.diag_normal.kl : The numpy function.
+
+    Notes
+    -----
+    Reference: S. Amari, *Information Geometry and Its Applications*, Springer (2016); :doc:`/torch`.
 
     Examples
     --------
@@ -145,7 +178,10 @@ def kl(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 
 
 def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """Jeffreys divergence of mean-field normals (sum over the last axis), differentiable twice.
+    """Compute the Jeffreys divergence of mean-field normals (sum over the last axis), differentiable twice.
+
+    ``KL(N1 || N2) + KL(N2 || N1)``: the sum over the coordinates of
+    ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
 
     Parameters
     ----------
@@ -155,12 +191,25 @@ def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
     Returns
     -------
     torch.Tensor
-        ``KL(N1 || N2) + KL(N2 || N1)`` per belief.
+        Jeffreys divergences per belief (nats).
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (the message names the argument and the index), the shapes
+        do not broadcast, or every argument is a scalar (no coordinate axis).
+
+    See Also
+    --------
+    beds.diag_normal.jeffreys : The numpy function.
+
+    Notes
+    -----
+    Reference: H. Jeffreys, "An invariant form for the prior probability in estimation problems",
+    Proc. R. Soc. A 186 (1946); :doc:`/torch`.
 
     Examples
     --------
@@ -175,11 +224,12 @@ def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 def fisher_rao_penalty(
     mean: Any, std: Any, mean_ref: Any, std_ref: Any, strength: Any = 1.0, *, return_natural: bool = False
 ) -> Any:
-    """``sum_i strength_i/2 d_i^2`` per belief, with per-coordinate strengths (EWC-like weights).
+    """Compute ``sum_i strength_i/2 d_i^2`` per belief, with per-coordinate strengths (EWC-like weights).
 
     One pass of the fused kernel ``beds.ufuncs.diag_normal_fr_penalty`` (as
     :func:`beds.fisher_rao_penalty` on a :class:`beds.DiagNormal`): value, gradient
     ``strength G (-Log_q(q_ref))`` and natural gradient ``-strength Log_q(q_ref)``, per coordinate.
+    Gradients flow to q, to the reference and to a tensor strength; first order only.
 
     Parameters
     ----------
@@ -188,7 +238,8 @@ def fisher_rao_penalty(
     mean_ref, std_ref : torch.Tensor or float
         The reference beliefs.
     strength : torch.Tensor or float, default 1.0
-        >= 0; broadcasts with the parameters ``batch + (d,)`` (one per belief: ``strength[..., None]``).
+        Per-coordinate strengths (finite, >= 0), broadcasting with ``batch + (d,)`` (one per belief:
+        ``strength[..., None]``).
     return_natural : bool, default False
         Also return the natural gradient with respect to (mean, std).
 
@@ -199,8 +250,22 @@ def fisher_rao_penalty(
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`; strength < 0 or not finite.
+    TypeError
+        If an argument is a CUDA tensor, of another dtype than float32/float64, of a dtype that differs
+        from the others, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (the message names the argument and the index), the shapes
+        do not broadcast, or every argument is a scalar (no coordinate axis); or if strength is negative or not finite.
+
+    See Also
+    --------
+    beds.fisher_rao_penalty : The numpy function on belief objects.
+
+    Notes
+    -----
+    Reference: S. I. R. Costa, S. A. Santos, J. E. Strapasson, "Fisher information distance: a
+    geometrical reading", Discrete Applied Mathematics 197 (2015); :doc:`/mathematics/diag_normal`,
+    :doc:`/torch`.
 
     Examples
     --------
@@ -214,7 +279,10 @@ def fisher_rao_penalty(
 
 
 def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
-    """The natural gradient ``(std^2 g_mean, std^2 g_std / 2)`` of a Euclidean gradient, per coordinate.
+    """Compute the natural gradient ``(std^2 g_mean, std^2 g_std / 2)`` of a Euclidean gradient, per coordinate.
+
+    The inverse of the Fisher metric ``diag(1/std^2, 2/std^2)`` of every coordinate: the family's closed
+    form (:meth:`beds.DiagNormal.apply_metric`), in differentiable torch operations.
 
     Parameters
     ----------
@@ -230,8 +298,15 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`beds.torch.normal.natural_gradient`.
+    TypeError
+        As for :func:`distance`.
+    ValueError
+        If std is not finite and > 0.
+
+    Notes
+    -----
+    Reference: S. Amari, "Natural gradient works efficiently in learning", Neural Computation 10
+    (1998); :doc:`/torch`.
 
     Examples
     --------
@@ -242,5 +317,5 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
     fn = "beds.torch.diag_normal.natural_gradient"
     (s, gm, gs), _ = prepare(fn, ["std", "grad_mean", "grad_std"], [std, grad_mean, grad_std])
     check_positive(fn, "std", s)
-    v = s * s
-    return v * gm, 0.5 * v * gs
+    h_mean, h_std = _normal._inverse_fisher_diagonal(s)
+    return h_mean * gm, h_std * gs

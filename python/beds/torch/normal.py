@@ -33,19 +33,6 @@ _PEN_NAMES = ["mean", "std", "mean_ref", "std_ref", "strength"]
 _PEN_DOMAINS = ["real", "positive", "real", "positive", "nonnegative"]
 
 
-def normal_kl_grad(a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-    """Gradients of KL(N(m1, s1^2) || N(m2, s2^2)) in both arguments (differences kept factored,
-    so that near pairs keep relative accuracy)."""
-    m1, s1 = a
-    m2, s2 = b
-    dm = m1 - m2
-    v2 = s2 * s2
-    g_m1 = dm / v2
-    g_s1 = (s1 - s2) * (s1 + s2) / (s1 * v2)
-    g_s2 = ((s2 - s1) * (s2 + s1) - dm * dm) / (v2 * s2)
-    return [g_m1, g_s1], [-g_m1, g_s2]
-
-
 class _NormalFamily(Family):
     name = "normal"
     params = ("mean", "std")
@@ -75,17 +62,20 @@ class _NormalFamily(Family):
         return [from_numpy(gm), from_numpy(gs)]
 
     def kl_grad(self, a: Sequence[T], b: Sequence[T]) -> tuple[list[T], list[T]]:
-        return normal_kl_grad(a, b)
+        g1, g2 = _normal._kl_gradients(*a, *b)  # the family's formula, on tensors (differentiable)
+        return list(g1), list(g2)
 
 
 _F = Functions(_NormalFamily())
 
 
 def distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2), differentiable.
+    """Compute the Fisher-Rao distance between N(mean1, std1^2) and N(mean2, std2^2), differentiable.
 
-    ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))`` (Costa, Santos and
-    Strapasson 2015), computed by the kernel of :func:`beds.normal.distance`.
+    ``d = 2 sqrt(2) asinh(sqrt((dmu^2/2 + dsigma^2) / (4 std1 std2)))``, computed by the kernel of
+    :func:`beds.normal.distance` on the tensors' memory (bit-identical values in float64).  The
+    gradient in each argument is ``-G Log_q(q') / d`` (the kernel ``beds.ufuncs.normal_fr_penalty``),
+    0 at coincident points (the subgradient, never NaN); first order only.
 
     Parameters
     ----------
@@ -95,16 +85,27 @@ def distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
     Returns
     -------
     torch.Tensor
-        The distances, of the broadcast shape and the input dtype.  The gradient is
-        ``-G Log_q(q') / d`` in each argument (0 at coincident points).
+        The distances, of the broadcast shape and the input dtype.
 
     Raises
     ------
     TypeError
-        A CUDA tensor, a dtype other than float32/float64, mixed dtypes, a non-number.
+        If an argument is a CUDA tensor, a tensor of another dtype than float32/float64, tensors of
+        mixed dtypes, or neither a tensor nor a real Python number.
     ValueError
-        Non-finite values, std <= 0 (naming the argument and the element), shapes that do not
-        broadcast.
+        If an element is outside its domain (non-finite, std <= 0; the message names the argument and
+        the index), or the shapes do not broadcast.
+
+    See Also
+    --------
+    beds.normal.distance : The numpy function.
+    fisher_rao_penalty : ``strength/2 d^2``.
+
+    Notes
+    -----
+    With G = diag(1/std^2, 2/std^2) the Fisher metric, ``grad d^2/2 = -G Log_q(q')`` (Amari 1998).
+    Reference: S. I. R. Costa, S. A. Santos, J. E. Strapasson, "Fisher information distance: a
+    geometrical reading", Discrete Applied Mathematics 197 (2015); :doc:`/torch`.
 
     Examples
     --------
@@ -121,11 +122,13 @@ def distance(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 
 
 def kl(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """KL(N1 || N2) in nats, differentiable (twice: closed-form torch backward).
+    """Compute KL(N1 || N2) in nats, differentiable twice (closed-form torch backward).
 
-    ``log(std2/std1) + (std1^2 + dmu^2) / (2 std2^2) - 1/2`` (value from the accurate kernel of
-    :func:`beds.normal.kl`).  Gradients: ``dmu / std2^2``, ``(std1^2 - std2^2) / (std1 std2^2)``
-    in the first argument, ``-dmu / std2^2``, ``(std2^2 - std1^2 - dmu^2) / std2^3`` in the second.
+    ``log(std2/std1) + (std1^2 + dmu^2) / (2 std2^2) - 1/2``, the value from the accurate kernel of
+    :func:`beds.normal.kl`.  The gradients are the family's closed forms (those of
+    :meth:`beds.Normal.kl_gradient` and :meth:`beds.Normal.kl_reference_gradient`), evaluated with torch
+    operations: ``dmu / std2^2`` and ``(std1 - std2)(std1 + std2) / (std1 std2^2)`` in the first
+    argument, ``-dmu / std2^2`` and ``((std2 - std1)(std2 + std1) - dmu^2) / std2^3`` in the second.
 
     Parameters
     ----------
@@ -139,22 +142,40 @@ def kl(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, a tensor of another dtype than float32/float64, tensors of
+        mixed dtypes, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (non-finite, std <= 0; the message names the argument and
+        the index), or the shapes do not broadcast.
+
+    See Also
+    --------
+    beds.normal.kl : The numpy function.
+
+    Notes
+    -----
+    Reference: S. Amari, *Information Geometry and Its Applications*, Springer (2016);
+    :doc:`/mathematics/normal`, :doc:`/torch`.
 
     Examples
     --------
     >>> import torch, beds.torch as bt
-    >>> round(bt.normal.kl(torch.tensor(0.0, dtype=torch.float64), 1.0, 1.0, 2.0).item(), 6)
+    >>> m = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    >>> k = bt.normal.kl(m, 1.0, 1.0, 2.0)
+    >>> round(k.item(), 6)   # ln 2 + 2/8 - 1/2
     0.443147
+    >>> k.backward(); m.grad.item()   # dmu / std2^2
+    -0.25
     """
     return _F.kl_div(mean1, std1, mean2, std2)
 
 
 def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
-    """Jeffreys divergence KL(N1 || N2) + KL(N2 || N1), differentiable (twice).
+    """Compute the Jeffreys divergence KL(N1 || N2) + KL(N2 || N1), differentiable twice.
 
-    ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)``.
+    ``[(std1^2 - std2^2)^2 + dmu^2 (std1^2 + std2^2)] / (2 std1^2 std2^2)`` (the kernel of
+    :func:`beds.normal.jeffreys`); the gradients are the sums of the KL gradients in both orders.
 
     Parameters
     ----------
@@ -168,8 +189,21 @@ def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`.
+    TypeError
+        If an argument is a CUDA tensor, a tensor of another dtype than float32/float64, tensors of
+        mixed dtypes, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (non-finite, std <= 0; the message names the argument and
+        the index), or the shapes do not broadcast.
+
+    See Also
+    --------
+    beds.normal.jeffreys : The numpy function.
+
+    Notes
+    -----
+    Reference: H. Jeffreys, "An invariant form for the prior probability in estimation problems",
+    Proc. R. Soc. A 186 (1946); :doc:`/torch`.
 
     Examples
     --------
@@ -183,12 +217,13 @@ def jeffreys(mean1: Any, std1: Any, mean2: Any, std2: Any) -> T:
 def fisher_rao_penalty(
     mean: Any, std: Any, mean_ref: Any, std_ref: Any, strength: Any = 1.0, *, return_natural: bool = False
 ) -> Any:
-    """The Fisher-Rao penalty ``strength/2 d_FR^2(q, q_ref)`` per belief, differentiable.
+    """Compute the Fisher-Rao penalty ``strength/2 d_FR^2(q, q_ref)`` per belief, differentiable.
 
     The value, its gradient ``strength G (-Log_q(q_ref))`` and the natural gradient
     ``-strength Log_q(q_ref)`` come from one pass of the fused kernel
     ``beds.ufuncs.normal_fr_penalty`` (as :func:`beds.fisher_rao_penalty`).  Gradients flow to q, to
-    the reference (``-strength G(q_ref) Log_{q_ref}(q)``) and to a tensor ``strength`` (``d^2/2``).
+    the reference (``-strength G(q_ref) Log_{q_ref}(q)``) and to a tensor ``strength`` (``d^2/2``);
+    first order only.
 
     Parameters
     ----------
@@ -197,7 +232,7 @@ def fisher_rao_penalty(
     mean_ref, std_ref : torch.Tensor or float
         The reference beliefs.
     strength : torch.Tensor or float, default 1.0
-        lambda >= 0, broadcasting with the batch.
+        The strength lambda (finite, >= 0), broadcasting with the batch.
     return_natural : bool, default False
         Also return the natural gradient with respect to (mean, std).
 
@@ -205,12 +240,27 @@ def fisher_rao_penalty(
     -------
     torch.Tensor or Penalty
         The penalty per belief (sum it for a loss); with ``return_natural``, a
-        :class:`~beds.torch.Penalty` ``(value, (natgrad_mean, natgrad_std))``.
+        :class:`~beds.torch.Penalty` ``(value, (natgrad_mean, natgrad_std))`` (detached).
 
     Raises
     ------
-    TypeError, ValueError
-        As for :func:`distance`; strength < 0 or not finite.
+    TypeError
+        If an argument is a CUDA tensor, a tensor of another dtype than float32/float64, tensors of
+        mixed dtypes, or neither a tensor nor a real Python number.
+    ValueError
+        If an element is outside its domain (non-finite, std <= 0; the message names the argument and
+        the index), or the shapes do not broadcast; or if strength is negative or not finite.
+
+    See Also
+    --------
+    beds.fisher_rao_penalty : The numpy function on belief objects.
+    natural_gradient : ``G^-1`` of any Euclidean gradient.
+
+    Notes
+    -----
+    The Riemannian gradient of ``d^2/2`` is ``-Log_q(q_ref)``, a tangent vector; the Euclidean gradient
+    is G times it (S. Amari, "Natural gradient works efficiently in learning", Neural Computation 10,
+    1998).  :doc:`/mathematics/regularization`, :doc:`/torch`.
 
     Examples
     --------
@@ -226,10 +276,11 @@ def fisher_rao_penalty(
 
 
 def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
-    """The natural gradient ``G^-1 g`` of a Euclidean gradient (g_mean, g_std) at N(., std^2).
+    """Compute the natural gradient ``G^-1 g`` of a Euclidean gradient (g_mean, g_std) at N(., std^2).
 
-    ``G = diag(1/std^2, 2/std^2)``, so the result is ``(std^2 g_mean, std^2 g_std / 2)``
-    (Amari 1998).  Differentiable torch operations.
+    ``G = diag(1/std^2, 2/std^2)``, so the result is ``(std^2 g_mean, std^2 g_std / 2)``: the closed
+    form of the family's inverse metric (the one :meth:`beds.Normal.apply_metric` applies), evaluated
+    with differentiable torch operations.
 
     Parameters
     ----------
@@ -248,7 +299,16 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
     TypeError
         As for :func:`distance`.
     ValueError
-        std not finite and > 0.
+        If std is not finite and > 0.
+
+    See Also
+    --------
+    fisher_rao_penalty : Returns the natural gradient of the penalty with ``return_natural=True``.
+
+    Notes
+    -----
+    Reference: S. Amari, "Natural gradient works efficiently in learning", Neural Computation 10
+    (1998); :doc:`/torch`.
 
     Examples
     --------
@@ -259,12 +319,39 @@ def natural_gradient(std: Any, grad_mean: Any, grad_std: Any) -> tuple[T, T]:
     fn = "beds.torch.normal.natural_gradient"
     (s, gm, gs), _ = prepare(fn, ["std", "grad_mean", "grad_std"], [std, grad_mean, grad_std])
     check_positive(fn, "std", s)
-    v = s * s
-    return v * gm, 0.5 * v * gs
+    h_mean, h_std = _normal._inverse_fisher_diagonal(s)
+    return h_mean * gm, h_std * gs
 
 
 def check_positive(fn: str, name: str, t: T) -> None:
-    """ValueError naming ``name`` unless every element is finite and > 0."""
+    """Raise a ValueError naming ``name`` unless every element of ``t`` is finite and > 0.
+
+    The check of the standard deviations of :func:`natural_gradient` (the autograd functions leave it
+    to the kernels).
+
+    Parameters
+    ----------
+    fn : str
+        The public function, for the message.
+    name : str
+        The argument's name.
+    t : torch.Tensor
+        The values.
+
+    Raises
+    ------
+    ValueError
+        At the first element that is not finite and > 0 (its value and index in the message).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from beds.torch.normal import check_positive
+    >>> check_positive("f", "std", torch.tensor([1.0, 0.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: f: std must be finite and > 0; found 0.0 at index (1,)
+    """
     ok = torch.isfinite(t) & (t > 0)
     if not bool(ok.all()):
         idx = tuple(int(i) for i in torch.nonzero(~ok)[0]) if t.dim() else ()
