@@ -23,12 +23,20 @@ namespace regularization {
 // [2^-500, 2^500]) and lam <= 2^500, so that every output stays below 2^1013 (the gradient is about
 // lam rho / sigma); other elements go to normal_penalty_slow.
 constexpr int kNormalPenaltyMid = 6;
+// (the chord is taken here, as in normal::log_stage1, rather than by calling log_stage1: GCC does
+// not vectorize the loop when the flag it returns is combined with the strength's)
 BEDS_HD bool normal_penalty_stage1(const double* in, double* mid) {
   const double lam = in[4];
-  const bool ok = normal::log_stage1(in[0], in[1], in[2], in[3], mid) & (lam >= 0.0) & (lam <= normal::kScaleHi);
-  const double s = ok ? in[1] : 1.0;
+  bool ok, same;
+  const normal::Chord ch = normal::chord(in[0], in[1], in[2], in[3], ok, same);
+  ok = ok & (lam >= 0.0) & (lam <= normal::kScaleHi);
+  mid[0] = ok ? ch.c_plus_sinh : 0.0;
+  mid[1] = ok ? ch.sinh_rho : 0.0;
+  mid[2] = ok ? ch.vm0 : math::kNaN;
+  mid[3] = ok ? ch.vs0 : math::kNaN;
   mid[4] = ok ? lam : math::kNaN;
-  mid[5] = 1.0 / (s * s);
+  const double s = in[1];
+  mid[5] = 1.0 / (s * s);  // (used where ok only: std in [2^-500, 2^500])
   return ok;
 }
 // out = (value, grad_mu, grad_sigma, natgrad_mu, natgrad_sigma).  The strength multiplies last:
