@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import beds
 import mpmath
@@ -405,3 +406,25 @@ def test_penalty_strength_shape_errors_name_the_arguments():
         beds.fisher_rao_penalty(beds.Categorical(np.full((3, 2), 0.5)), beds.Categorical([0.5, 0.5]), np.ones(4))
     with pytest.raises(ValueError, match="strength"):
         beds.kl_penalty(beds.Poisson(np.ones(3)), beds.Poisson(1.0), np.ones(2))
+
+
+@pytest.mark.parametrize("penalty", [beds.fisher_rao_penalty, beds.kl_penalty])
+@pytest.mark.parametrize("strength", [9e86, 10**50, 10**400])
+def test_a_python_strength_beyond_the_float_type_is_named_without_warnings(penalty, strength):
+    """A Python number too large for the beliefs' float type: one ValueError naming the strength and
+    the range (it was cast to inf with a RuntimeWarning, then called "not finite")."""
+    p = beds.Normal(np.float32(0.0), np.float32(1.0))
+    q = beds.Normal(np.float32(1.0), np.float32(2.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"strength = .* is beyond the largest float32 \(3\.403e\+38\)"):
+            penalty(p, q, strength)
+
+
+def test_kl_penalty_overflow_is_one_error_without_warnings():
+    """strength * KL overflows: the ValueError of the value, and no RuntimeWarning before it."""
+    p, q = beds.Normal(0.0, 1e-300), beds.Normal(1.0, 1e-300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="largest float"):
+            beds.kl_penalty(p, q, 1e300)

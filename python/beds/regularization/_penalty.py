@@ -113,12 +113,25 @@ def as_strength(strength: Any, dtype: np.dtype, name: str = "strength") -> np.nd
     Raises
     ------
     ValueError
-        If a value is negative or not finite.
+        If a value is negative or not finite, or a Python number does not fit ``dtype``.
     TypeError
         If it does not hold real numbers.
     """
     if isinstance(strength, (int, float)) and not isinstance(strength, bool):
-        s = np.asarray(strength, dtype=dtype)
+        try:
+            with np.errstate(over="ignore"):
+                s = np.asarray(strength, dtype=dtype)
+        except OverflowError:  # an int beyond the float range
+            s = np.asarray(np.inf, dtype=dtype)
+        if np.isinf(s) and (isinstance(strength, int) or np.isfinite(strength)):
+            try:
+                shown = f"{float(strength):.4g}"
+            except OverflowError:
+                shown = f"an integer of {len(str(abs(strength)))} digits"
+            raise ValueError(
+                f"{name} = {shown} is beyond the largest {np.dtype(dtype).name} ({np.finfo(dtype).max:.4g}), "
+                "the float type of the beliefs"
+            )
     else:
         s = as_real_array(strength, name)
     check_domain(name, s, "nonnegative")
@@ -362,10 +375,10 @@ def kl_penalty(q: Belief, q_ref: Belief, strength: Any = 1.0, *, param: str | No
     q._check_same(q_ref, "q_ref")
     lam = as_strength(strength, q.dtype)
     check_strength_shape(lam, q, q_ref)
-    value = q.weighted_kl(q_ref, lam)
     grad = q.kl_gradient(q_ref)
     base, grad = broadcast_components(q, grad)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # (a value or gradient that overflows is named below)
+        value = q.weighted_kl(q_ref, lam)
         grad = [expand(lam, base, e) * g for g, e in zip(grad, event_ndims(base))]
         base, grad = broadcast_components(base, grad)
         nat = base.apply_metric(tuple(grad), inverse=True)
