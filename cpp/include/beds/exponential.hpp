@@ -7,8 +7,9 @@
 //
 // Range: every function is exact over the whole float range.  Where a product or a ratio of rates
 // could over- or underflow before the result does (rate exp(v / rate) with a tiny rate, v rate2 /
-// rate1 with rates 1e300 apart), the vectorized form checks its range and the element goes to the
-// *_slow function, which evaluates the same formula with an unbounded exponent (beds/wide.hpp).
+// rate1 or the ratio inside log(rate2 / rate1) with rates 1e300 apart), the vectorized form checks
+// its range and the element goes to the *_slow function, which evaluates the same formula with an
+// unbounded exponent (beds/wide.hpp) or as a difference of logarithms.
 // Results that are not representable (a KL divergence above 1.8e308, an exp map whose rate
 // overflows or underflows to 0) are out of domain: NaN and false.
 #pragma once
@@ -21,15 +22,21 @@ namespace exponential {
 
 BEDS_HD bool valid_rate(double r) { return math::isfinite(r) & (r > 0.0); }
 
-// |log(b / a)| for a, b > 0: log1p(|b - a| / min(a, b)) keeps a few ulp for near pairs; when the
-// ratio overflows (rates 1e300 apart, or subnormal rates) it is log(max) - log(min) instead.
-BEDS_HD double abs_log_ratio(double a, double b) {
+// |log(b / a)| for a, b > 0: log1p(|b - a| / min(a, b)) keeps a few ulp for near pairs.  The fast
+// form takes one logarithm and returns false (d = NaN) when the ratio overflows (rates 1e300 apart,
+// or subnormal rates): abs_log_ratio, for the slow paths and scalar code, then takes
+// log(max) - log(min) instead.  Both give the same result wherever the fast form applies.
+BEDS_HD bool abs_log_ratio_fast(double a, double b, double& d) {
   const double lo = math::min(a, b), hi = math::max(a, b);
   const double ratio = (hi - lo) / lo;
   const bool finite = ratio < math::kInf;
-  const double near = math::log1p_pos(finite ? ratio : 0.0);
-  const double far = math::log(finite ? 1.0 : hi) - math::log(finite ? 1.0 : lo);
-  return finite ? near : far;
+  d = finite ? math::log1p_pos(ratio) : math::kNaN;
+  return finite;
+}
+BEDS_HD double abs_log_ratio(double a, double b) {
+  double d;
+  if (abs_log_ratio_fast(a, b, d)) return d;
+  return math::log(math::max(a, b)) - math::log(math::min(a, b));
 }
 // log(b / a), signed.
 BEDS_HD double log_ratio(double a, double b) {
@@ -37,12 +44,24 @@ BEDS_HD double log_ratio(double a, double b) {
   return b < a ? -l : l;
 }
 
-BEDS_HD bool distance(double a, double b, double& d) {
-  const bool ok = valid_rate(a) & valid_rate(b);
+// In two stages (see has_stages in beds/loops.hpp): the ratio, then its log1p.  Fast range: the
+// ratio does not overflow (see abs_log_ratio_fast); otherwise distance_slow.
+BEDS_HD bool distance_stage1(double a, double b, double& ratio) {
+  bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
-  d = ok ? abs_log_ratio(a, b) : math::kNaN;
+  const double lo = math::min(a, b), hi = math::max(a, b);
+  const double r = (hi - lo) / lo;
+  ok = ok & (r < math::kInf);
+  ratio = ok ? r : math::kNaN;
   return ok;
+}
+BEDS_HD double distance_stage2(double ratio) { return math::log1p_pos(ratio); }
+inline bool distance_slow(double a, double b, double& d) {
+  d = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b))) return false;
+  d = abs_log_ratio(a, b);
+  return true;
 }
 // KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1 = -log1pmx(delta), delta = (b - a) / a, with the
 // ratio r = b / a taken as it is far from a = b.  Fast range: r normal and delta finite; otherwise
@@ -98,15 +117,27 @@ BEDS_HD bool inner_slow(double a, double u, double v, double& out) {
   out = r;
   return true;
 }
-// Log_a(b) = a log(b / a): |log(b / a)| < 1500, so only a result above 1.8e308 overflows.
-BEDS_HD bool log(double a, double b, double& v) {
-  bool ok = valid_rate(a) & valid_rate(b);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  const double r = a * log_ratio(a, b);
-  ok = ok & math::isfinite(r);
+// Log_a(b) = a log(b / a): |log(b / a)| < 1500, so only a result above 1.8e308 overflows.  In two
+// stages, as distance: the ratio and the signed rate, then the product with log1p(ratio) (false
+// when it overflows).  Fast range: that of distance; log_slow takes the logarithm by log_ratio.
+BEDS_HD bool log_stage1(double a, double b, double* m) {
+  const bool ok = distance_stage1(a, b, m[0]);
+  m[1] = b < a ? -a : a;
+  return ok;
+}
+BEDS_HD bool log_stage2(const double* m, double& v) {
+  const double r = m[1] * math::log1p_pos(m[0]);
+  const bool ok = math::isfinite(r);
   v = ok ? r : math::kNaN;
   return ok;
+}
+inline bool log_slow(double a, double b, double& v) {
+  v = math::kNaN;
+  if (!(valid_rate(a) & valid_rate(b))) return false;
+  const double r = a * log_ratio(a, b);
+  if (!math::isfinite(r)) return false;
+  v = r;
+  return true;
 }
 // rate e^x for an exponent x: fast when |x| <= 700 (e^x normal) and the result is normal; the
 // slow path forms e^x with an unbounded exponent.  false when the rate leaves the float range.
@@ -134,14 +165,18 @@ inline bool exp_slow(double a, double v, double& b) {
   if (!(valid_rate(a) & math::isfinite(v))) return false;
   return scaled_exp_slow(a, v / a, b);
 }
+// Fast range: that of distance and of scaled_exp; otherwise geodesic_slow.
 BEDS_HD bool geodesic(double a, double b, double t, double& out) {
   const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
   a = ok ? a : 1.0;
   b = ok ? b : 1.0;
   t = ok ? t : 0.0;
-  const bool r = scaled_exp(a, t * log_ratio(a, b), out);
-  out = ok ? out : math::kNaN;
-  return ok & r;
+  double l;
+  const bool fast = abs_log_ratio_fast(a, b, l);
+  l = fast ? l : 0.0;
+  const bool r = scaled_exp(a, t * (b < a ? -l : l), out);
+  out = ok & fast ? out : math::kNaN;
+  return ok & fast & r;
 }
 inline bool geodesic_slow(double a, double b, double t, double& out) {
   out = math::kNaN;
