@@ -22,21 +22,14 @@ namespace exponential {
 
 BEDS_HD bool valid_rate(double r) { return math::isfinite(r) & (r > 0.0); }
 
-// |log(b / a)| for a, b > 0: log1p(|b - a| / min(a, b)) keeps a few ulp for near pairs.  The fast
-// form takes one logarithm and returns false (d = NaN) when the ratio overflows (rates 1e300 apart,
-// or subnormal rates): abs_log_ratio, for the slow paths and scalar code, then takes
-// log(max) - log(min) instead.  Both give the same result wherever the fast form applies.
-BEDS_HD bool abs_log_ratio_fast(double a, double b, double& d) {
+// |log(b / a)| for a, b > 0: log1p(|b - a| / min(a, b)), which keeps a few ulp for near pairs, or
+// log(max) - log(min) where that ratio overflows (rates 1e300 apart, or subnormal rates).  For the
+// slow paths and scalar code: the vectorized kernels take the first form only (distance_stage1)
+// and send the second case to their slow path, so that an element costs one logarithm.
+BEDS_HD double abs_log_ratio(double a, double b) {
   const double lo = math::min(a, b), hi = math::max(a, b);
   const double ratio = (hi - lo) / lo;
-  const bool finite = ratio < math::kInf;
-  d = finite ? math::log1p_pos(ratio) : math::kNaN;
-  return finite;
-}
-BEDS_HD double abs_log_ratio(double a, double b) {
-  double d;
-  if (abs_log_ratio_fast(a, b, d)) return d;
-  return math::log(math::max(a, b)) - math::log(math::min(a, b));
+  return ratio < math::kInf ? math::log1p_pos(ratio) : math::log(hi) - math::log(lo);
 }
 // log(b / a), signed.
 BEDS_HD double log_ratio(double a, double b) {
@@ -45,7 +38,7 @@ BEDS_HD double log_ratio(double a, double b) {
 }
 
 // In two stages (see has_stages in beds/loops.hpp): the ratio, then its log1p.  Fast range: the
-// ratio does not overflow (see abs_log_ratio_fast); otherwise distance_slow.
+// ratio does not overflow (see abs_log_ratio); otherwise distance_slow.
 BEDS_HD bool distance_stage1(double a, double b, double& ratio) {
   bool ok = valid_rate(a) & valid_rate(b);
   a = ok ? a : 1.0;
@@ -165,18 +158,20 @@ inline bool exp_slow(double a, double v, double& b) {
   if (!(valid_rate(a) & math::isfinite(v))) return false;
   return scaled_exp_slow(a, v / a, b);
 }
-// Fast range: that of distance and of scaled_exp; otherwise geodesic_slow.
-BEDS_HD bool geodesic(double a, double b, double t, double& out) {
-  const bool ok = valid_rate(a) & valid_rate(b) & math::isfinite(t);
-  a = ok ? a : 1.0;
-  b = ok ? b : 1.0;
-  t = ok ? t : 0.0;
-  double l;
-  const bool fast = abs_log_ratio_fast(a, b, l);
-  l = fast ? l : 0.0;
-  const bool r = scaled_exp(a, t * (b < a ? -l : l), out);
-  out = ok & fast ? out : math::kNaN;
-  return ok & fast & r;
+// rate1 (rate2 / rate1)^t = rate1 e^(t log(rate2 / rate1)).  In two stages: the ratio of distance,
+// the signed t and rate1, then the logarithm and scaled_exp.  Fast range: that of distance and of
+// scaled_exp; otherwise geodesic_slow.
+BEDS_HD bool geodesic_stage1(double a, double b, double t, double* m) {
+  const bool ok = math::isfinite(t) & distance_stage1(a, b, m[0]);
+  m[0] = ok ? m[0] : math::kNaN;
+  m[1] = b < a ? -t : t;
+  m[2] = a;
+  return ok;
+}
+BEDS_HD bool geodesic_stage2(const double* m, double& out) {
+  const bool ok = scaled_exp(m[2], m[1] * math::log1p_pos(m[0]), out);
+  out = ok ? out : math::kNaN;
+  return ok;
 }
 inline bool geodesic_slow(double a, double b, double t, double& out) {
   out = math::kNaN;
