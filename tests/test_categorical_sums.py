@@ -60,6 +60,17 @@ def _mp_kl(p, q):
     return s
 
 
+@pytest.mark.parametrize("k", [5, 62, 64, 1000])  # (k and k + 1 take the same path: short or long rows)
+@pytest.mark.parametrize("name", ["categorical_distance", "categorical_kl"])
+def test_fast_form_gives_the_same_bits(name, k, rng):
+    """Rows (or blocks of short rows) without tiny probabilities take a fast form of the terms; a
+    class with p = q = 0 appended (a zero term and zero entries, added exactly) sends them to the
+    general form: the results must be equal bit for bit."""
+    p, q = _rows(rng, 40, k)
+    pz, qz = (np.concatenate([a, np.zeros((40, 1))], axis=1) for a in (p, q))
+    np.testing.assert_array_equal(_call(name, p, q), _call(name, pz, qz))
+
+
 @pytest.mark.parametrize("k", [2, 64])  # the short-row and the long-row paths
 def test_kl_near_the_switch_between_its_two_forms(k, rng):
     """Ratios p_i / q_i around 1/2 and 2 (where the atanh form of near pairs hands over to the
