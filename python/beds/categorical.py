@@ -77,9 +77,9 @@ distance = array_function(
 
     ``d = 2 arccos(sum_i sqrt(p_i q_i))``, the great-circle distance on the sphere of radius 2 onto
     which ``p -> 2 sqrt(p)`` maps the simplex, evaluated in the chord form
-    ``4 asin(|sqrt(p) - sqrt(q)| / 2)`` with ``sqrt(q_i) - sqrt(p_i) = (q_i - p_i) / (sqrt(p_i) +
-    sqrt(q_i))`` (no cancellation: the arccos form loses half the digits for near pairs).  At most
-    pi (two vertices of the simplex).
+    ``4 asin(|sqrt(p) - sqrt(q)| / 2)`` with ``(sqrt(p_i) - sqrt(q_i))^2 = (p_i - q_i)^2 / (p_i + q_i
+    + 2 sqrt(p_i q_i))`` (no cancellation: the arccos form loses half the digits for near pairs).  At
+    most pi (two vertices of the simplex).
 
     Parameters
     ----------

@@ -7,12 +7,14 @@
 // rows are read in place, other layouts are gathered first, so every layout computes the same
 // numbers: results are bitwise identical whatever the strides); the terms are computed branch-free
 // over the whole block; each row is summed again with row_total; and the final transformation
-// (the distance's arcsine) runs vectorized over the rows of the block.  A row is out of domain when
+// (the distance's arcsine) runs vectorized over the rows of the block.  Rows of kLongRow classes or
+// more are taken one at a time, their terms summed as they are computed (wide_sum).  A row is out of domain when
 // it is not on the simplex within sum_tolerance<T>() or has a negative entry (its term is NaN).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "beds/categorical.hpp"
 #include "beds/loops.hpp"
@@ -51,69 +53,101 @@ BEDS_HD double angle_from_chord(double chord) {
 // Per-class terms of normalised probabilities x (of p) and y (of q); NaN for negative entries.
 // Each declares its cost per class (ns, see the cost model in loops.hpp) and the finish applied to
 // the row sum.
-// d = 2 theta, theta = 2 asin(|sqrt(q) - sqrt(p)| / 2),  sqrt(q) - sqrt(p) = (q - p) / (sqrt p + sqrt q)
+// d = 2 theta, theta = 2 asin(|sqrt(q) - sqrt(p)| / 2), with
+//   (sqrt(x) - sqrt(y))^2 = (x - y)^2 / (sqrt(x) + sqrt(y))^2 = (x - y)^2 / (x + y + 2 sqrt(x y)):
+// free of cancellation, and one square root per class (of x y 2^1000: the scaling by a power of two
+// keeps the product of small probabilities away from the subnormal range; probabilities are at most
+// 1 within the sum tolerance, so it cannot overflow).  The quotient is formed before the second
+// factor x - y, so that the term of a tiny difference does not underflow.  Measured against mpmath
+// on rows of 2 to 5 classes: at most 1.5 ulp (the previous form, two square roots: 2.0).
 struct DistanceTerm {
   static constexpr bool unary = false;
-  static constexpr double cost_ns = 2.0;
+  static constexpr double cost_ns = 1.5;
+  // fast(x, y) == term(x, y) when x and y are at least kFastMin (see SimplexSum)
+  static constexpr double kFastMin = 0x1p-960;
+  BEDS_HD static double fast(double x, double y) {
+    const double d = x - y;
+    const double g = math::sqrt(x * 0x1p1000 * y) * 0x1p-500;  // sqrt(x y)
+    return (d / (2.0 * g + (x + y))) * d;
+  }
   BEDS_HD static double term(double x, double y) {
-    const double den = math::sqrt(x) + math::sqrt(y);
-    const double diff = (x - y) / math::max(den, 1e-300);  // den = 0 only when x = y = 0
-    const double t = diff * diff;
-    return (x >= 0.0) & (y >= 0.0) ? t : math::kNaN;
+    const double d = x - y;
+    const double g = math::sqrt(x * 0x1p1000 * y) * 0x1p-500;
+    // (x = y = 0: 0 / denorm_min = 0)
+    const double den = math::max(2.0 * g + (x + y), 4.9406564584124654e-324);
+    // (the product last, as in fast: a compiler that fuses it with the sum of the terms then fuses
+    // both forms alike)
+    return (d / den) * (math::min(x, y) >= 0.0 ? d : math::kNaN);
   }
   BEDS_HD static double finish(double s) { return 2.0 * angle_from_chord(math::sqrt(s)); }
 };
 
-// KL(p || q) = sum_i [p_i log(p_i / q_i) - p_i + q_i]: each term >= 0 (no cancellation in the sum).
-// With s = (x - y) / (x + y): x / y = (1 + s) / (1 - s), log(x / y) = 2 atanh(s), and
-//   x log(x / y) - (x - y) = (x - y) s (1 + s (1 + s) T(s^2)),  T(z) = sum_k z^k / (2k + 3),
-// free of cancellation: used for 1/3 < x/y < 3 (|s| < 1/2, z < 1/4; T by a minimax polynomial with
-// relative error 1.4e-16, which enters the term multiplied by |s (1 + s) T| < 0.3).  Elsewhere the
-// term is x log(x/y) - (x - y) (cancellation by at most a factor 2.5), with the same polynomial for
-// the logarithm: x / (2^64 y) = 2^k (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)) (the factor 2^64
-// keeps the ratio finite for subnormal y), s = f / (2 + f), log(1 + f) = f - s (f - 2 z T(z)).
-// One division, one polynomial, no branch.  Measured against mpmath: at most 2.4 ulp per term
-// (the previous two-branch form: 3.1).  0 log 0 = 0; inf where q_i = 0 < p_i.
+// KL(p || q) = sum_i [x log(x / y) - x + y] (x = p_i, y = q_i): each term >= 0, no cancellation in
+// the sum.  One division and one polynomial per term, no branch, no libm call:
+// - near pairs, 1/2 < x/y < 2 (|x - y| < min(x, y)): with s = (x - y) / (x + y), x / y = (1 + s) /
+//   (1 - s), log(x / y) = 2 atanh(s) = 2 s + 2 s^3 T(s^2), T(z) = sum_k z^k / (2k + 3), and
+//     x log(x / y) - (x - y) = (x - y) s + 2 x s^3 T(s^2)
+//   (the first product carries the term, the second is at most 0.17 of it): free of cancellation;
+//   |s| < 1/3, z < 1/9;
+// - other pairs: x / y = 2^j m with 2^j from the exponent fields (the difference of the bit patterns
+//   of x and y, a piecewise-linear log2 of the ratio, rounded: m within [0.69, 1.45]); m is formed
+//   exactly as x / (y 2^j), so u = (x - y 2^j) / (x + y 2^j) is the single division, |u| < 0.19, and
+//     x log(x / y) - (x - y) = [x (j ln2) - (x - y)] + x [2 u + 2 u^3 T(u^2) + j (ln2 - (ln2 rounded))]
+//   where the bracket is one fused multiply-add (one rounding; the SSE2 baseline build, without FMA,
+//   rounds twice): the cancellation between x log(x/y) and x - y (at most a factor 3.6 at a ratio
+//   of 2) then only meets the small error of log m.
+// T is a polynomial fit on [0, 1/9] (relative error 6e-17).  Probabilities below 2^-960 are scaled
+// by 2^128 for the exponent arithmetic (the ratio and s are unchanged), so subnormal x or y cost
+// nothing special.  Measured against mpmath on rows of 2 to 5 classes with ratios
+// from e^-3 to e^3: at most 2.2 ulp (the previous form, two divisions: 2.3).  0 log 0 = 0; inf where
+// q_i = 0 < p_i.
 struct KLTerm {
   static constexpr bool unary = false;
-  static constexpr double cost_ns = 3.0;
-  BEDS_HD static double atanh_tail(double z) {  // T(z) for z in [0, 1/4]
+  static constexpr double cost_ns = 2.0;
+  BEDS_HD static double atanh_tail(double z) {  // T(z) for z in [0, 1/9]
     return 0.3333333333333333 +
-           z * (0.20000000000000864 +
-                z * (0.14285714285490106 +
-                     z * (0.11111111133938968 +
-                          z * (0.09090907881509189 +
-                               z * (0.07692345940270638 +
-                                    z * (0.06665886352701884 +
-                                         z * (0.05893099692590042 +
-                                              z * (0.05160769881147162 +
-                                                   z * (0.05441915418234587 +
-                                                        z * (0.012292448728540531 +
-                                                             z * (0.13557903913692299 +
-                                                                  z * (-0.14450491183414468 +
-                                                                       z * 0.21098097885975797))))))))))));
+           z * (0.19999999999999762 +
+                z * (0.1428571428580005 +
+                     z * (0.11111111099118386 +
+                          z * (0.09090909948981357 +
+                               z * (0.07692271982430275 +
+                                    z * (0.06667589315724629 +
+                                         z * (0.05867139530651599 +
+                                              z * (0.05422589197440007 +
+                                                   z * (0.03746071897775383 + z * 0.07815288900461426)))))))));
   }
+  static constexpr double kFastMin = 0x1p-960;
+  // The term of x, y > 0 given at the scale xs = x sc, ys = y sc (sc a power of two: the ratio and
+  // the exponent arithmetic need xs and ys normal).
+  BEDS_HD static double positive(double x, double y, double xs, double ys) {
+    constexpr double kLn2 = 0.6931471805599453, kLn2Lo = 2.3190468138462996e-17;  // ln2 = kLn2 + kLn2Lo
+    constexpr std::uint64_t kZero = 2048ULL << 52;  // j = 0 (the exponent field of j + 2048)
+    // the ratio's bit pattern offset so that the rounding boundary of j is at m = sqrt(1/2)
+    constexpr std::uint64_t kRound = 0x3FF0000000000000ULL - 0x3FE6A09E667F3BCDULL;
+    const double d = x - y;
+    const bool near = math::abs(d) < math::min(x, y);
+    const std::uint64_t yb = math::to_bits(ys);
+    std::uint64_t t = math::to_bits(xs) - yb + (kZero + kRound);  // (j + 2048) 2^52 + ...
+    t = near ? kZero : t;
+    const double jd = math::from_bits((t >> 52) | 0x4330000000000000ULL) - (4503599627370496.0 + 2048.0);
+    const double yj = math::from_bits(yb + (t & 0xFFF0000000000000ULL) - kZero);  // ys 2^j, exact
+    const double u = (xs - yj) / (xs + yj);                                       // near: u = s
+    const double z = u * u;
+    const double p = u * z * atanh_tail(z);
+    const double base = near ? d * u : x * (jd * kLn2) - d;
+    const double c = jd * kLn2Lo + 2.0 * (p + (near ? 0.0 : u));
+    return x * c + base;
+  }
+  // fast(x, y) == term(x, y) when x and y are at least kFastMin (see SimplexSum)
+  BEDS_HD static double fast(double x, double y) { return positive(x, y, x, y); }
   BEDS_HD static double term(double x, double y) {
-    constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-    const double d = x - y, sum = x + y;
-    const bool near = 2.0 * math::abs(d) < sum;
-    // (r is only used for far pairs with x, y > 0: 0 < r < 2^1011, no guard needed)
-    const double r = x / (y * 0x1p64);
-    const math::Reduced red = math::reduce_log(r);
-    const double f = red.f;
-    const double s = (near ? d : f) / (near ? sum : 2.0 + f);
-    const double z = s * s;
-    const double tz = atanh_tail(z);
-    const double t_near = d * s * (1.0 + s * (1.0 + s) * tz);
-    const double kd = red.kd + 64.0;
-    const double log_r = kd * kLn2Hi + ((f - s * (f - 2.0 * z * tz)) + kd * kLn2Lo);
-    // (for subnormal r, i.e. x < 2^-958 y, log_r is off but x log_r is below 1e-300 y)
-    double t = near ? t_near : x * log_r - d;
-    t = y == 0.0 ? math::kInf : t;
-    t = x == 0.0 ? y : t;
-    t = x >= 0.0 ? t : math::kNaN;
-    t = y >= 0.0 ? t : math::kNaN;
-    return t;
+    const double m = math::min(x, y);
+    const double sc = m < kFastMin ? 0x1p128 : 1.0;
+    double r = positive(x, y, x * sc, y * sc);
+    r = y == 0.0 ? math::kInf : r;
+    r = x == 0.0 ? y : r;
+    r = m >= 0.0 ? r : math::kNaN;
+    return r;
   }
   BEDS_HD static double finish(double s) { return s; }
 };
@@ -151,17 +185,70 @@ struct EntropyTerm {
 
 // Sum of a long row in a fixed order: 16 interleaved partial sums (independent chains: the adds
 // run at full throughput), then a fixed tree.  Used for rows of kLongRow classes or more, whatever
-// their layout, so results do not depend on strides or threads.
-inline double wide_total(const double* t, std::ptrdiff_t k) {
+// their layout, so results do not depend on strides or threads.  f(j) gives the j-th value.
+template <class F>
+inline double wide_sum(const F& f, std::ptrdiff_t k) {
   double a[16] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
   std::ptrdiff_t j = 0;
   for (; j + 16 <= k; j += 16)
-    for (int l = 0; l < 16; ++l) a[l] += t[j + l];
-  for (int l = 0; j < k; ++j, ++l) a[l] += t[j];
+    for (int l = 0; l < 16; ++l) a[l] += f(j + l);
+  for (int l = 0; j < k; ++j, ++l) a[l] += f(j);
   for (int l = 0; l < 8; ++l) a[l] += a[l + 8];
   for (int l = 0; l < 4; ++l) a[l] += a[l + 4];
   return (a[0] + a[1]) + (a[2] + a[3]);
 }
+inline double wide_total(const double* t, std::ptrdiff_t k) {
+  return wide_sum([t](std::ptrdiff_t j) { return t[j]; }, k);
+}
+// The same sum, and the smallest entry (NaN entries may be skipped: they make the sum NaN).
+inline double wide_total_min(const double* t, std::ptrdiff_t k, double& smallest) {
+  double a[16] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  double m[16] = {math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf,
+                  math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf, math::kInf};
+  std::ptrdiff_t j = 0;
+  for (; j + 16 <= k; j += 16)
+    for (int l = 0; l < 16; ++l) {
+      a[l] += t[j + l];
+      m[l] = math::min(m[l], t[j + l]);
+    }
+  for (int l = 0; j < k; ++j, ++l) {
+    a[l] += t[j];
+    m[l] = math::min(m[l], t[j]);
+  }
+  for (int l = 0; l < 8; ++l) {
+    a[l] += a[l + 8];
+    m[l] = math::min(m[l], m[l + 8]);
+  }
+  for (int l = 0; l < 4; ++l) {
+    a[l] += a[l + 4];
+    m[l] = math::min(m[l], m[l + 4]);
+  }
+  smallest = math::min(math::min(m[0], m[1]), math::min(m[2], m[3]));
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+// A term with a fast form declares kFastMin and fast(x, y): the same value as term(x, y), bit for
+// bit, when x and y are both at least kFastMin (no zero, negative or tiny probability to treat
+// apart).  SimplexSum uses it for the rows (long rows) or blocks of rows (short rows) that allow it.
+template <class Term, class = void>
+struct has_fast : std::false_type {};
+template <class Term>
+struct has_fast<Term, decltype(void(Term::kFastMin))> : std::true_type {};
+template <class Term>
+constexpr double fast_min() {
+  if constexpr (has_fast<Term>::value)
+    return Term::kFastMin;
+  else
+    return math::kInf;  // (no fast form: never)
+}
+template <class Term, bool Fast>
+struct TermOf {
+  BEDS_HD static double eval(double x, double y) { return Term::term(x, y); }
+};
+template <class Term>
+struct TermOf<Term, true> {
+  BEDS_HD static double eval(double x, double y) { return Term::fast(x, y); }
+};
 
 template <class Term, class T>
 struct SimplexSum {
@@ -215,6 +302,30 @@ struct SimplexSum {
     return nbad;
   }
 
+  // Whether the fast form applies to all of x[0, n), y[0, n) (NaN entries may pass: their rows are
+  // out of domain whatever the terms).
+  static bool fast_block(const double* x, const double* y, std::ptrdiff_t n) {
+    if constexpr (has_fast<Term>::value) {
+      int below = 0;
+      for (std::ptrdiff_t i = 0; i < n; ++i) below |= (x[i] < Term::kFastMin) | (y[i] < Term::kFastMin);
+      return below == 0;
+    }
+    return false;
+  }
+  // x[i] = term(x[i], y[i]) for i in [0, n)
+  template <bool Fast>
+  static void terms(double* x, const double* y, std::ptrdiff_t n) {
+    using F = TermOf<Term, Fast && has_fast<Term>::value>;
+    BEDS_IVDEP
+    for (std::ptrdiff_t i = 0; i < n; ++i) x[i] = F::eval(x[i], y[i]);
+  }
+  // The sum of the k terms of the row x = px / tx, y = py / ty, in the order of wide_total.
+  template <bool Fast>
+  static double row_terms(const double* px, const double* py, double ix, double iy, std::ptrdiff_t k) {
+    using F = TermOf<Term, Fast && has_fast<Term>::value>;
+    return wide_sum([=](std::ptrdiff_t j) { return F::eval(px[j] * ix, py[j] * iy); }, k);
+  }
+
   // Short rows [r0, r1), as many per block as the buffers hold; returns the invalid rows.
   static std::ptrdiff_t short_rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k, std::ptrdiff_t r0,
                                    std::ptrdiff_t r1, const Buffers& b) {
@@ -242,11 +353,14 @@ struct SimplexSum {
           for (std::ptrdiff_t j = 0; j < k; ++j) dst[j] = src[j] * inv;
         }
       }
-      // the terms, over the whole block
+      // the terms, over the whole block (the fast form when no probability of the block is below
+      // kFastMin)
       double* x = b.x;
       const double* y = Term::unary ? b.x : b.y;
-      BEDS_IVDEP
-      for (std::ptrdiff_t i = 0; i < n; ++i) x[i] = Term::term(x[i], y[i]);
+      if (fast_block(x, y, n))
+        terms<true>(x, y, n);
+      else
+        terms<false>(x, y, n);
       for (std::ptrdiff_t i = 0; i < nr; ++i) b.sum[i] = row_total(x + i * k, k);
       bad += finish_rows(args, steps, r, nr, b.sum, b.total_x, Term::unary ? b.total_x : b.total_y);
     }
@@ -254,7 +368,8 @@ struct SimplexSum {
   }
 
   // Long rows [r0, r1) (k >= kLongRow), one at a time: the terms of x * (1 / sum) read the row in
-  // place (contiguous float64) or from its copy.  The numbers are those of short_rows.
+  // place (contiguous float64) or from its copy, and are summed as they are computed, in the order
+  // of wide_total.
   static std::ptrdiff_t long_rows(char* const* args, const std::ptrdiff_t* steps, std::ptrdiff_t k, std::ptrdiff_t r0,
                                   std::ptrdiff_t r1, const Buffers& b) {
     constexpr std::ptrdiff_t kRows = 64;  // row sums kept per finish_rows call
@@ -264,12 +379,13 @@ struct SimplexSum {
       for (std::ptrdiff_t i = 0; i < nr; ++i) {
         const double* px = block_of(args, steps, 0, k, r + i, 1, b.x);
         const double* py = Term::unary ? px : block_of(args, steps, 1, k, r + i, 1, b.y);
-        const double tx = wide_total(px, k), ty = Term::unary ? tx : wide_total(py, k);
+        double mx, my;
+        const double tx = wide_total_min(px, k, mx), ty = Term::unary ? tx : wide_total_min(py, k, my);
+        if (Term::unary) my = mx;
         const double ix = 1.0 / tx, iy = 1.0 / ty;
-        double* t = b.sum + kRows;  // room for k terms
-        BEDS_IVDEP
-        for (std::ptrdiff_t j = 0; j < k; ++j) t[j] = Term::term(px[j] * ix, py[j] * iy);
-        b.sum[i] = wide_total(t, k);
+        // (min_j px_j * ix is the smallest x: the scaling is monotonic)
+        const bool fast = (mx * ix >= fast_min<Term>()) & (my * iy >= fast_min<Term>());
+        b.sum[i] = fast ? row_terms<true>(px, py, ix, iy, k) : row_terms<false>(px, py, ix, iy, k);
         b.total_x[i] = tx;
         b.total_y[i] = ty;
       }
@@ -290,8 +406,8 @@ struct SimplexSum {
       return short_rows(args, steps, k, r0, r1, Buffers{x, y, tx, ty, s, kBuffer});
     }
     // long rows: a copy of one row of each operand (used for layouts other than contiguous
-    // float64), 64 row sums and totals, and the k terms of a row
-    double* heap = new double[static_cast<std::size_t>(3 * k + 3 * 64)];
+    // float64), 64 row sums and totals
+    double* heap = new double[static_cast<std::size_t>(2 * k + 3 * 64)];
     const std::ptrdiff_t bad = long_rows(
         args, steps, k, r0, r1, Buffers{heap, heap + k, heap + 2 * k, heap + 2 * k + 64, heap + 2 * k + 128, k});
     delete[] heap;
