@@ -10,14 +10,12 @@ Ctrl-C (KeyboardInterrupt), or resumes when the SIGINT handler does not raise.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import textwrap
 
 import beds
 import numpy as np
 import pytest
+from _child import run as run_child
 from beds import _core
 
 FIELDS = ("mean", "precision", "entropy", "info_gained", "info_dissipated", "observations")
@@ -401,45 +399,17 @@ def test_integrate_docstring_example():
 # ----------------------------------------------------------------------------- Ctrl-C and the GIL
 # Each scenario runs in its own interpreter (as in test_interrupt.py): a timer thread sends SIGINT
 # to the process while the dense loop runs, and the child reports how the call ended.
-_CHILD = textwrap.dedent(
-    """
-    import json, os, signal, threading, time
-    import numpy as np
-    import beds
-
-    def interrupted(fn, delay):
-        sent = []
-        def fire():
-            sent.append(time.perf_counter())
-            os.kill(os.getpid(), signal.SIGINT)
-        timer = threading.Timer(delay, fire)
-        start = time.perf_counter()
-        timer.start()
-        try:
-            fn()
-            outcome = "completed"
-        except KeyboardInterrupt:
-            outcome = "KeyboardInterrupt"
-        end = time.perf_counter()
-        timer.join()
-        time.sleep(0.05)  # a SIGINT not turned into an exception would be raised here
-        return {"outcome": outcome, "latency": end - sent[0] if sent else None, "duration": end - start}
-
-    def system(n, steps):
-        s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.5, reference=(1.0, 0.5))
-        t = 1e-3 * np.arange(1, steps + 1)
-        values = np.sin(np.arange(steps))[:, None]  # one value per step, broadcast over the beliefs
-        return s, t, values
-    """
-)
+_SYSTEM = """
+def system(n, steps):
+    s = beds.System.normal(np.zeros(n), var=1.0, gamma=0.5, reference=(1.0, 0.5))
+    t = 1e-3 * np.arange(1, steps + 1)
+    values = np.sin(np.arange(steps))[:, None]  # one value per step, broadcast over the beliefs
+    return s, t, values
+"""
 
 
 def _child(body: str) -> dict:
-    code = _CHILD + textwrap.dedent(body) + "\nprint('RESULT ' + json.dumps(result))\n"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_child(body, setup=_SYSTEM)
 
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is watched for on POSIX only")

@@ -9,62 +9,21 @@ tell an interrupted call from one that ran to its end.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import textwrap
 
+import _child
 import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is watched for on POSIX only")
 
-_PRELUDE = textwrap.dedent(
-    """
-    import json, os, signal, sys, threading, time
-    import numpy as np
-    import beds
-    from beds import _core
-
-    rng = np.random.default_rng(0)
-
-    def spd(n, d):
-        q, _ = np.linalg.qr(rng.standard_normal((n, d, d)))
-        ev = np.exp(0.5 * rng.standard_normal((n, d)))
-        s = q @ (ev[..., None] * np.swapaxes(q, -1, -2))
-        return 0.5 * (s + np.swapaxes(s, -1, -2))
-
-    def vm_pairs(n):
-        return (rng.uniform(-3, 3, n), rng.uniform(0.1, 10, n), rng.uniform(-3, 3, n), rng.uniform(0.1, 10, n))
-
-    def interrupted(fn, delay=0.3):
-        sent = []
-        def fire():
-            sent.append(time.perf_counter())
-            os.kill(os.getpid(), signal.SIGINT)
-        timer = threading.Timer(delay, fire)
-        start = time.perf_counter()
-        timer.start()
-        try:
-            fn()
-            outcome = "completed"
-        except KeyboardInterrupt:
-            outcome = "KeyboardInterrupt"
-        except BaseException as e:
-            outcome = type(e).__name__ + ": " + str(e)
-        end = time.perf_counter()
-        timer.join()
-        time.sleep(0.05)  # a SIGINT not turned into an exception is raised here at the latest
-        return {"outcome": outcome, "latency": end - sent[0] if sent else None, "duration": end - start}
-    """
-)
+_EXTRA = """
+def vm_pairs(n):
+    return (rng.uniform(-3, 3, n), rng.uniform(0.1, 10, n), rng.uniform(-3, 3, n), rng.uniform(0.1, 10, n))
+"""
 
 
 def _run(body: str, timeout: float = 240.0) -> dict:
-    code = _PRELUDE + textwrap.dedent(body) + "\nprint('RESULT ' + json.dumps(result))\n"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
-    return json.loads(lines[-1][len("RESULT ") :])
+    return _child.run(body, setup=_EXTRA, timeout=timeout)
 
 
 # (setup, call) per kind of call: each takes at least 4 s (or forever) uninterrupted on a 2-core

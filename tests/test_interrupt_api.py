@@ -9,62 +9,23 @@ one that ran on.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-import textwrap
 
+import _child
 import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is watched for on POSIX only")
 
-_PRELUDE = textwrap.dedent(
-    """
-    import json, os, signal, sys, threading, time, warnings
-    import numpy as np
-    import beds
+_EXTRA = """
+warnings.simplefilter("ignore", beds.ConvergenceWarning)
 
-    warnings.simplefilter("ignore", beds.ConvergenceWarning)
-    rng = np.random.default_rng(0)
-
-    def spd(n, d):
-        q, _ = np.linalg.qr(rng.standard_normal((n, d, d)))
-        ev = np.exp(0.5 * rng.standard_normal((n, d)))
-        s = q @ (ev[..., None] * np.swapaxes(q, -1, -2))
-        return 0.5 * (s + np.swapaxes(s, -1, -2))
-
-    def interrupted(fn, delay=0.4):
-        sent = []
-        def fire():
-            sent.append(time.perf_counter())
-            os.kill(os.getpid(), signal.SIGINT)
-        timer = threading.Timer(delay, fire)
-        start = time.perf_counter()
-        timer.start()
-        try:
-            fn()
-            outcome = "completed"
-        except KeyboardInterrupt:
-            outcome = "KeyboardInterrupt"
-        except BaseException as e:
-            outcome = type(e).__name__ + ": " + str(e)
-        end = time.perf_counter()
-        timer.join()
-        time.sleep(0.05)  # a SIGINT not turned into an exception is raised here at the latest
-        return {"outcome": outcome, "latency": end - sent[0] if sent else None, "duration": end - start}
-
-    def same(a, b):
-        return all(np.array_equal(x, y) for x, y in zip(a.param_arrays.values(), b.param_arrays.values()))
-    """
-)
+def same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a.param_arrays.values(), b.param_arrays.values()))
+"""
 
 
 def _run(body: str, timeout: float = 240.0, setup: str = "") -> dict:
-    code = _PRELUDE + setup + textwrap.dedent(body) + "\nprint('RESULT ' + json.dumps(result))\n"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
-    return json.loads(lines[-1][len("RESULT ") :])
+    return _child.run(body, setup=_EXTRA + setup, timeout=timeout)
 
 
 _KARCHER = {
@@ -88,7 +49,9 @@ def test_karcher_mean_with_an_unreachable_tol_answers_ctrl_c(family, threads):
         p = {_KARCHER[family]}
         small = p[:50] if p.ndim == 1 else p
         ref = beds.karcher_mean(small, tol=1e-300, max_iter=20)
-        first = interrupted(lambda: beds.karcher_mean(p, tol=1e-300, max_iter=beds._validation.MAX_ITERATIONS))
+        first = interrupted(
+            lambda: beds.karcher_mean(p, tol=1e-300, max_iter=beds._validation.MAX_ITERATIONS), delay=0.4
+        )
         again = beds.karcher_mean(small, tol=1e-300, max_iter=20)
         result = {{**first, "same": bool(same(ref, again))}}
         """

@@ -17,6 +17,7 @@ import beds
 import mpmath as mp
 import numpy as np
 import pytest
+from _child import run as run_child
 from beds import mvnormal as mv
 from beds._mvnormal_numpy import _karcher_shooting
 from hypothesis import HealthCheck, given, settings
@@ -1078,37 +1079,6 @@ def test_property_exp_log_identity_and_transport(p):
 
 
 # ------------------------------------------------------------------------ Ctrl-C and bounded cost
-_SIGINT_PRELUDE = """
-import json, os, signal, threading, time
-import numpy as np
-import beds
-from beds import _core, mvnormal as mv
-
-rng = np.random.default_rng(0)
-
-def spd(n, d):
-    q, _ = np.linalg.qr(rng.standard_normal((n, d, d)))
-    s = q @ (np.exp(0.5 * rng.standard_normal((n, d)))[..., None] * np.swapaxes(q, -1, -2))
-    return 0.5 * (s + np.swapaxes(s, -1, -2))
-
-def interrupted(fn, delay=0.3):
-    sent = []
-    def fire():
-        sent.append(time.perf_counter())
-        os.kill(os.getpid(), signal.SIGINT)
-    timer = threading.Timer(delay, fire)
-    timer.start()
-    try:
-        fn()
-        outcome = "completed"
-    except KeyboardInterrupt:
-        outcome = "KeyboardInterrupt"
-    end = time.perf_counter()
-    timer.join()
-    time.sleep(0.05)
-    return {"outcome": outcome, "latency": end - sent[0] if sent else None}
-"""
-
 # each call would run for many seconds uninterrupted
 _LONG_CALLS = {
     # one gufunc row of 300k covariances, an unreachable tol and no iteration limit
@@ -1129,18 +1099,9 @@ _LONG_CALLS = {
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("kind", sorted(_LONG_CALLS))
 def test_sigint_interrupts_long_mvnormal_calls(kind, threads):
-    import json
-    import subprocess
-    import sys
-    import textwrap
-
     setup, call = _LONG_CALLS[kind]
     body = f"beds.set_num_threads({threads})\n{setup}\nresult = interrupted(lambda: {call})\n"
-    code = _SIGINT_PRELUDE + body + "print('RESULT ' + json.dumps(result))\n"
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=240)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stdout + proc.stderr
-    r = json.loads(lines[-1][len("RESULT ") :])
+    r = run_child(body, setup="from beds import mvnormal as mv\n")
     assert r["outcome"] == "KeyboardInterrupt", r
     assert r["latency"] < 3.0, r  # generous: the machine may be loaded
 
